@@ -1,0 +1,46 @@
+//! Shared vocabulary of every lbaas process: domain types, the error type, input validation and
+//! the naming rules that tie a load balancer to its DNS name and URL.
+
+pub mod error;
+pub mod types;
+pub mod validate;
+
+pub use error::{Error, Result};
+
+/// The default authoritative zone (DESIGN §6).
+pub const DEFAULT_ZONE: &str = "lbaas.test";
+
+/// `<lb>.<project>.<tenant>.<zone>`: tenant names are unique and every part is a DNS label, so
+/// two load balancers never share a name.
+pub fn lb_dns_name(lb: &str, project: &str, tenant: &str, zone: &str) -> String {
+    format!("{lb}.{project}.{tenant}.{}", zone.trim_end_matches('.'))
+}
+
+/// The URL a tenant uses: `http://<name>/` for an HTTP listener on 80, otherwise
+/// `<scheme>://<name>:<port>/`.
+pub fn lb_url(dns_name: &str, protocol: Option<types::Protocol>, port: Option<i32>) -> String {
+    match (protocol, port) {
+        (Some(types::Protocol::Tcp), Some(p)) => format!("tcp://{dns_name}:{p}"),
+        (_, Some(p)) if p != 80 => format!("http://{dns_name}:{p}/"),
+        _ => format!("http://{dns_name}/"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use types::Protocol;
+
+    #[test]
+    fn urls() {
+        let n = lb_dns_name("web", "demo", "acme", "lbaas.test.");
+        assert_eq!(n, "web.demo.acme.lbaas.test");
+        assert_eq!(lb_url(&n, Some(Protocol::Http), Some(80)), "http://web.demo.acme.lbaas.test/");
+        assert_eq!(
+            lb_url(&n, Some(Protocol::Http), Some(8080)),
+            "http://web.demo.acme.lbaas.test:8080/"
+        );
+        assert_eq!(lb_url(&n, Some(Protocol::Tcp), Some(5432)), "tcp://web.demo.acme.lbaas.test:5432");
+        assert_eq!(lb_url(&n, None, None), "http://web.demo.acme.lbaas.test/");
+    }
+}

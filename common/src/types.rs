@@ -1,0 +1,510 @@
+//! Domain types: typed IDs, status enums, request params (`*Create` / `*Update`, which reject
+//! unknown fields) and response views. Database rows are a third family and live in `lbaas-db`;
+//! the three never mix, so a column added to a table cannot leak into a response by accident.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+macro_rules! typed_id {
+    ($($name:ident),* $(,)?) => {$(
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+            ToSchema)]
+        #[serde(transparent)]
+        #[schema(value_type = String, format = Uuid)]
+        pub struct $name(pub Uuid);
+
+        impl $name {
+            pub fn new() -> Self { Self(Uuid::new_v4()) }
+        }
+
+        impl Default for $name {
+            fn default() -> Self { Self::new() }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    )*};
+}
+
+typed_id!(
+    TenantId,
+    TokenId,
+    ProjectId,
+    SubnetId,
+    LoadBalancerId,
+    ListenerId,
+    PoolId,
+    MemberId,
+    NodeId,
+    EventId
+);
+
+/// Enums stored as text in PostgreSQL (the CHECK constraints list the same spellings).
+macro_rules! text_enum {
+    ($(#[$m:meta])* $name:ident { $($variant:ident = $text:literal),* $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+        pub enum $name { $(#[serde(rename = $text)] $variant),* }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),*];
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),* }
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                match s {
+                    $($text => Ok($name::$variant),)*
+                    other => Err(format!("unknown {} {other:?}", stringify!($name))),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+text_enum!(
+    /// Where the control plane is with a resource (Octavia's `provisioning_status`).
+    ProvisioningStatus {
+        PendingCreate = "PENDING_CREATE",
+        Active = "ACTIVE",
+        PendingUpdate = "PENDING_UPDATE",
+        PendingDelete = "PENDING_DELETE",
+        Error = "ERROR",
+    }
+);
+
+text_enum!(
+    /// What the health checks observe (Octavia's `operating_status`).
+    OperatingStatus {
+        Online = "ONLINE",
+        Degraded = "DEGRADED",
+        Offline = "OFFLINE",
+        NoMonitor = "NO_MONITOR",
+    }
+);
+
+text_enum!(
+    /// Lifecycle of one LB VM.
+    NodeStatus {
+        Building = "BUILDING",
+        Active = "ACTIVE",
+        Failed = "FAILED",
+        Sundown = "SUNDOWN",
+        Deleted = "DELETED",
+    }
+);
+
+text_enum!(
+    Utilization {
+        Low = "LOW",
+        Medium = "MEDIUM",
+        High = "HIGH",
+    }
+);
+
+text_enum!(
+    Protocol {
+        Http = "HTTP",
+        Tcp = "TCP",
+    }
+);
+
+text_enum!(
+    /// Balancing algorithm of a pool. `LEAST_LATENCY` is power-of-two-choices over an EWMA of
+    /// latency and in-flight requests.
+    Algorithm {
+        RoundRobin = "ROUND_ROBIN",
+        LeastConnections = "LEAST_CONNECTIONS",
+        WeightedRoundRobin = "WEIGHTED_ROUND_ROBIN",
+        LeastLatency = "LEAST_LATENCY",
+    }
+);
+
+/// One page of a list. `next_cursor` is opaque; pass it back as `?cursor=` for the next page.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// Page size, 1..=1000 (default 100).
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct WaitParams {
+    /// Block up to this many seconds (0..=600) until the resource leaves PENDING_*.
+    pub wait: Option<u32>,
+}
+
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EventListParams {
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+    /// Only events of this load balancer.
+    pub load_balancer_id: Option<Uuid>,
+}
+
+// ---- tenants and tokens -------------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct Quotas {
+    pub projects: i32,
+    pub load_balancers: i32,
+    pub nodes: i32,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuotasUpdate {
+    pub projects: Option<i32>,
+    pub load_balancers: Option<i32>,
+    pub nodes: Option<i32>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Tenant {
+    pub id: TenantId,
+    pub name: String,
+    pub quotas: Quotas,
+    pub generation: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TenantCreate {
+    /// A DNS label (RFC 1123): it becomes part of every load balancer's name.
+    pub name: String,
+    #[serde(default)]
+    pub quotas: Option<QuotasUpdate>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TenantUpdate {
+    /// The generation you read; a stale one is a 409.
+    pub generation: Option<i64>,
+    pub quotas: Option<QuotasUpdate>,
+}
+
+/// A created tenant with its first token. The token is shown once and stored only hashed.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TenantCreated {
+    pub tenant: Tenant,
+    pub token: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Token {
+    pub id: TokenId,
+    pub tenant_id: Option<TenantId>,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenCreate {
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TokenCreated {
+    #[serde(flatten)]
+    pub token: Token,
+    /// The bearer secret, shown once.
+    pub secret: String,
+}
+
+// ---- projects and subnets -----------------------------------------------------------------
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Project {
+    pub id: ProjectId,
+    pub tenant_id: TenantId,
+    pub name: String,
+    pub description: String,
+    pub generation: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectCreate {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectUpdate {
+    pub generation: Option<i64>,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Subnet {
+    pub id: SubnetId,
+    pub tenant_id: TenantId,
+    pub project_id: ProjectId,
+    pub name: String,
+    /// e.g. `10.10.0.0/24`
+    pub cidr: String,
+    /// The address the project bridge holds; the first host address by default.
+    pub gateway: String,
+    pub generation: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubnetCreate {
+    pub name: String,
+    pub cidr: String,
+    #[serde(default)]
+    pub gateway: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubnetUpdate {
+    pub generation: Option<i64>,
+    pub name: Option<String>,
+}
+
+// ---- load balancers -----------------------------------------------------------------------
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct LoadBalancer {
+    pub id: LoadBalancerId,
+    pub tenant_id: TenantId,
+    pub project_id: ProjectId,
+    pub subnet_id: SubnetId,
+    pub name: String,
+    pub description: String,
+    /// `<lb>.<project>.<tenant>.<zone>`
+    pub dns_name: String,
+    /// Where clients reach it, e.g. `http://web.demo.acme.lbaas.test/`.
+    pub url: String,
+    /// VIPs of the ACTIVE nodes.
+    pub vips: Vec<String>,
+    pub auto_scaling: bool,
+    pub min_nodes: i32,
+    pub max_nodes: i32,
+    pub provisioning_status: ProvisioningStatus,
+    pub operating_status: OperatingStatus,
+    pub status_reason: String,
+    pub generation: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoadBalancerCreate {
+    pub name: String,
+    /// Name or id of the project subnet that holds the backends.
+    pub subnet: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub auto_scaling: Option<bool>,
+    #[serde(default)]
+    pub min_nodes: Option<i32>,
+    #[serde(default)]
+    pub max_nodes: Option<i32>,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoadBalancerUpdate {
+    pub generation: Option<i64>,
+    pub description: Option<String>,
+    pub auto_scaling: Option<bool>,
+    pub min_nodes: Option<i32>,
+    pub max_nodes: Option<i32>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Listener {
+    pub id: ListenerId,
+    pub tenant_id: TenantId,
+    pub load_balancer_id: LoadBalancerId,
+    pub name: String,
+    pub protocol: Protocol,
+    pub port: i32,
+    pub default_pool_id: Option<PoolId>,
+    pub generation: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListenerCreate {
+    pub name: String,
+    pub protocol: Protocol,
+    pub port: i32,
+    #[serde(default)]
+    pub default_pool_id: Option<PoolId>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListenerUpdate {
+    pub generation: Option<i64>,
+    pub default_pool_id: Option<PoolId>,
+}
+
+/// Active health checking of a pool's members.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HealthMonitor {
+    pub protocol: Protocol,
+    /// Port probed on each member; the member's own port when absent.
+    #[serde(default)]
+    pub port: Option<i32>,
+    /// HTTP only: path whose 2xx/3xx answer means healthy.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// Seconds between probes, 1..=3600.
+    pub interval: i32,
+    /// Seconds a probe may take, 1..=3600, not above `interval`.
+    pub timeout: i32,
+    /// Consecutive successes that bring a member UP, 1..=10.
+    pub health_threshold: i32,
+    /// Consecutive failures that take a member DOWN, 1..=10.
+    pub unhealth_threshold: i32,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Pool {
+    pub id: PoolId,
+    pub tenant_id: TenantId,
+    pub load_balancer_id: LoadBalancerId,
+    pub name: String,
+    pub protocol: Protocol,
+    pub algorithm: Algorithm,
+    pub health_monitor: Option<HealthMonitor>,
+    pub generation: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PoolCreate {
+    pub name: String,
+    pub protocol: Protocol,
+    #[serde(default)]
+    pub algorithm: Option<Algorithm>,
+    #[serde(default)]
+    pub health_monitor: Option<HealthMonitor>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PoolUpdate {
+    pub generation: Option<i64>,
+    pub algorithm: Option<Algorithm>,
+    /// Replaces the monitor; send `null` explicitly through the envelope to keep it.
+    pub health_monitor: Option<HealthMonitor>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Member {
+    pub id: MemberId,
+    pub tenant_id: TenantId,
+    pub pool_id: PoolId,
+    pub address: String,
+    pub port: i32,
+    pub weight: i32,
+    /// HTTP path prefix the seed's URL entities carry (`http://10.0.0.5:8080/app/`).
+    pub path: String,
+    pub operating_status: OperatingStatus,
+    pub generation: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MemberCreate {
+    pub address: String,
+    pub port: i32,
+    #[serde(default)]
+    pub weight: Option<i32>,
+    #[serde(default)]
+    pub path: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MemberUpdate {
+    pub generation: Option<i64>,
+    pub weight: Option<i32>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Node {
+    pub id: NodeId,
+    pub tenant_id: TenantId,
+    pub load_balancer_id: LoadBalancerId,
+    pub name: String,
+    pub vip: Option<String>,
+    pub status: NodeStatus,
+    pub utilization: Utilization,
+    pub status_reason: String,
+    pub last_heartbeat: Option<DateTime<Utc>>,
+    pub generation: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Event {
+    pub id: EventId,
+    pub load_balancer_id: Option<LoadBalancerId>,
+    pub node_id: Option<NodeId>,
+    pub kind: String,
+    pub message: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Every error body: `{"error": {"code": "invalid_subnet", "message": "…"}}`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ErrorDetail {
+    pub code: String,
+    pub message: String,
+}

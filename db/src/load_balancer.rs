@@ -1,0 +1,324 @@
+//! Load balancers: the API writes desired state (PENDING_*), the controller converges the world
+//! and moves the status on. The API never sets ACTIVE.
+
+use chrono::{DateTime, Utc};
+use lbaas_common::types::{
+    LoadBalancer, LoadBalancerId, OperatingStatus, ProjectId, Protocol, ProvisioningStatus,
+    SubnetId, TenantId,
+};
+use lbaas_common::{lb_dns_name, lb_url, Error, Result};
+use sqlx::{PgConnection, PgExecutor};
+use uuid::Uuid;
+
+use crate::page::PageReq;
+use crate::{db_err, internal, parse_enum, Ctx};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LoadBalancerRow {
+    pub id: Uuid,
+    pub tenant_id: Uuid,
+    pub project_id: Uuid,
+    pub subnet_id: Uuid,
+    pub name: String,
+    pub description: String,
+    pub auto_scaling: bool,
+    pub min_nodes: i32,
+    pub max_nodes: i32,
+    pub provisioning_status: String,
+    pub operating_status: String,
+    pub status_reason: String,
+    pub generation: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    // Joined, for the DNS name and URL.
+    pub project_name: String,
+    pub tenant_name: String,
+    pub listener_protocol: Option<String>,
+    pub listener_port: Option<i32>,
+    pub vips: Vec<String>,
+}
+
+impl LoadBalancerRow {
+    pub fn provisioning_status(&self) -> ProvisioningStatus {
+        parse_enum(&self.provisioning_status)
+    }
+
+    pub fn dns_name(&self, zone: &str) -> String {
+        lb_dns_name(&self.name, &self.project_name, &self.tenant_name, zone)
+    }
+
+    pub fn url(&self, zone: &str) -> String {
+        let protocol = self.listener_protocol.as_deref().map(parse_enum::<Protocol>);
+        lb_url(&self.dns_name(zone), protocol, self.listener_port)
+    }
+
+    pub fn into_view(self, zone: &str) -> LoadBalancer {
+        LoadBalancer {
+            dns_name: self.dns_name(zone),
+            url: self.url(zone),
+            id: LoadBalancerId(self.id),
+            tenant_id: TenantId(self.tenant_id),
+            project_id: ProjectId(self.project_id),
+            subnet_id: SubnetId(self.subnet_id),
+            provisioning_status: parse_enum(&self.provisioning_status),
+            operating_status: parse_enum::<OperatingStatus>(&self.operating_status),
+            name: self.name,
+            description: self.description,
+            vips: self.vips,
+            auto_scaling: self.auto_scaling,
+            min_nodes: self.min_nodes,
+            max_nodes: self.max_nodes,
+            status_reason: self.status_reason,
+            generation: self.generation,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
+    }
+}
+
+const SELECT: &str = "SELECT lb.id, lb.tenant_id, lb.project_id, lb.subnet_id, lb.name, \
+    lb.description, lb.auto_scaling, lb.min_nodes, lb.max_nodes, lb.provisioning_status, \
+    lb.operating_status, lb.status_reason, lb.generation, lb.created_at, lb.updated_at, \
+    p.name AS project_name, t.name AS tenant_name, \
+    (SELECT l.protocol FROM listener l WHERE l.load_balancer_id = lb.id \
+       ORDER BY l.created_at, l.port LIMIT 1) AS listener_protocol, \
+    (SELECT l.port FROM listener l WHERE l.load_balancer_id = lb.id \
+       ORDER BY l.created_at, l.port LIMIT 1) AS listener_port, \
+    ARRAY(SELECT host(n.vip) FROM node n WHERE n.load_balancer_id = lb.id \
+       AND n.status = 'ACTIVE' AND n.vip IS NOT NULL ORDER BY n.vip) AS vips \
+    FROM load_balancer lb JOIN project p ON p.id = lb.project_id JOIN tenant t ON t.id = lb.tenant_id";
+
+pub struct LoadBalancerInsert<'a> {
+    pub tenant: TenantId,
+    pub project: ProjectId,
+    pub subnet: SubnetId,
+    pub name: &'a str,
+    pub description: &'a str,
+    pub auto_scaling: bool,
+    pub min_nodes: i32,
+    pub max_nodes: i32,
+}
+
+/// Checks the load-balancer and node quotas (the caller holds `tenant_lock`), then inserts in
+/// PENDING_CREATE. Nodes count by `min_nodes`: what the controller will certainly build;
+/// autoscale checks the quota again before it adds one.
+pub async fn load_balancer_create(
+    tx: &mut PgConnection,
+    quota_lbs: i32,
+    quota_nodes: i32,
+    lb: LoadBalancerInsert<'_>,
+) -> Result<Uuid> {
+    let (count, nodes): (i64, i64) = sqlx::query_as(
+        "SELECT count(*), coalesce(sum(min_nodes), 0)::bigint FROM load_balancer WHERE tenant_id = $1",
+    )
+    .bind(lb.tenant.0)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(internal("count load balancers"))?;
+    if count >= i64::from(quota_lbs) {
+        return Err(Error::QuotaExceeded {
+            message: format!("load balancer quota of {quota_lbs} reached"),
+        });
+    }
+    if nodes + i64::from(lb.min_nodes) > i64::from(quota_nodes) {
+        return Err(Error::QuotaExceeded {
+            message: format!(
+                "node quota of {quota_nodes} reached ({nodes} in use, {} asked)",
+                lb.min_nodes
+            ),
+        });
+    }
+    let id = Uuid::new_v4();
+    sqlx::query(
+        "INSERT INTO load_balancer (id, tenant_id, project_id, subnet_id, name, description, \
+           auto_scaling, min_nodes, max_nodes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(id)
+    .bind(lb.tenant.0)
+    .bind(lb.project.0)
+    .bind(lb.subnet.0)
+    .bind(lb.name)
+    .bind(lb.description)
+    .bind(lb.auto_scaling)
+    .bind(lb.min_nodes)
+    .bind(lb.max_nodes)
+    .execute(&mut *tx)
+    .await
+    .map_err(|e| db_err(Ctx { kind: "load balancer", name: lb.name }, e))?;
+    Ok(id)
+}
+
+pub async fn load_balancer_view(
+    db: impl PgExecutor<'_>,
+    tenant: TenantId,
+    project: ProjectId,
+    key: &str,
+) -> Result<LoadBalancerRow> {
+    sqlx::query_as(&format!(
+        "{SELECT} WHERE lb.tenant_id = $1 AND lb.project_id = $2 \
+         AND (lb.name = $3 OR lb.id::text = $3)"
+    ))
+    .bind(tenant.0)
+    .bind(project.0)
+    .bind(key)
+    .fetch_optional(db)
+    .await
+    .map_err(internal("view load balancer"))?
+    .ok_or_else(|| Error::not_found("load balancer", key))
+}
+
+/// For processes that act on every tenant (controller, healthcheckd).
+pub async fn load_balancer_view_by_id(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<LoadBalancerRow>> {
+    sqlx::query_as(&format!("{SELECT} WHERE lb.id = $1"))
+        .bind(id)
+        .fetch_optional(db)
+        .await
+        .map_err(internal("view load balancer"))
+}
+
+pub async fn load_balancer_list(
+    db: impl PgExecutor<'_>,
+    tenant: TenantId,
+    project: ProjectId,
+    page: PageReq,
+) -> Result<Vec<LoadBalancerRow>> {
+    sqlx::query_as(&format!(
+        "{SELECT} WHERE lb.tenant_id = $1 AND lb.project_id = $2 \
+         AND ($3::uuid IS NULL OR lb.id > $3) ORDER BY lb.id LIMIT $4"
+    ))
+    .bind(tenant.0)
+    .bind(project.0)
+    .bind(page.after)
+    .bind(page.fetch())
+    .fetch_all(db)
+    .await
+    .map_err(internal("list load balancers"))
+}
+
+/// Load balancers in the given provisioning states, across tenants (for reconcilers).
+pub async fn load_balancer_list_by_status(
+    db: impl PgExecutor<'_>,
+    statuses: &[ProvisioningStatus],
+) -> Result<Vec<LoadBalancerRow>> {
+    let statuses: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
+    sqlx::query_as(&format!("{SELECT} WHERE lb.provisioning_status = ANY($1) ORDER BY lb.id"))
+        .bind(statuses)
+        .fetch_all(db)
+        .await
+        .map_err(internal("list load balancers by status"))
+}
+
+pub struct LoadBalancerChange<'a> {
+    pub generation: Option<i64>,
+    pub description: Option<&'a str>,
+    pub auto_scaling: Option<bool>,
+    pub min_nodes: Option<i32>,
+    pub max_nodes: Option<i32>,
+}
+
+/// Compare-and-set update. A provisioned load balancer goes to PENDING_UPDATE so the
+/// controller pushes the change; one still PENDING_CREATE stays so.
+pub async fn load_balancer_update(
+    db: impl PgExecutor<'_>,
+    tenant: TenantId,
+    id: Uuid,
+    change: LoadBalancerChange<'_>,
+) -> Result<()> {
+    let done = sqlx::query(
+        "UPDATE load_balancer SET description = coalesce($4, description), \
+           auto_scaling = coalesce($5, auto_scaling), min_nodes = coalesce($6, min_nodes), \
+           max_nodes = coalesce($7, max_nodes), \
+           provisioning_status = CASE WHEN provisioning_status IN ('ACTIVE', 'ERROR') \
+             THEN 'PENDING_UPDATE' ELSE provisioning_status END, \
+           generation = generation + 1, updated_at = now() \
+         WHERE tenant_id = $1 AND id = $2 AND ($3::bigint IS NULL OR generation = $3) \
+           AND provisioning_status <> 'PENDING_DELETE'",
+    )
+    .bind(tenant.0)
+    .bind(id)
+    .bind(change.generation)
+    .bind(change.description)
+    .bind(change.auto_scaling)
+    .bind(change.min_nodes)
+    .bind(change.max_nodes)
+    .execute(db)
+    .await
+    .map_err(internal("update load balancer"))?;
+    if done.rows_affected() == 0 {
+        return Err(crate::stale("load balancer", id));
+    }
+    Ok(())
+}
+
+/// A child (listener, pool, member) changed: bump the generation so the controller pushes a new
+/// config. Refused while the load balancer is being deleted.
+pub async fn load_balancer_touch(db: impl PgExecutor<'_>, id: Uuid) -> Result<()> {
+    let done = sqlx::query(
+        "UPDATE load_balancer SET \
+           provisioning_status = CASE WHEN provisioning_status IN ('ACTIVE', 'ERROR') \
+             THEN 'PENDING_UPDATE' ELSE provisioning_status END, \
+           generation = generation + 1, updated_at = now() \
+         WHERE id = $1 AND provisioning_status <> 'PENDING_DELETE'",
+    )
+    .bind(id)
+    .execute(db)
+    .await
+    .map_err(internal("touch load balancer"))?;
+    if done.rows_affected() == 0 {
+        return Err(Error::conflict(
+            "immutable",
+            "the load balancer is being deleted and cannot change",
+        ));
+    }
+    Ok(())
+}
+
+/// Marks for deletion; the controller tears down nodes, DNS and VIPs, then removes the rows.
+/// Idempotent: deleting twice is fine.
+pub async fn load_balancer_mark_deleted(db: impl PgExecutor<'_>, tenant: TenantId, id: Uuid) -> Result<()> {
+    sqlx::query(
+        "UPDATE load_balancer SET provisioning_status = 'PENDING_DELETE', \
+           generation = generation + 1, updated_at = now() \
+         WHERE tenant_id = $1 AND id = $2 AND provisioning_status <> 'PENDING_DELETE'",
+    )
+    .bind(tenant.0)
+    .bind(id)
+    .execute(db)
+    .await
+    .map_err(internal("mark load balancer deleted"))?;
+    Ok(())
+}
+
+/// Removes the rows of a load balancer the controller has torn down (children cascade).
+pub async fn load_balancer_purge(db: impl PgExecutor<'_>, id: Uuid) -> Result<bool> {
+    let done = sqlx::query(
+        "DELETE FROM load_balancer WHERE id = $1 AND provisioning_status = 'PENDING_DELETE'",
+    )
+    .bind(id)
+    .execute(db)
+    .await
+    .map_err(internal("purge load balancer"))?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Status transitions written by the controller.
+pub async fn load_balancer_set_status(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    generation: i64,
+    status: ProvisioningStatus,
+    reason: &str,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE load_balancer SET provisioning_status = $3, status_reason = $4, updated_at = now() \
+         WHERE id = $1 AND generation = $2",
+    )
+    .bind(id)
+    .bind(generation)
+    .bind(status.as_str())
+    .bind(reason)
+    .execute(db)
+    .await
+    .map_err(internal("set load balancer status"))?;
+    Ok(done.rows_affected() > 0)
+}
