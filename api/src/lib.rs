@@ -1,0 +1,207 @@
+//! `lbaas-api`: the REST API and the JSON envelope. `main.rs` parses flags and calls [`run`];
+//! tests call [`router`] with a pool of their own, or [`serve`] on `127.0.0.1:0`.
+//!
+//! The API writes desired state to PostgreSQL and nothing else: it never talks to libvirt,
+//! netlink or DNS. Migrations run here at start-up (one writer of schema).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, HeaderValue, Request, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use sqlx::PgPool;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub mod auth;
+pub mod envelope;
+pub mod error;
+pub mod rest;
+pub mod service;
+
+/// Shared state of every handler.
+#[derive(Clone)]
+pub struct App {
+    pub db: PgPool,
+    /// The DNS zone load balancers are named in (`lbaas.test`).
+    pub zone: Arc<str>,
+    /// Where the vendored API-page assets are (`swagger-ui-dist`), fetched at set-up.
+    pub assets_dir: Arc<PathBuf>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub database_url: String,
+    pub zone: String,
+    /// A file holding the operator's token; its hash is made valid at start-up.
+    pub admin_token_file: Option<PathBuf>,
+    pub assets_dir: PathBuf,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "lbaas", description = "Load-Balancer-as-a-Service control plane API. \
+        Authenticate with `Authorization: Bearer <token>`."),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "envelope", description = "The seed's JSON envelope"),
+        (name = "tenants", description = "Tenant administration (admin token)"),
+        (name = "load-balancers", description = "Load balancers (instances)"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    }
+}
+
+/// Every API route, registered together with its spec entry.
+fn api_router() -> OpenApiRouter<App> {
+    use rest::*;
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(envelope::envelope_post, envelope::envelope_get))
+        .routes(routes!(tenant_list, tenant_create))
+        .routes(routes!(tenant_view, tenant_update, tenant_delete))
+        .routes(routes!(token_list, token_create))
+        .routes(routes!(token_delete))
+        .routes(routes!(project_list, project_create))
+        .routes(routes!(project_view, project_update, project_delete))
+        .routes(routes!(subnet_list, subnet_create))
+        .routes(routes!(subnet_view, subnet_update, subnet_delete))
+        .routes(routes!(load_balancer_list, load_balancer_create))
+        .routes(routes!(load_balancer_view, load_balancer_update, load_balancer_delete))
+        .routes(routes!(listener_list, listener_create))
+        .routes(routes!(listener_view, listener_update, listener_delete))
+        .routes(routes!(pool_list, pool_create))
+        .routes(routes!(pool_view, pool_update, pool_delete))
+        .routes(routes!(member_list, member_create))
+        .routes(routes!(member_view, member_update, member_delete))
+        .routes(routes!(node_list))
+        .routes(routes!(node_view))
+        .routes(routes!(event_list))
+}
+
+/// The OpenAPI document, as checked in at `openapi/lbaas.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api_router().split_for_parts().1
+}
+
+pub fn openapi_json() -> String {
+    let mut s = openapi().to_pretty_json().expect("spec serializes");
+    s.push('\n');
+    s
+}
+
+pub fn router(app: App) -> Router {
+    let (api, spec) = api_router().split_for_parts();
+    let spec = Arc::new(spec);
+    api.route("/v1/openapi.json", get(move || async move { Json(spec.as_ref().clone()) }))
+        .route("/docs", get(docs_page))
+        .route("/docs/{file}", get(docs_asset))
+        .route("/healthz", get(|| async { "ok\n" }))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(error::BODY_LIMIT))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                let id = req
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default();
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(),
+                    request_id = %id, tenant = tracing::field::Empty, project = tracing::field::Empty)
+            }),
+        )
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(app)
+}
+
+async fn not_found() -> Response {
+    error::ApiError(lbaas_common::Error::not_found("path", "requested")).into_response()
+}
+
+async fn method_not_allowed() -> Response {
+    let e = lbaas_common::Error::invalid("method_not_allowed", "this path does not accept that method");
+    (StatusCode::METHOD_NOT_ALLOWED, Json(error::error_body(&e))).into_response()
+}
+
+const DOCS_HTML: &str = r##"<!doctype html>
+<html><head><meta charset="utf-8"><title>lbaas API</title>
+<link rel="stylesheet" href="/docs/swagger-ui.css"></head>
+<body><div id="ui"></div><script src="/docs/swagger-ui-bundle.js"></script>
+<script>SwaggerUIBundle({url: "/v1/openapi.json", dom_id: "#ui"});</script></body></html>"##;
+
+async fn docs_page(State(app): State<App>) -> Response {
+    if !app.assets_dir.join("swagger-ui-bundle.js").exists() {
+        let msg = format!(
+            "API page assets are missing from {}; run `make setup` (it vendors swagger-ui-dist). \
+             The spec itself is at /v1/openapi.json.",
+            app.assets_dir.display()
+        );
+        return (StatusCode::SERVICE_UNAVAILABLE, msg).into_response();
+    }
+    Html(DOCS_HTML).into_response()
+}
+
+async fn docs_asset(State(app): State<App>, axum::extract::Path(file): axum::extract::Path<String>) -> Response {
+    // Only the two vendored files, by exact name: no path from the client reaches the disk.
+    let mime = match file.as_str() {
+        "swagger-ui-bundle.js" => "text/javascript",
+        "swagger-ui.css" => "text/css",
+        _ => return not_found().await,
+    };
+    match tokio::fs::read(app.assets_dir.join(&file)).await {
+        Ok(bytes) => ([(header::CONTENT_TYPE, HeaderValue::from_static(mime))], bytes).into_response(),
+        Err(_) => not_found().await,
+    }
+}
+
+/// Connects, migrates, installs the admin token, serves until SIGINT/SIGTERM.
+pub async fn run(config: Config) -> anyhow::Result<()> {
+    let db = lbaas_db::connect(&config.database_url, 16).await?;
+    lbaas_db::migrate(&db).await?;
+    if let Some(path) = &config.admin_token_file {
+        let secret = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("read admin token file {}: {e}", path.display()))?;
+        lbaas_db::token::token_ensure_admin(&db, secret.trim()).await?;
+    }
+    let app = App { db, zone: config.zone.into(), assets_dir: Arc::new(config.assets_dir) };
+    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    tracing::info!(addr = %listener.local_addr()?, "lbaas-api listening");
+    serve(listener, app, shutdown_signal()).await
+}
+
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: App,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    axum::serve(listener, router(app)).with_graceful_shutdown(shutdown).await?;
+    Ok(())
+}
+
+pub async fn shutdown_signal() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("install SIGTERM handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+    tracing::info!("shutting down");
+}

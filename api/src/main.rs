@@ -1,1 +1,63 @@
-fn main() {}
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// The lbaas REST API and JSON envelope.
+#[derive(Parser)]
+#[command(version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[arg(long, env = "LBAAS_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    #[arg(long, env = "DATABASE_URL")]
+    database_url: Option<String>,
+    #[arg(long, env = "LBAAS_ZONE", default_value = lbaas_common::DEFAULT_ZONE)]
+    zone: String,
+    #[arg(long, env = "LBAAS_ADMIN_TOKEN_FILE")]
+    admin_token_file: Option<PathBuf>,
+    #[arg(long, env = "LBAAS_ASSETS_DIR", default_value = "vendor/swagger-ui")]
+    assets_dir: PathBuf,
+    /// Logs as JSON lines instead of human-readable text.
+    #[arg(long, env = "LBAAS_LOG_JSON")]
+    log_json: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print the OpenAPI spec (what `openapi/lbaas.json` holds).
+    Openapi,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    if let Some(Command::Openapi) = cli.command {
+        print!("{}", lbaas_api::openapi_json());
+        return Ok(());
+    }
+    init_tracing(cli.log_json);
+    let database_url = cli
+        .database_url
+        .ok_or_else(|| anyhow::anyhow!("DATABASE_URL (or --database-url) is required"))?;
+    lbaas_api::run(lbaas_api::Config {
+        listen: cli.listen,
+        database_url,
+        zone: cli.zone,
+        admin_token_file: cli.admin_token_file,
+        assets_dir: cli.assets_dir,
+    })
+    .await
+}
+
+fn init_tracing(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into());
+    let fmt = tracing_subscriber::fmt().with_env_filter(filter);
+    if json {
+        fmt.json().init();
+    } else {
+        fmt.init();
+    }
+}

@@ -1,0 +1,803 @@
+//! The API's operations, shared by both front doors (REST handlers and the JSON envelope):
+//! validate, open a transaction, call `lbaas_db`, return views. Nothing here knows HTTP, and
+//! nothing outside `lbaas_db` holds SQL.
+//!
+//! Every function that touches tenant data takes the `Tenant` first and scopes every lookup by
+//! it, which is what makes another tenant's resource a plain 404.
+
+use std::time::Duration;
+
+use lbaas_common::types::*;
+use lbaas_common::{validate, Error, Result};
+use lbaas_db::load_balancer::{LoadBalancerChange, LoadBalancerInsert, LoadBalancerRow};
+use lbaas_db::page::PageReq;
+use lbaas_db::project::ProjectRow;
+use lbaas_db::{
+    event, listener, load_balancer as lbq, member, node, pool, project, subnet, tenant as tq,
+    token,
+};
+use sqlx::{PgConnection, Postgres, Transaction};
+use uuid::Uuid;
+
+use crate::auth::Tenant;
+use crate::App;
+
+async fn begin(app: &App) -> Result<Transaction<'static, Postgres>> {
+    app.db.begin().await.map_err(|e| Error::internal("begin transaction", e))
+}
+
+async fn commit(tx: Transaction<'static, Postgres>) -> Result<()> {
+    tx.commit().await.map_err(|e| Error::internal("commit transaction", e))
+}
+
+fn page(p: &PageParams) -> Result<PageReq> {
+    PageReq::parse(p.limit, p.cursor.as_deref())
+}
+
+// ---- tenants (admin) ----------------------------------------------------------------------
+
+fn validate_quotas(q: &QuotasUpdate) -> Result<()> {
+    for (what, v) in [("projects", q.projects), ("load_balancers", q.load_balancers), ("nodes", q.nodes)] {
+        if let Some(v) = v {
+            validate::quota(what, v)?;
+        }
+    }
+    Ok(())
+}
+
+pub async fn tenant_create(app: &App, params: TenantCreate) -> Result<TenantCreated> {
+    validate::name("tenant", &params.name)?;
+    let quotas = params.quotas.unwrap_or_default();
+    validate_quotas(&quotas)?;
+    let mut tx = begin(app).await?;
+    let row = tq::tenant_create(&mut *tx, &params.name, &quotas).await?;
+    let tenant = TenantId(row.id);
+    let (_, secret) = token::token_create(&mut *tx, tenant, "initial").await?;
+    event::event_insert(&mut *tx, Some(tenant), None, None, "tenant.created", &params.name).await?;
+    commit(tx).await?;
+    Ok(TenantCreated { tenant: row.into(), token: secret })
+}
+
+pub async fn tenant_list(app: &App, p: PageParams) -> Result<Page<lbaas_common::types::Tenant>> {
+    let req = page(&p)?;
+    let rows = tq::tenant_list(&app.db, req).await?;
+    Ok(req.finish(rows, |r| r.id, Into::into))
+}
+
+pub async fn tenant_view(app: &App, key: &str) -> Result<lbaas_common::types::Tenant> {
+    Ok(tq::tenant_view(&app.db, key).await?.into())
+}
+
+pub async fn tenant_update(
+    app: &App,
+    key: &str,
+    params: TenantUpdate,
+) -> Result<lbaas_common::types::Tenant> {
+    let quotas = params.quotas.unwrap_or_default();
+    validate_quotas(&quotas)?;
+    let row = tq::tenant_view(&app.db, key).await?;
+    Ok(tq::tenant_update(&app.db, TenantId(row.id), params.generation, &quotas).await?.into())
+}
+
+pub async fn tenant_delete(app: &App, key: &str) -> Result<()> {
+    let row = tq::tenant_view(&app.db, key).await?;
+    tq::tenant_delete(&app.db, TenantId(row.id)).await
+}
+
+// ---- tokens -------------------------------------------------------------------------------
+
+pub async fn token_create(app: &App, t: &Tenant, params: TokenCreate) -> Result<TokenCreated> {
+    validate::name("token", &params.name)?;
+    let (row, secret) = token::token_create(&app.db, t.id, &params.name).await?;
+    Ok(TokenCreated { token: row.into(), secret })
+}
+
+pub async fn token_list(app: &App, t: &Tenant, p: PageParams) -> Result<Page<Token>> {
+    let req = page(&p)?;
+    let rows = token::token_list(&app.db, t.id, req).await?;
+    Ok(req.finish(rows, |r| r.id, Into::into))
+}
+
+pub async fn token_delete(app: &App, t: &Tenant, id: &str) -> Result<()> {
+    token::token_delete(&app.db, t.id, id).await
+}
+
+// ---- projects -----------------------------------------------------------------------------
+
+pub async fn project_create(app: &App, t: &Tenant, params: ProjectCreate) -> Result<Project> {
+    validate::name("project", &params.name)?;
+    let description = params.description.unwrap_or_default();
+    validate::description(&description)?;
+    let mut tx = begin(app).await?;
+    let tenant = tq::tenant_lock(&mut *tx, t.id).await?;
+    let row =
+        project::project_create(&mut tx, t.id, tenant.quota_projects, &params.name, &description)
+            .await?;
+    event::event_insert(&mut *tx, Some(t.id), None, None, "project.created", &params.name).await?;
+    commit(tx).await?;
+    Ok(row.into())
+}
+
+pub async fn project_list(app: &App, t: &Tenant, p: PageParams) -> Result<Page<Project>> {
+    let req = page(&p)?;
+    let rows = project::project_list(&app.db, t.id, req).await?;
+    Ok(req.finish(rows, |r| r.id, Into::into))
+}
+
+pub async fn project_view(app: &App, t: &Tenant, key: &str) -> Result<Project> {
+    Ok(project::project_view(&app.db, t.id, key).await?.into())
+}
+
+pub async fn project_update(app: &App, t: &Tenant, key: &str, params: ProjectUpdate) -> Result<Project> {
+    if let Some(d) = &params.description {
+        validate::description(d)?;
+    }
+    let row = project::project_view(&app.db, t.id, key).await?;
+    let row = project::project_update(
+        &app.db,
+        t.id,
+        ProjectId(row.id),
+        params.generation,
+        params.description.as_deref(),
+    )
+    .await?;
+    Ok(row.into())
+}
+
+pub async fn project_delete(app: &App, t: &Tenant, key: &str) -> Result<()> {
+    let mut tx = begin(app).await?;
+    let row = project::project_view(&mut *tx, t.id, key).await?;
+    project::project_delete(&mut tx, t.id, ProjectId(row.id), &row.name).await?;
+    event::event_insert(&mut *tx, Some(t.id), None, None, "project.deleted", &row.name).await?;
+    commit(tx).await
+}
+
+// ---- subnets ------------------------------------------------------------------------------
+
+async fn subnet_insert(
+    tx: &mut PgConnection,
+    t: &Tenant,
+    project: &ProjectRow,
+    params: &SubnetCreate,
+) -> Result<lbaas_db::subnet::SubnetRow> {
+    validate::name("subnet", &params.name)?;
+    let net = validate::cidr(&params.cidr)?;
+    let gw = validate::gateway(&net, params.gateway.as_deref())?;
+    subnet::subnet_create(&mut *tx, t.id, ProjectId(project.id), &params.name, &net, gw).await
+}
+
+pub async fn subnet_create(app: &App, t: &Tenant, project_key: &str, params: SubnetCreate) -> Result<Subnet> {
+    let mut tx = begin(app).await?;
+    let p = project::project_view(&mut *tx, t.id, project_key).await?;
+    let row = subnet_insert(&mut tx, t, &p, &params).await?;
+    commit(tx).await?;
+    Ok(row.into())
+}
+
+pub async fn subnet_list(app: &App, t: &Tenant, project_key: &str, p: PageParams) -> Result<Page<Subnet>> {
+    let req = page(&p)?;
+    let pr = project::project_view(&app.db, t.id, project_key).await?;
+    let rows = subnet::subnet_list(&app.db, t.id, ProjectId(pr.id), req).await?;
+    Ok(req.finish(rows, |r| r.id, Into::into))
+}
+
+pub async fn subnet_view(app: &App, t: &Tenant, project_key: &str, key: &str) -> Result<Subnet> {
+    let pr = project::project_view(&app.db, t.id, project_key).await?;
+    Ok(subnet::subnet_view(&app.db, t.id, ProjectId(pr.id), key).await?.into())
+}
+
+pub async fn subnet_update(
+    app: &App,
+    t: &Tenant,
+    project_key: &str,
+    key: &str,
+    params: SubnetUpdate,
+) -> Result<Subnet> {
+    if let Some(n) = &params.name {
+        validate::name("subnet", n)?;
+    }
+    let pr = project::project_view(&app.db, t.id, project_key).await?;
+    let row = subnet::subnet_view(&app.db, t.id, ProjectId(pr.id), key).await?;
+    let row = subnet::subnet_update(&app.db, t.id, SubnetId(row.id), params.generation, params.name.as_deref())
+        .await?;
+    Ok(row.into())
+}
+
+pub async fn subnet_delete(app: &App, t: &Tenant, project_key: &str, key: &str) -> Result<()> {
+    let pr = project::project_view(&app.db, t.id, project_key).await?;
+    let row = subnet::subnet_view(&app.db, t.id, ProjectId(pr.id), key).await?;
+    subnet::subnet_delete(&app.db, t.id, SubnetId(row.id), &row.name).await
+}
+
+// ---- load balancers -----------------------------------------------------------------------
+
+async fn lb_insert(
+    tx: &mut PgConnection,
+    t: &Tenant,
+    project: &ProjectRow,
+    subnet_id: SubnetId,
+    params: &LoadBalancerCreate,
+) -> Result<Uuid> {
+    validate::name("load balancer", &params.name)?;
+    let description = params.description.clone().unwrap_or_default();
+    validate::description(&description)?;
+    let min = params.min_nodes.unwrap_or(1);
+    let max = params.max_nodes.unwrap_or(if params.auto_scaling.unwrap_or(false) { min.max(4) } else { min });
+    validate::node_counts(min, max)?;
+    let tenant = tq::tenant_lock(&mut *tx, t.id).await?;
+    let id = lbq::load_balancer_create(
+        &mut *tx,
+        tenant.quota_load_balancers,
+        tenant.quota_nodes,
+        LoadBalancerInsert {
+            tenant: t.id,
+            project: ProjectId(project.id),
+            subnet: subnet_id,
+            name: &params.name,
+            description: &description,
+            auto_scaling: params.auto_scaling.unwrap_or(false),
+            min_nodes: min,
+            max_nodes: max,
+        },
+    )
+    .await?;
+    event::event_insert(
+        &mut *tx,
+        Some(t.id),
+        Some(id),
+        None,
+        "load_balancer.create_requested",
+        &format!("{}/{}", project.name, params.name),
+    )
+    .await?;
+    Ok(id)
+}
+
+fn lb_view(app: &App, row: LoadBalancerRow) -> LoadBalancer {
+    row.into_view(&app.zone)
+}
+
+/// `?wait=`: block until the controller moves the load balancer out of PENDING_CREATE /
+/// PENDING_UPDATE, or the time is up; either way the current state is returned, never a guess.
+async fn lb_wait(app: &App, t: &Tenant, project: ProjectId, id: Uuid, wait: Option<u32>) -> Result<LoadBalancerRow> {
+    let wait = wait.unwrap_or(0);
+    if wait > 600 {
+        return Err(Error::invalid("invalid_wait", format!("wait={wait} is above 600 seconds")));
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(wait.into());
+    loop {
+        let row = lbq::load_balancer_view(&app.db, t.id, project, &id.to_string()).await?;
+        let settled = !matches!(
+            row.provisioning_status(),
+            ProvisioningStatus::PendingCreate | ProvisioningStatus::PendingUpdate
+        );
+        if settled || tokio::time::Instant::now() >= deadline {
+            return Ok(row);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+pub async fn load_balancer_create(
+    app: &App,
+    t: &Tenant,
+    project_key: &str,
+    params: LoadBalancerCreate,
+    wait: Option<u32>,
+) -> Result<LoadBalancer> {
+    let mut tx = begin(app).await?;
+    let pr = project::project_view(&mut *tx, t.id, project_key).await?;
+    let sn = subnet::subnet_view(&mut *tx, t.id, ProjectId(pr.id), &params.subnet).await?;
+    let id = lb_insert(&mut tx, t, &pr, SubnetId(sn.id), &params).await?;
+    commit(tx).await?;
+    Ok(lb_view(app, lb_wait(app, t, ProjectId(pr.id), id, wait).await?))
+}
+
+pub async fn load_balancer_list(app: &App, t: &Tenant, project_key: &str, p: PageParams) -> Result<Page<LoadBalancer>> {
+    let req = page(&p)?;
+    let pr = project::project_view(&app.db, t.id, project_key).await?;
+    let rows = lbq::load_balancer_list(&app.db, t.id, ProjectId(pr.id), req).await?;
+    Ok(req.finish(rows, |r| r.id, |r| lb_view(app, r)))
+}
+
+async fn lb_row(app: &App, t: &Tenant, project_key: &str, key: &str) -> Result<LoadBalancerRow> {
+    let pr = project::project_view(&app.db, t.id, project_key).await?;
+    lbq::load_balancer_view(&app.db, t.id, ProjectId(pr.id), key).await
+}
+
+pub async fn load_balancer_view(app: &App, t: &Tenant, project_key: &str, key: &str) -> Result<LoadBalancer> {
+    Ok(lb_view(app, lb_row(app, t, project_key, key).await?))
+}
+
+pub async fn load_balancer_update(
+    app: &App,
+    t: &Tenant,
+    project_key: &str,
+    key: &str,
+    params: LoadBalancerUpdate,
+) -> Result<LoadBalancer> {
+    let row = lb_row(app, t, project_key, key).await?;
+    if let Some(d) = &params.description {
+        validate::description(d)?;
+    }
+    validate::node_counts(
+        params.min_nodes.unwrap_or(row.min_nodes),
+        params.max_nodes.unwrap_or(row.max_nodes),
+    )?;
+    if row.provisioning_status() == ProvisioningStatus::PendingDelete {
+        return Err(Error::conflict("immutable", "the load balancer is being deleted"));
+    }
+    lbq::load_balancer_update(
+        &app.db,
+        t.id,
+        row.id,
+        LoadBalancerChange {
+            generation: params.generation,
+            description: params.description.as_deref(),
+            auto_scaling: params.auto_scaling,
+            min_nodes: params.min_nodes,
+            max_nodes: params.max_nodes,
+        },
+    )
+    .await?;
+    load_balancer_view(app, t, project_key, &row.id.to_string()).await
+}
+
+/// Marks the load balancer PENDING_DELETE; the controller tears down its nodes, DNS name and
+/// VIPs and then removes the rows. Returns the marked resource.
+pub async fn load_balancer_delete(app: &App, t: &Tenant, project_key: &str, key: &str) -> Result<LoadBalancer> {
+    let row = lb_row(app, t, project_key, key).await?;
+    let mut tx = begin(app).await?;
+    lbq::load_balancer_mark_deleted(&mut *tx, t.id, row.id).await?;
+    event::event_insert(&mut *tx, Some(t.id), Some(row.id), None, "load_balancer.delete_requested", &row.name)
+        .await?;
+    commit(tx).await?;
+    load_balancer_view(app, t, project_key, &row.id.to_string()).await
+}
+
+// ---- listeners ----------------------------------------------------------------------------
+
+pub async fn listener_create(
+    app: &App,
+    t: &Tenant,
+    project_key: &str,
+    lb_key: &str,
+    params: ListenerCreate,
+) -> Result<Listener> {
+    validate::name("listener", &params.name)?;
+    validate::port("listener port", params.port)?;
+    let lb = lb_row(app, t, project_key, lb_key).await?;
+    let mut tx = begin(app).await?;
+    lbq::load_balancer_touch(&mut *tx, lb.id).await?;
+    let row = listener::listener_create(
+        &mut *tx,
+        t.id,
+        lb.id,
+        &params.name,
+        params.protocol,
+        params.port,
+        params.default_pool_id.map(|p| p.0),
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(row.into())
+}
+
+pub async fn listener_list(app: &App, t: &Tenant, project_key: &str, lb_key: &str, p: PageParams) -> Result<Page<Listener>> {
+    let req = page(&p)?;
+    let lb = lb_row(app, t, project_key, lb_key).await?;
+    let rows = listener::listener_list(&app.db, lb.id, req).await?;
+    Ok(req.finish(rows, |r| r.id, Into::into))
+}
+
+pub async fn listener_view(app: &App, t: &Tenant, project_key: &str, lb_key: &str, key: &str) -> Result<Listener> {
+    let lb = lb_row(app, t, project_key, lb_key).await?;
+    Ok(listener::listener_view(&app.db, lb.id, key).await?.into())
+}
+
+pub async fn listener_update(
+    app: &App,
+    t: &Tenant,
+    project_key: &str,
+    lb_key: &str,
+    key: &str,
+    params: ListenerUpdate,
+) -> Result<Listener> {
+    let lb = lb_row(app, t, project_key, lb_key).await?;
+    let row = listener::listener_view(&app.db, lb.id, key).await?;
+    let mut tx = begin(app).await?;
+    lbq::load_balancer_touch(&mut *tx, lb.id).await?;
+    let row = listener::listener_update(&mut *tx, lb.id, row.id, params.generation, params.default_pool_id.map(|p| p.0))
+        .await?;
+    commit(tx).await?;
+    Ok(row.into())
+}
+
+pub async fn listener_delete(app: &App, t: &Tenant, project_key: &str, lb_key: &str, key: &str) -> Result<()> {
+    let lb = lb_row(app, t, project_key, lb_key).await?;
+    let row = listener::listener_view(&app.db, lb.id, key).await?;
+    let mut tx = begin(app).await?;
+    lbq::load_balancer_touch(&mut *tx, lb.id).await?;
+    listener::listener_delete(&mut *tx, lb.id, row.id).await?;
+    commit(tx).await
+}
+
+// ---- pools --------------------------------------------------------------------------------
+
+pub async fn pool_create(app: &App, t: &Tenant, project_key: &str, lb_key: &str, params: PoolCreate) -> Result<Pool> {
+    validate::name("pool", &params.name)?;
+    if let Some(hm) = &params.health_monitor {
+        validate::health_monitor(hm)?;
+    }
+    let lb = lb_row(app, t, project_key, lb_key).await?;
+    let mut tx = begin(app).await?;
+    lbq::load_balancer_touch(&mut *tx, lb.id).await?;
+    let row = pool::pool_create(
+        &mut *tx,
+        t.id,
+        lb.id,
+        &params.name,
+        params.protocol,
+        params.algorithm.unwrap_or(Algorithm::RoundRobin),
+        params.health_monitor.as_ref(),
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(row.into())
+}
+
+pub async fn pool_list(app: &App, t: &Tenant, project_key: &str, lb_key: &str, p: PageParams) -> Result<Page<Pool>> {
+    let req = page(&p)?;
+    let lb = lb_row(app, t, project_key, lb_key).await?;
+    let rows = pool::pool_list(&app.db, lb.id, req).await?;
+    Ok(req.finish(rows, |r| r.id, Into::into))
+}
+
+pub async fn pool_view(app: &App, t: &Tenant, project_key: &str, lb_key: &str, key: &str) -> Result<Pool> {
+    let lb = lb_row(app, t, project_key, lb_key).await?;
+    Ok(pool::pool_view(&app.db, lb.id, key).await?.into())
+}
+
+pub async fn pool_update(
+    app: &App,
+    t: &Tenant,
+    project_key: &str,
+    lb_key: &str,
+    key: &str,
+    params: PoolUpdate,
+) -> Result<Pool> {
+    if let Some(hm) = &params.health_monitor {
+        validate::health_monitor(hm)?;
+    }
+    let lb = lb_row(app, t, project_key, lb_key).await?;
+    let row = pool::pool_view(&app.db, lb.id, key).await?;
+    let mut tx = begin(app).await?;
+    lbq::load_balancer_touch(&mut *tx, lb.id).await?;
+    let hm = params.health_monitor.as_ref().map(Some);
+    let row = pool::pool_update(&mut *tx, lb.id, row.id, params.generation, params.algorithm, hm).await?;
+    commit(tx).await?;
+    Ok(row.into())
+}
+
+pub async fn pool_delete(app: &App, t: &Tenant, project_key: &str, lb_key: &str, key: &str) -> Result<()> {
+    let lb = lb_row(app, t, project_key, lb_key).await?;
+    let row = pool::pool_view(&app.db, lb.id, key).await?;
+    let mut tx = begin(app).await?;
+    lbq::load_balancer_touch(&mut *tx, lb.id).await?;
+    pool::pool_delete(&mut *tx, lb.id, row.id).await?;
+    commit(tx).await
+}
+
+// ---- members ------------------------------------------------------------------------------
+
+async fn member_insert(
+    tx: &mut PgConnection,
+    t: &Tenant,
+    net: &ipnet::IpNet,
+    pool_id: Uuid,
+    params: &MemberCreate,
+) -> Result<lbaas_db::member::MemberRow> {
+    let addr = validate::member_address(net, &params.address)?;
+    validate::port("member port", params.port)?;
+    let weight = params.weight.unwrap_or(1);
+    validate::weight(weight)?;
+    let path = params.path.clone().unwrap_or_else(|| "/".into());
+    validate::http_path("member path", &path)?;
+    member::member_create(&mut *tx, t.id, pool_id, addr, params.port, weight, &path).await
+}
+
+async fn pool_ctx(
+    app: &App,
+    t: &Tenant,
+    project_key: &str,
+    lb_key: &str,
+    pool_key: &str,
+) -> Result<(LoadBalancerRow, lbaas_db::pool::PoolRow)> {
+    let lb = lb_row(app, t, project_key, lb_key).await?;
+    let p = pool::pool_view(&app.db, lb.id, pool_key).await?;
+    Ok((lb, p))
+}
+
+pub async fn member_create(
+    app: &App,
+    t: &Tenant,
+    project_key: &str,
+    lb_key: &str,
+    pool_key: &str,
+    params: MemberCreate,
+) -> Result<Member> {
+    let (lb, p) = pool_ctx(app, t, project_key, lb_key, pool_key).await?;
+    let sn = subnet::subnet_view_by_id(&app.db, lb.subnet_id).await?;
+    let mut tx = begin(app).await?;
+    lbq::load_balancer_touch(&mut *tx, lb.id).await?;
+    let row = member_insert(&mut tx, t, &sn.net(), p.id, &params).await?;
+    commit(tx).await?;
+    Ok(row.into())
+}
+
+pub async fn member_list(
+    app: &App,
+    t: &Tenant,
+    project_key: &str,
+    lb_key: &str,
+    pool_key: &str,
+    pp: PageParams,
+) -> Result<Page<Member>> {
+    let req = page(&pp)?;
+    let (_, p) = pool_ctx(app, t, project_key, lb_key, pool_key).await?;
+    let rows = member::member_list_by_pool(&app.db, p.id, req).await?;
+    Ok(req.finish(rows, |r| r.id, Into::into))
+}
+
+pub async fn member_view(
+    app: &App,
+    t: &Tenant,
+    project_key: &str,
+    lb_key: &str,
+    pool_key: &str,
+    key: &str,
+) -> Result<Member> {
+    let (_, p) = pool_ctx(app, t, project_key, lb_key, pool_key).await?;
+    Ok(member::member_view(&app.db, p.id, key).await?.into())
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn member_update(
+    app: &App,
+    t: &Tenant,
+    project_key: &str,
+    lb_key: &str,
+    pool_key: &str,
+    key: &str,
+    params: MemberUpdate,
+) -> Result<Member> {
+    if let Some(w) = params.weight {
+        validate::weight(w)?;
+    }
+    let (lb, p) = pool_ctx(app, t, project_key, lb_key, pool_key).await?;
+    let row = member::member_view(&app.db, p.id, key).await?;
+    let mut tx = begin(app).await?;
+    lbq::load_balancer_touch(&mut *tx, lb.id).await?;
+    let row = member::member_update(&mut *tx, p.id, row.id, params.generation, params.weight).await?;
+    commit(tx).await?;
+    Ok(row.into())
+}
+
+pub async fn member_delete(
+    app: &App,
+    t: &Tenant,
+    project_key: &str,
+    lb_key: &str,
+    pool_key: &str,
+    key: &str,
+) -> Result<()> {
+    let (lb, p) = pool_ctx(app, t, project_key, lb_key, pool_key).await?;
+    let row = member::member_view(&app.db, p.id, key).await?;
+    let mut tx = begin(app).await?;
+    lbq::load_balancer_touch(&mut *tx, lb.id).await?;
+    member::member_delete(&mut *tx, p.id, row.id).await?;
+    commit(tx).await
+}
+
+// ---- nodes and events (read-only) ---------------------------------------------------------
+
+pub async fn node_list(app: &App, t: &Tenant, project_key: &str, lb_key: &str, p: PageParams) -> Result<Page<Node>> {
+    let req = page(&p)?;
+    let lb = lb_row(app, t, project_key, lb_key).await?;
+    let rows = node::node_list(&app.db, lb.id, req).await?;
+    Ok(req.finish(rows, |r| r.id, Into::into))
+}
+
+pub async fn node_view(app: &App, t: &Tenant, project_key: &str, lb_key: &str, key: &str) -> Result<Node> {
+    let lb = lb_row(app, t, project_key, lb_key).await?;
+    Ok(node::node_view(&app.db, lb.id, key).await?.into())
+}
+
+pub async fn event_list(app: &App, t: &Tenant, p: EventListParams) -> Result<Page<Event>> {
+    let req = PageReq::parse(p.limit, p.cursor.as_deref())?;
+    let rows = event::event_list(&app.db, t.id, p.load_balancer_id, req).await?;
+    Ok(req.finish(rows, |r| r.id, Into::into))
+}
+
+// ---- instances: the envelope's composite of subnet + LB + listener + pool + members ------
+
+/// Everything the seed's `instance` create carries, already in domain terms.
+pub struct InstanceSpec {
+    pub project: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub protocol: Protocol,
+    pub port: i32,
+    pub subnet: String,
+    pub algorithm: Algorithm,
+    pub members: Vec<MemberCreate>,
+    pub health_monitor: Option<HealthMonitor>,
+    pub auto_scaling: bool,
+}
+
+/// What an instance is made of, for the envelope's `info`.
+pub struct InstanceView {
+    pub load_balancer: LoadBalancer,
+    pub subnet: Subnet,
+    pub listener: Option<Listener>,
+    pub pool: Option<Pool>,
+    pub members: Vec<Member>,
+    pub nodes: Vec<Node>,
+}
+
+const INSTANCE_LISTENER: &str = "default";
+const INSTANCE_POOL: &str = "default";
+
+/// One transaction: either the whole instance exists afterwards or nothing of it does.
+pub async fn instance_create(app: &App, t: &Tenant, spec: InstanceSpec, wait: Option<u32>) -> Result<InstanceView> {
+    validate::name("load balancer", &spec.name)?;
+    validate::port("listener port", spec.port)?;
+    let net = validate::cidr(&spec.subnet)?;
+    if let Some(hm) = &spec.health_monitor {
+        validate::health_monitor(hm)?;
+    }
+    if spec.members.is_empty() {
+        return Err(Error::invalid("invalid_member", "backend entities must list at least one backend"));
+    }
+    if spec.members.len() > 256 {
+        return Err(Error::invalid("invalid_member", "at most 256 backend entities"));
+    }
+    let mut tx = begin(app).await?;
+    let pr = project::project_view(&mut *tx, t.id, &spec.project).await?;
+    let sn = match subnet::subnet_find_by_cidr(&mut *tx, ProjectId(pr.id), &net).await? {
+        Some(s) => s,
+        None => {
+            let params = SubnetCreate { name: subnet_name_for(&net), cidr: net.to_string(), gateway: None };
+            subnet_insert(&mut tx, t, &pr, &params).await?
+        }
+    };
+    let lb_params = LoadBalancerCreate {
+        name: spec.name.clone(),
+        subnet: sn.id.to_string(),
+        description: spec.description.clone(),
+        auto_scaling: Some(spec.auto_scaling),
+        min_nodes: None,
+        max_nodes: None,
+    };
+    let lb_id = lb_insert(&mut tx, t, &pr, SubnetId(sn.id), &lb_params).await?;
+    let p = pool::pool_create(
+        &mut *tx,
+        t.id,
+        lb_id,
+        INSTANCE_POOL,
+        spec.protocol,
+        spec.algorithm,
+        spec.health_monitor.as_ref(),
+    )
+    .await?;
+    listener::listener_create(&mut *tx, t.id, lb_id, INSTANCE_LISTENER, spec.protocol, spec.port, Some(p.id))
+        .await?;
+    for m in &spec.members {
+        member_insert(&mut tx, t, &net, p.id, m).await?;
+    }
+    commit(tx).await?;
+    lb_wait(app, t, ProjectId(pr.id), lb_id, wait).await?;
+    instance_view(app, t, &spec.project, &spec.name).await
+}
+
+/// `10.10.0.0/24` → `net-10-10-0-0-24`: a DNS label, so REST users can address it.
+fn subnet_name_for(net: &ipnet::IpNet) -> String {
+    let s: String = net.to_string().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+    format!("net-{}", s.trim_matches('-'))
+}
+
+pub async fn instance_view(app: &App, t: &Tenant, project_key: &str, name: &str) -> Result<InstanceView> {
+    let lb = lb_row(app, t, project_key, name).await?;
+    let sn = subnet::subnet_view_by_id(&app.db, lb.subnet_id).await?;
+    let listener = listener::listener_view(&app.db, lb.id, INSTANCE_LISTENER).await.ok();
+    let pool = pool::pool_view(&app.db, lb.id, INSTANCE_POOL).await.ok();
+    let members = match &pool {
+        Some(p) => member::member_list_all(&app.db, p.id).await?,
+        None => vec![],
+    };
+    let all = PageReq::parse(Some(1000), None)?;
+    let nodes = node::node_list(&app.db, lb.id, all).await?;
+    Ok(InstanceView {
+        load_balancer: lb_view(app, lb),
+        subnet: sn.into(),
+        listener: listener.map(Into::into),
+        pool: pool.map(Into::into),
+        members: members.into_iter().map(Into::into).collect(),
+        nodes: nodes.into_iter().map(Into::into).collect(),
+    })
+}
+
+/// The envelope's update: any of members (replace-all, diffed so unchanged members keep their
+/// ids and health state), monitor, algorithm, auto-scaling, description.
+pub struct InstanceChange {
+    pub members: Option<Vec<MemberCreate>>,
+    pub health_monitor: Option<HealthMonitor>,
+    pub algorithm: Option<Algorithm>,
+    pub auto_scaling: Option<bool>,
+    pub description: Option<String>,
+}
+
+pub async fn instance_update(
+    app: &App,
+    t: &Tenant,
+    project_key: &str,
+    name: &str,
+    change: InstanceChange,
+) -> Result<InstanceView> {
+    if let Some(hm) = &change.health_monitor {
+        validate::health_monitor(hm)?;
+    }
+    if let Some(d) = &change.description {
+        validate::description(d)?;
+    }
+    let lb = lb_row(app, t, project_key, name).await?;
+    let sn = subnet::subnet_view_by_id(&app.db, lb.subnet_id).await?;
+    let net = sn.net();
+    let mut tx = begin(app).await?;
+    lbq::load_balancer_update(
+        &mut *tx,
+        t.id,
+        lb.id,
+        LoadBalancerChange {
+            generation: None,
+            description: change.description.as_deref(),
+            auto_scaling: change.auto_scaling,
+            min_nodes: None,
+            max_nodes: None,
+        },
+    )
+    .await
+    .map_err(|_| Error::conflict("immutable", "the load balancer is being deleted"))?;
+    let p = pool::pool_view(&mut *tx, lb.id, INSTANCE_POOL).await?;
+    if change.algorithm.is_some() || change.health_monitor.is_some() {
+        let hm = change.health_monitor.as_ref().map(Some);
+        pool::pool_update(&mut *tx, lb.id, p.id, None, change.algorithm, hm).await?;
+    }
+    if let Some(wanted) = change.members {
+        if wanted.is_empty() {
+            return Err(Error::invalid("invalid_member", "backend entities must list at least one backend"));
+        }
+        let current = member::member_list_all(&mut *tx, p.id).await?;
+        let key = |addr: &str, port: i32| format!("{addr}|{port}");
+        let mut wanted_keys = std::collections::HashSet::new();
+        for m in &wanted {
+            let addr = validate::member_address(&net, &m.address)?;
+            wanted_keys.insert(key(&addr.to_string(), m.port));
+        }
+        for m in &current {
+            if !wanted_keys.contains(&key(&m.address, m.port)) {
+                member::member_delete(&mut *tx, p.id, m.id).await?;
+            }
+        }
+        let have: std::collections::HashSet<String> = current.iter().map(|m| key(&m.address, m.port)).collect();
+        for m in &wanted {
+            let addr = validate::member_address(&net, &m.address)?;
+            if !have.contains(&key(&addr.to_string(), m.port)) {
+                member_insert(&mut tx, t, &net, p.id, m).await?;
+            }
+        }
+    }
+    event::event_insert(&mut *tx, Some(t.id), Some(lb.id), None, "load_balancer.update_requested", name).await?;
+    commit(tx).await?;
+    instance_view(app, t, project_key, name).await
+}
