@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# `make run`: everything on embedded defaults, one command, no config. Installs what is missing,
+# starts (or reuses) PostgreSQL under .lbaas/pg unless DATABASE_URL is set, writes the admin
+# token to .lbaas/admin-token (0600, printed once), builds and runs every lbaas process.
+# Ctrl-C stops every child, PostgreSQL included.
+source "$(dirname "$0")/lib.sh"
+need_root
+"$ROOT/scripts/setup.sh"
+
+OWN_PG=""
+if [ -z "${DATABASE_URL:-}" ]; then
+    pg_start pg "${LBAAS_PG_PORT:-5433}" >/dev/null
+    export DATABASE_URL="postgres://lbaas@127.0.0.1:${LBAAS_PG_PORT:-5433}/lbaas"
+    OWN_PG=1
+fi
+
+TOKEN_FILE="$STATE/admin-token"
+if [ ! -s "$TOKEN_FILE" ]; then
+    (umask 077 && echo "lbt_$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" >"$TOKEN_FILE")
+    chmod 600 "$TOKEN_FILE"
+    log "admin token (shown once, kept in $TOKEN_FILE): $(cat "$TOKEN_FILE")"
+else
+    log "admin token: in $TOKEN_FILE"
+fi
+
+log "building"
+(cd "$ROOT" && cargo build -q --bins)
+BIN="$CARGO_TARGET_DIR/debug"
+
+pids=()
+cleanup() {
+    trap - INT TERM EXIT
+    log "stopping"
+    for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+    for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+    [ -n "$OWN_PG" ] && pg_stop pg
+    exit 0
+}
+trap cleanup INT TERM EXIT
+
+export LBAAS_ASSETS_DIR="$ROOT/vendor/swagger-ui"
+"$BIN/lbaas-api" --admin-token-file "$TOKEN_FILE" & pids+=($!)
+# The API runs the migrations; the others wait until it answers.
+for _ in $(seq 1 100); do
+    curl -fsS http://127.0.0.1:${LBAAS_LISTEN_PORT:-8080}/healthz >/dev/null 2>&1 && break
+    sleep 0.1
+done
+"$BIN/lbaas-controller" & pids+=($!)
+"$BIN/lbaas-healthcheckd" & pids+=($!)
+log "lbaas is up: API http://127.0.0.1:8080 (docs: /docs), Ctrl-C stops everything"
+wait -n "${pids[@]}" || true

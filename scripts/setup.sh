@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs everything lbaas needs on a fresh Debian 12 machine (as root), idempotently:
+# system packages, the vendored API-page assets, and (with --test) the Python test tools.
+source "$(dirname "$0")/lib.sh"
+need_root
+
+apt_ensure postgresql postgresql-contrib curl ca-certificates pkg-config npm python3-venv \
+    dnsutils
+
+# The API page (/docs) is served from vendored swagger-ui-dist files: no CDN at run time and no
+# build-time download (utoipa-swagger-ui's default build fetches from GitHub and fails here).
+ASSETS="$ROOT/vendor/swagger-ui"
+if [ ! -f "$ASSETS/swagger-ui-bundle.js" ]; then
+    log "vendoring swagger-ui-dist from npm"
+    tmp="$(mktemp -d)"
+    (cd "$tmp" && npm pack --silent swagger-ui-dist@5.17.14 >/dev/null)
+    tar -xzf "$tmp"/swagger-ui-dist-*.tgz -C "$tmp"
+    mkdir -p "$ASSETS"
+    cp "$tmp/package/swagger-ui-bundle.js" "$tmp/package/swagger-ui.css" "$ASSETS/"
+    rm -rf "$tmp"
+fi
+
+if [ "${1:-}" = "--test" ]; then
+    VENV="$STATE/venv"
+    if [ ! -x "$VENV/bin/schemathesis" ] || [ ! -x "$VENV/bin/openapi-spec-validator" ]; then
+        log "installing schemathesis and openapi-spec-validator into $VENV"
+        mkdir -p "$STATE"
+        python3 -m venv "$VENV"
+        "$VENV/bin/pip" install -q --disable-pip-version-check \
+            'schemathesis==4.32.5' 'openapi-spec-validator==0.7.1'
+    fi
+fi
