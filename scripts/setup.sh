@@ -4,8 +4,9 @@
 source "$(dirname "$0")/lib.sh"
 need_root
 
-apt_ensure postgresql postgresql-contrib curl ca-certificates pkg-config npm python3-venv \
-    dnsutils
+apt_ensure postgresql postgresql-contrib curl ca-certificates pkg-config python3-venv dnsutils
+# These machines ship Node.js with npm from outside Debian; Debian's npm would conflict with it.
+command -v npm >/dev/null || apt_ensure npm
 
 # The API page (/docs) is served from vendored swagger-ui-dist files: no CDN at run time and no
 # build-time download (utoipa-swagger-ui's default build fetches from GitHub and fails here).

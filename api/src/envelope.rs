@@ -201,7 +201,11 @@ fn instance_info(v: InstanceView) -> Value {
         .members
         .iter()
         .map(|m| {
-            let host = if m.address.contains(':') { format!("[{}]", m.address) } else { m.address.clone() };
+            let host = if m.address.contains(':') {
+                format!("[{}]", m.address)
+            } else {
+                m.address.clone()
+            };
             if m.path != "/" {
                 format!("http://{host}:{}{}", m.port, m.path)
             } else {
@@ -224,7 +228,7 @@ fn instance_info(v: InstanceView) -> Value {
     });
     json!({
         "id": lb.id,
-        "project": v.subnet.project_id,
+        "project": v.project,
         "name": lb.name,
         "traffic_type": v.listener.as_ref().map(|l| l.protocol.as_str().to_ascii_lowercase()),
         "port": v.listener.as_ref().map(|l| l.port),
@@ -246,11 +250,22 @@ fn instance_info(v: InstanceView) -> Value {
     })
 }
 
-async fn dispatch(app: &App, t: &Tenant, action: &str, kind: &str, body: Value) -> Result<(StatusCode, Value)> {
+async fn dispatch(
+    app: &App,
+    t: &Tenant,
+    action: &str,
+    kind: &str,
+    body: Value,
+) -> Result<(StatusCode, Value)> {
     match (kind, action) {
         ("project", "create") => {
             let i: ProjectInfo = info(body)?;
-            let p = service::project_create(app, t, ProjectCreate { name: i.name, description: i.description }).await?;
+            let p = service::project_create(
+                app,
+                t,
+                ProjectCreate { name: i.name, description: i.description },
+            )
+            .await?;
             Ok((StatusCode::CREATED, to_value(&p)))
         }
         ("project", "info") => {
@@ -273,8 +288,13 @@ async fn dispatch(app: &App, t: &Tenant, action: &str, kind: &str, body: Value) 
         }
         ("project", "update") => {
             let i: ProjectInfo = info(body)?;
-            let p = service::project_update(app, t, &i.name, ProjectUpdate { generation: None, description: i.description })
-                .await?;
+            let p = service::project_update(
+                app,
+                t,
+                &i.name,
+                ProjectUpdate { generation: None, description: i.description },
+            )
+            .await?;
             Ok((StatusCode::OK, to_value(&p)))
         }
         ("project", "delete") => {
@@ -310,7 +330,10 @@ async fn dispatch(app: &App, t: &Tenant, action: &str, kind: &str, body: Value) 
         }
         ("instance", "info") => {
             let i: InstanceKey = info(body)?;
-            Ok((StatusCode::OK, instance_info(service::instance_view(app, t, &i.project, &i.name).await?)))
+            Ok((
+                StatusCode::OK,
+                instance_info(service::instance_view(app, t, &i.project, &i.name).await?),
+            ))
         }
         ("instance", "update") => {
             let i: InstanceUpdateInfo = info(body)?;
@@ -357,7 +380,13 @@ fn to_value<T: Serialize>(v: &T) -> Value {
     serde_json::to_value(v).expect("views serialize to JSON")
 }
 
-fn reply(status: StatusCode, action: &str, kind: &str, info: Value, error: Option<&Error>) -> Response {
+fn reply(
+    status: StatusCode,
+    action: &str,
+    kind: &str,
+    info: Value,
+    error: Option<&Error>,
+) -> Response {
     let body = EnvelopeResponse {
         status: if error.is_none() { "successful" } else { "fail" }.into(),
         action: action.into(),
@@ -387,7 +416,10 @@ pub async fn handle(app: &App, tenant: Result<Tenant, ApiError>, body: &[u8]) ->
         Ok(r) => r,
         Err(e) => return fail(e, echo),
     };
-    tracing::Span::current().record("project", req.info.get("project").or(req.info.get("name")).and_then(Value::as_str));
+    tracing::Span::current().record(
+        "project",
+        req.info.get("project").or(req.info.get("name")).and_then(Value::as_str),
+    );
     match dispatch(app, &t, &req.action, &req.kind, req.info).await {
         Ok((status, info)) => reply(status, &req.action, &req.kind, info, None),
         Err(e) => fail(e, echo),
@@ -407,7 +439,11 @@ pub async fn handle(app: &App, tenant: Result<Tenant, ApiError>, body: &[u8]) ->
         (status = 409, body = EnvelopeResponse, description = "conflict"),
         (status = 413, body = EnvelopeResponse, description = "body over 1 MiB")),
     security(("bearer" = [])))]
-pub async fn envelope_post(State(app): State<App>, tenant: Result<Tenant, ApiError>, req: Request) -> Response {
+pub async fn envelope_post(
+    State(app): State<App>,
+    tenant: Result<Tenant, ApiError>,
+    req: Request,
+) -> Response {
     envelope(app, tenant, req).await
 }
 
@@ -420,7 +456,11 @@ pub async fn envelope_post(State(app): State<App>, tenant: Result<Tenant, ApiErr
         (status = 401, body = EnvelopeResponse, description = "missing or bad token"),
         (status = 404, body = EnvelopeResponse, description = "not found")),
     security(("bearer" = [])))]
-pub async fn envelope_get(State(app): State<App>, tenant: Result<Tenant, ApiError>, req: Request) -> Response {
+pub async fn envelope_get(
+    State(app): State<App>,
+    tenant: Result<Tenant, ApiError>,
+    req: Request,
+) -> Response {
     envelope(app, tenant, req).await
 }
 

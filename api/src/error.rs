@@ -94,7 +94,10 @@ pub fn json_error(e: &serde_json::Error) -> Error {
 
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
     if bytes.is_empty() {
-        return Err(Error::invalid("invalid_json", "request body is empty; a JSON object is required"));
+        return Err(Error::invalid(
+            "invalid_json",
+            "request body is empty; a JSON object is required",
+        ));
     }
     serde_json::from_slice(bytes).map_err(|e| json_error(&e))
 }

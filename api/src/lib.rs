@@ -65,7 +65,8 @@ struct BearerAuth;
 impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        components
+            .add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
     }
 }
 
@@ -137,7 +138,8 @@ async fn not_found() -> Response {
 }
 
 async fn method_not_allowed() -> Response {
-    let e = lbaas_common::Error::invalid("method_not_allowed", "this path does not accept that method");
+    let e =
+        lbaas_common::Error::invalid("method_not_allowed", "this path does not accept that method");
     (StatusCode::METHOD_NOT_ALLOWED, Json(error::error_body(&e))).into_response()
 }
 
@@ -159,7 +161,10 @@ async fn docs_page(State(app): State<App>) -> Response {
     Html(DOCS_HTML).into_response()
 }
 
-async fn docs_asset(State(app): State<App>, axum::extract::Path(file): axum::extract::Path<String>) -> Response {
+async fn docs_asset(
+    State(app): State<App>,
+    axum::extract::Path(file): axum::extract::Path<String>,
+) -> Response {
     // Only the two vendored files, by exact name: no path from the client reaches the disk.
     let mime = match file.as_str() {
         "swagger-ui-bundle.js" => "text/javascript",
@@ -167,7 +172,9 @@ async fn docs_asset(State(app): State<App>, axum::extract::Path(file): axum::ext
         _ => return not_found().await,
     };
     match tokio::fs::read(app.assets_dir.join(&file)).await {
-        Ok(bytes) => ([(header::CONTENT_TYPE, HeaderValue::from_static(mime))], bytes).into_response(),
+        Ok(bytes) => {
+            ([(header::CONTENT_TYPE, HeaderValue::from_static(mime))], bytes).into_response()
+        }
         Err(_) => not_found().await,
     }
 }

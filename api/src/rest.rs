@@ -21,7 +21,11 @@ type R<T> = Result<T, ApiError>;
     params(PageParams),
     responses((status = 200, body = Page<lbaas_common::types::Tenant>), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)")),
     security(("bearer" = [])))]
-pub async fn tenant_list(State(app): State<App>, _: Admin, ApiQuery(q): ApiQuery<PageParams>) -> R<(StatusCode, Json<Page<lbaas_common::types::Tenant>>)> {
+pub async fn tenant_list(
+    State(app): State<App>,
+    _: Admin,
+    ApiQuery(q): ApiQuery<PageParams>,
+) -> R<(StatusCode, Json<Page<lbaas_common::types::Tenant>>)> {
     let v = service::tenant_list(&app, q).await?;
     Ok((StatusCode::OK, Json(v)))
 }
@@ -34,7 +38,11 @@ pub async fn tenant_list(State(app): State<App>, _: Admin, ApiQuery(q): ApiQuery
     request_body = TenantCreate,
     responses((status = 201, body = TenantCreated), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)"), (status = 409, body = ErrorBody, description = "conflict")),
     security(("bearer" = [])))]
-pub async fn tenant_create(State(app): State<App>, _: Admin, ApiJson(params): ApiJson<TenantCreate>) -> R<(StatusCode, Json<TenantCreated>)> {
+pub async fn tenant_create(
+    State(app): State<App>,
+    _: Admin,
+    ApiJson(params): ApiJson<TenantCreate>,
+) -> R<(StatusCode, Json<TenantCreated>)> {
     let v = service::tenant_create(&app, params).await?;
     Ok((StatusCode::CREATED, Json(v)))
 }
@@ -47,7 +55,11 @@ pub async fn tenant_create(State(app): State<App>, _: Admin, ApiJson(params): Ap
     params(("tenant" = String, Path, description = "Tenant name or id")),
     responses((status = 200, body = lbaas_common::types::Tenant), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)")),
     security(("bearer" = [])))]
-pub async fn tenant_view(State(app): State<App>, _: Admin, Path(tenant): Path<String>) -> R<(StatusCode, Json<lbaas_common::types::Tenant>)> {
+pub async fn tenant_view(
+    State(app): State<App>,
+    _: Admin,
+    Path(tenant): Path<String>,
+) -> R<(StatusCode, Json<lbaas_common::types::Tenant>)> {
     let v = service::tenant_view(&app, &tenant).await?;
     Ok((StatusCode::OK, Json(v)))
 }
@@ -61,7 +73,12 @@ pub async fn tenant_view(State(app): State<App>, _: Admin, Path(tenant): Path<St
     request_body = TenantUpdate,
     responses((status = 200, body = lbaas_common::types::Tenant), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)"), (status = 409, body = ErrorBody, description = "conflict")),
     security(("bearer" = [])))]
-pub async fn tenant_update(State(app): State<App>, _: Admin, Path(tenant): Path<String>, ApiJson(params): ApiJson<TenantUpdate>) -> R<(StatusCode, Json<lbaas_common::types::Tenant>)> {
+pub async fn tenant_update(
+    State(app): State<App>,
+    _: Admin,
+    Path(tenant): Path<String>,
+    ApiJson(params): ApiJson<TenantUpdate>,
+) -> R<(StatusCode, Json<lbaas_common::types::Tenant>)> {
     let v = service::tenant_update(&app, &tenant, params).await?;
     Ok((StatusCode::OK, Json(v)))
 }
@@ -74,7 +91,11 @@ pub async fn tenant_update(State(app): State<App>, _: Admin, Path(tenant): Path<
     params(("tenant" = String, Path, description = "Tenant name or id")),
     responses((status = 204, description = "done"), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)"), (status = 409, body = ErrorBody, description = "conflict")),
     security(("bearer" = [])))]
-pub async fn tenant_delete(State(app): State<App>, _: Admin, Path(tenant): Path<String>) -> R<StatusCode> {
+pub async fn tenant_delete(
+    State(app): State<App>,
+    _: Admin,
+    Path(tenant): Path<String>,
+) -> R<StatusCode> {
     service::tenant_delete(&app, &tenant).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -87,7 +108,11 @@ pub async fn tenant_delete(State(app): State<App>, _: Admin, Path(tenant): Path<
     params(PageParams),
     responses((status = 200, body = Page<Token>), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)")),
     security(("bearer" = [])))]
-pub async fn token_list(State(app): State<App>, t: Tenant, ApiQuery(q): ApiQuery<PageParams>) -> R<(StatusCode, Json<Page<Token>>)> {
+pub async fn token_list(
+    State(app): State<App>,
+    t: Tenant,
+    ApiQuery(q): ApiQuery<PageParams>,
+) -> R<(StatusCode, Json<Page<Token>>)> {
     let v = service::token_list(&app, &t, q).await?;
     Ok((StatusCode::OK, Json(v)))
 }
@@ -100,7 +125,11 @@ pub async fn token_list(State(app): State<App>, t: Tenant, ApiQuery(q): ApiQuery
     request_body = TokenCreate,
     responses((status = 201, body = TokenCreated), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)"), (status = 409, body = ErrorBody, description = "conflict")),
     security(("bearer" = [])))]
-pub async fn token_create(State(app): State<App>, t: Tenant, ApiJson(params): ApiJson<TokenCreate>) -> R<(StatusCode, Json<TokenCreated>)> {
+pub async fn token_create(
+    State(app): State<App>,
+    t: Tenant,
+    ApiJson(params): ApiJson<TokenCreate>,
+) -> R<(StatusCode, Json<TokenCreated>)> {
     let v = service::token_create(&app, &t, params).await?;
     Ok((StatusCode::CREATED, Json(v)))
 }
@@ -113,7 +142,11 @@ pub async fn token_create(State(app): State<App>, t: Tenant, ApiJson(params): Ap
     params(("token" = String, Path, description = "Token id")),
     responses((status = 204, description = "done"), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)"), (status = 409, body = ErrorBody, description = "conflict")),
     security(("bearer" = [])))]
-pub async fn token_delete(State(app): State<App>, t: Tenant, Path(token): Path<String>) -> R<StatusCode> {
+pub async fn token_delete(
+    State(app): State<App>,
+    t: Tenant,
+    Path(token): Path<String>,
+) -> R<StatusCode> {
     service::token_delete(&app, &t, &token).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -126,7 +159,11 @@ pub async fn token_delete(State(app): State<App>, t: Tenant, Path(token): Path<S
     params(PageParams),
     responses((status = 200, body = Page<Project>), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)")),
     security(("bearer" = [])))]
-pub async fn project_list(State(app): State<App>, t: Tenant, ApiQuery(q): ApiQuery<PageParams>) -> R<(StatusCode, Json<Page<Project>>)> {
+pub async fn project_list(
+    State(app): State<App>,
+    t: Tenant,
+    ApiQuery(q): ApiQuery<PageParams>,
+) -> R<(StatusCode, Json<Page<Project>>)> {
     let v = service::project_list(&app, &t, q).await?;
     Ok((StatusCode::OK, Json(v)))
 }
@@ -139,7 +176,11 @@ pub async fn project_list(State(app): State<App>, t: Tenant, ApiQuery(q): ApiQue
     request_body = ProjectCreate,
     responses((status = 201, body = Project), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)"), (status = 409, body = ErrorBody, description = "conflict"), (status = 403, body = ErrorBody, description = "quota exceeded")),
     security(("bearer" = [])))]
-pub async fn project_create(State(app): State<App>, t: Tenant, ApiJson(params): ApiJson<ProjectCreate>) -> R<(StatusCode, Json<Project>)> {
+pub async fn project_create(
+    State(app): State<App>,
+    t: Tenant,
+    ApiJson(params): ApiJson<ProjectCreate>,
+) -> R<(StatusCode, Json<Project>)> {
     let v = service::project_create(&app, &t, params).await?;
     Ok((StatusCode::CREATED, Json(v)))
 }
@@ -152,7 +193,11 @@ pub async fn project_create(State(app): State<App>, t: Tenant, ApiJson(params): 
     params(("project" = String, Path, description = "Project name or id")),
     responses((status = 200, body = Project), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)")),
     security(("bearer" = [])))]
-pub async fn project_view(State(app): State<App>, t: Tenant, Path(project): Path<String>) -> R<(StatusCode, Json<Project>)> {
+pub async fn project_view(
+    State(app): State<App>,
+    t: Tenant,
+    Path(project): Path<String>,
+) -> R<(StatusCode, Json<Project>)> {
     let v = service::project_view(&app, &t, &project).await?;
     Ok((StatusCode::OK, Json(v)))
 }
@@ -166,7 +211,12 @@ pub async fn project_view(State(app): State<App>, t: Tenant, Path(project): Path
     request_body = ProjectUpdate,
     responses((status = 200, body = Project), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)"), (status = 409, body = ErrorBody, description = "conflict")),
     security(("bearer" = [])))]
-pub async fn project_update(State(app): State<App>, t: Tenant, Path(project): Path<String>, ApiJson(params): ApiJson<ProjectUpdate>) -> R<(StatusCode, Json<Project>)> {
+pub async fn project_update(
+    State(app): State<App>,
+    t: Tenant,
+    Path(project): Path<String>,
+    ApiJson(params): ApiJson<ProjectUpdate>,
+) -> R<(StatusCode, Json<Project>)> {
     let v = service::project_update(&app, &t, &project, params).await?;
     Ok((StatusCode::OK, Json(v)))
 }
@@ -179,7 +229,11 @@ pub async fn project_update(State(app): State<App>, t: Tenant, Path(project): Pa
     params(("project" = String, Path, description = "Project name or id")),
     responses((status = 204, description = "done"), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)"), (status = 409, body = ErrorBody, description = "conflict")),
     security(("bearer" = [])))]
-pub async fn project_delete(State(app): State<App>, t: Tenant, Path(project): Path<String>) -> R<StatusCode> {
+pub async fn project_delete(
+    State(app): State<App>,
+    t: Tenant,
+    Path(project): Path<String>,
+) -> R<StatusCode> {
     service::project_delete(&app, &t, &project).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -192,7 +246,12 @@ pub async fn project_delete(State(app): State<App>, t: Tenant, Path(project): Pa
     params(("project" = String, Path, description = "Project name or id"), PageParams),
     responses((status = 200, body = Page<Subnet>), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)")),
     security(("bearer" = [])))]
-pub async fn subnet_list(State(app): State<App>, t: Tenant, Path(project): Path<String>, ApiQuery(q): ApiQuery<PageParams>) -> R<(StatusCode, Json<Page<Subnet>>)> {
+pub async fn subnet_list(
+    State(app): State<App>,
+    t: Tenant,
+    Path(project): Path<String>,
+    ApiQuery(q): ApiQuery<PageParams>,
+) -> R<(StatusCode, Json<Page<Subnet>>)> {
     let v = service::subnet_list(&app, &t, &project, q).await?;
     Ok((StatusCode::OK, Json(v)))
 }
@@ -206,7 +265,12 @@ pub async fn subnet_list(State(app): State<App>, t: Tenant, Path(project): Path<
     request_body = SubnetCreate,
     responses((status = 201, body = Subnet), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)"), (status = 409, body = ErrorBody, description = "conflict")),
     security(("bearer" = [])))]
-pub async fn subnet_create(State(app): State<App>, t: Tenant, Path(project): Path<String>, ApiJson(params): ApiJson<SubnetCreate>) -> R<(StatusCode, Json<Subnet>)> {
+pub async fn subnet_create(
+    State(app): State<App>,
+    t: Tenant,
+    Path(project): Path<String>,
+    ApiJson(params): ApiJson<SubnetCreate>,
+) -> R<(StatusCode, Json<Subnet>)> {
     let v = service::subnet_create(&app, &t, &project, params).await?;
     Ok((StatusCode::CREATED, Json(v)))
 }
@@ -219,7 +283,11 @@ pub async fn subnet_create(State(app): State<App>, t: Tenant, Path(project): Pat
     params(("project" = String, Path, description = "Project name or id"), ("subnet" = String, Path, description = "Subnet name or id")),
     responses((status = 200, body = Subnet), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)")),
     security(("bearer" = [])))]
-pub async fn subnet_view(State(app): State<App>, t: Tenant, Path((project, subnet)): Path<(String, String)>) -> R<(StatusCode, Json<Subnet>)> {
+pub async fn subnet_view(
+    State(app): State<App>,
+    t: Tenant,
+    Path((project, subnet)): Path<(String, String)>,
+) -> R<(StatusCode, Json<Subnet>)> {
     let v = service::subnet_view(&app, &t, &project, &subnet).await?;
     Ok((StatusCode::OK, Json(v)))
 }
@@ -233,7 +301,12 @@ pub async fn subnet_view(State(app): State<App>, t: Tenant, Path((project, subne
     request_body = SubnetUpdate,
     responses((status = 200, body = Subnet), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)"), (status = 409, body = ErrorBody, description = "conflict")),
     security(("bearer" = [])))]
-pub async fn subnet_update(State(app): State<App>, t: Tenant, Path((project, subnet)): Path<(String, String)>, ApiJson(params): ApiJson<SubnetUpdate>) -> R<(StatusCode, Json<Subnet>)> {
+pub async fn subnet_update(
+    State(app): State<App>,
+    t: Tenant,
+    Path((project, subnet)): Path<(String, String)>,
+    ApiJson(params): ApiJson<SubnetUpdate>,
+) -> R<(StatusCode, Json<Subnet>)> {
     let v = service::subnet_update(&app, &t, &project, &subnet, params).await?;
     Ok((StatusCode::OK, Json(v)))
 }
@@ -246,7 +319,11 @@ pub async fn subnet_update(State(app): State<App>, t: Tenant, Path((project, sub
     params(("project" = String, Path, description = "Project name or id"), ("subnet" = String, Path, description = "Subnet name or id")),
     responses((status = 204, description = "done"), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)"), (status = 409, body = ErrorBody, description = "conflict")),
     security(("bearer" = [])))]
-pub async fn subnet_delete(State(app): State<App>, t: Tenant, Path((project, subnet)): Path<(String, String)>) -> R<StatusCode> {
+pub async fn subnet_delete(
+    State(app): State<App>,
+    t: Tenant,
+    Path((project, subnet)): Path<(String, String)>,
+) -> R<StatusCode> {
     service::subnet_delete(&app, &t, &project, &subnet).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -259,7 +336,12 @@ pub async fn subnet_delete(State(app): State<App>, t: Tenant, Path((project, sub
     params(("project" = String, Path, description = "Project name or id"), PageParams),
     responses((status = 200, body = Page<LoadBalancer>), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)")),
     security(("bearer" = [])))]
-pub async fn load_balancer_list(State(app): State<App>, t: Tenant, Path(project): Path<String>, ApiQuery(q): ApiQuery<PageParams>) -> R<(StatusCode, Json<Page<LoadBalancer>>)> {
+pub async fn load_balancer_list(
+    State(app): State<App>,
+    t: Tenant,
+    Path(project): Path<String>,
+    ApiQuery(q): ApiQuery<PageParams>,
+) -> R<(StatusCode, Json<Page<LoadBalancer>>)> {
     let v = service::load_balancer_list(&app, &t, &project, q).await?;
     Ok((StatusCode::OK, Json(v)))
 }
@@ -273,7 +355,13 @@ pub async fn load_balancer_list(State(app): State<App>, t: Tenant, Path(project)
     request_body = LoadBalancerCreate,
     responses((status = 202, body = LoadBalancer), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)"), (status = 409, body = ErrorBody, description = "conflict"), (status = 403, body = ErrorBody, description = "quota exceeded")),
     security(("bearer" = [])))]
-pub async fn load_balancer_create(State(app): State<App>, t: Tenant, Path(project): Path<String>, ApiQuery(q): ApiQuery<WaitParams>, ApiJson(params): ApiJson<LoadBalancerCreate>) -> R<(StatusCode, Json<LoadBalancer>)> {
+pub async fn load_balancer_create(
+    State(app): State<App>,
+    t: Tenant,
+    Path(project): Path<String>,
+    ApiQuery(q): ApiQuery<WaitParams>,
+    ApiJson(params): ApiJson<LoadBalancerCreate>,
+) -> R<(StatusCode, Json<LoadBalancer>)> {
     let v = service::load_balancer_create(&app, &t, &project, params, q.wait).await?;
     Ok((StatusCode::ACCEPTED, Json(v)))
 }
@@ -286,7 +374,11 @@ pub async fn load_balancer_create(State(app): State<App>, t: Tenant, Path(projec
     params(("project" = String, Path, description = "Project name or id"), ("load_balancer" = String, Path, description = "Load balancer name or id")),
     responses((status = 200, body = LoadBalancer), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)")),
     security(("bearer" = [])))]
-pub async fn load_balancer_view(State(app): State<App>, t: Tenant, Path((project, load_balancer)): Path<(String, String)>) -> R<(StatusCode, Json<LoadBalancer>)> {
+pub async fn load_balancer_view(
+    State(app): State<App>,
+    t: Tenant,
+    Path((project, load_balancer)): Path<(String, String)>,
+) -> R<(StatusCode, Json<LoadBalancer>)> {
     let v = service::load_balancer_view(&app, &t, &project, &load_balancer).await?;
     Ok((StatusCode::OK, Json(v)))
 }
@@ -300,7 +392,12 @@ pub async fn load_balancer_view(State(app): State<App>, t: Tenant, Path((project
     request_body = LoadBalancerUpdate,
     responses((status = 202, body = LoadBalancer), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)"), (status = 409, body = ErrorBody, description = "conflict")),
     security(("bearer" = [])))]
-pub async fn load_balancer_update(State(app): State<App>, t: Tenant, Path((project, load_balancer)): Path<(String, String)>, ApiJson(params): ApiJson<LoadBalancerUpdate>) -> R<(StatusCode, Json<LoadBalancer>)> {
+pub async fn load_balancer_update(
+    State(app): State<App>,
+    t: Tenant,
+    Path((project, load_balancer)): Path<(String, String)>,
+    ApiJson(params): ApiJson<LoadBalancerUpdate>,
+) -> R<(StatusCode, Json<LoadBalancer>)> {
     let v = service::load_balancer_update(&app, &t, &project, &load_balancer, params).await?;
     Ok((StatusCode::ACCEPTED, Json(v)))
 }
@@ -313,7 +410,11 @@ pub async fn load_balancer_update(State(app): State<App>, t: Tenant, Path((proje
     params(("project" = String, Path, description = "Project name or id"), ("load_balancer" = String, Path, description = "Load balancer name or id")),
     responses((status = 202, body = LoadBalancer), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)"), (status = 409, body = ErrorBody, description = "conflict")),
     security(("bearer" = [])))]
-pub async fn load_balancer_delete(State(app): State<App>, t: Tenant, Path((project, load_balancer)): Path<(String, String)>) -> R<(StatusCode, Json<LoadBalancer>)> {
+pub async fn load_balancer_delete(
+    State(app): State<App>,
+    t: Tenant,
+    Path((project, load_balancer)): Path<(String, String)>,
+) -> R<(StatusCode, Json<LoadBalancer>)> {
     let v = service::load_balancer_delete(&app, &t, &project, &load_balancer).await?;
     Ok((StatusCode::ACCEPTED, Json(v)))
 }
@@ -326,7 +427,12 @@ pub async fn load_balancer_delete(State(app): State<App>, t: Tenant, Path((proje
     params(("project" = String, Path, description = "Project name or id"), ("load_balancer" = String, Path, description = "Load balancer name or id"), PageParams),
     responses((status = 200, body = Page<Listener>), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)")),
     security(("bearer" = [])))]
-pub async fn listener_list(State(app): State<App>, t: Tenant, Path((project, load_balancer)): Path<(String, String)>, ApiQuery(q): ApiQuery<PageParams>) -> R<(StatusCode, Json<Page<Listener>>)> {
+pub async fn listener_list(
+    State(app): State<App>,
+    t: Tenant,
+    Path((project, load_balancer)): Path<(String, String)>,
+    ApiQuery(q): ApiQuery<PageParams>,
+) -> R<(StatusCode, Json<Page<Listener>>)> {
     let v = service::listener_list(&app, &t, &project, &load_balancer, q).await?;
     Ok((StatusCode::OK, Json(v)))
 }
@@ -340,7 +446,12 @@ pub async fn listener_list(State(app): State<App>, t: Tenant, Path((project, loa
     request_body = ListenerCreate,
     responses((status = 201, body = Listener), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)"), (status = 409, body = ErrorBody, description = "conflict")),
     security(("bearer" = [])))]
-pub async fn listener_create(State(app): State<App>, t: Tenant, Path((project, load_balancer)): Path<(String, String)>, ApiJson(params): ApiJson<ListenerCreate>) -> R<(StatusCode, Json<Listener>)> {
+pub async fn listener_create(
+    State(app): State<App>,
+    t: Tenant,
+    Path((project, load_balancer)): Path<(String, String)>,
+    ApiJson(params): ApiJson<ListenerCreate>,
+) -> R<(StatusCode, Json<Listener>)> {
     let v = service::listener_create(&app, &t, &project, &load_balancer, params).await?;
     Ok((StatusCode::CREATED, Json(v)))
 }
@@ -353,7 +464,11 @@ pub async fn listener_create(State(app): State<App>, t: Tenant, Path((project, l
     params(("project" = String, Path, description = "Project name or id"), ("load_balancer" = String, Path, description = "Load balancer name or id"), ("listener" = String, Path, description = "Listener name or id")),
     responses((status = 200, body = Listener), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)")),
     security(("bearer" = [])))]
-pub async fn listener_view(State(app): State<App>, t: Tenant, Path((project, load_balancer, listener)): Path<(String, String, String)>) -> R<(StatusCode, Json<Listener>)> {
+pub async fn listener_view(
+    State(app): State<App>,
+    t: Tenant,
+    Path((project, load_balancer, listener)): Path<(String, String, String)>,
+) -> R<(StatusCode, Json<Listener>)> {
     let v = service::listener_view(&app, &t, &project, &load_balancer, &listener).await?;
     Ok((StatusCode::OK, Json(v)))
 }
@@ -367,7 +482,12 @@ pub async fn listener_view(State(app): State<App>, t: Tenant, Path((project, loa
     request_body = ListenerUpdate,
     responses((status = 200, body = Listener), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)"), (status = 409, body = ErrorBody, description = "conflict")),
     security(("bearer" = [])))]
-pub async fn listener_update(State(app): State<App>, t: Tenant, Path((project, load_balancer, listener)): Path<(String, String, String)>, ApiJson(params): ApiJson<ListenerUpdate>) -> R<(StatusCode, Json<Listener>)> {
+pub async fn listener_update(
+    State(app): State<App>,
+    t: Tenant,
+    Path((project, load_balancer, listener)): Path<(String, String, String)>,
+    ApiJson(params): ApiJson<ListenerUpdate>,
+) -> R<(StatusCode, Json<Listener>)> {
     let v = service::listener_update(&app, &t, &project, &load_balancer, &listener, params).await?;
     Ok((StatusCode::OK, Json(v)))
 }
@@ -380,7 +500,11 @@ pub async fn listener_update(State(app): State<App>, t: Tenant, Path((project, l
     params(("project" = String, Path, description = "Project name or id"), ("load_balancer" = String, Path, description = "Load balancer name or id"), ("listener" = String, Path, description = "Listener name or id")),
     responses((status = 204, description = "done"), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)"), (status = 409, body = ErrorBody, description = "conflict")),
     security(("bearer" = [])))]
-pub async fn listener_delete(State(app): State<App>, t: Tenant, Path((project, load_balancer, listener)): Path<(String, String, String)>) -> R<StatusCode> {
+pub async fn listener_delete(
+    State(app): State<App>,
+    t: Tenant,
+    Path((project, load_balancer, listener)): Path<(String, String, String)>,
+) -> R<StatusCode> {
     service::listener_delete(&app, &t, &project, &load_balancer, &listener).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -393,7 +517,12 @@ pub async fn listener_delete(State(app): State<App>, t: Tenant, Path((project, l
     params(("project" = String, Path, description = "Project name or id"), ("load_balancer" = String, Path, description = "Load balancer name or id"), PageParams),
     responses((status = 200, body = Page<Pool>), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)")),
     security(("bearer" = [])))]
-pub async fn pool_list(State(app): State<App>, t: Tenant, Path((project, load_balancer)): Path<(String, String)>, ApiQuery(q): ApiQuery<PageParams>) -> R<(StatusCode, Json<Page<Pool>>)> {
+pub async fn pool_list(
+    State(app): State<App>,
+    t: Tenant,
+    Path((project, load_balancer)): Path<(String, String)>,
+    ApiQuery(q): ApiQuery<PageParams>,
+) -> R<(StatusCode, Json<Page<Pool>>)> {
     let v = service::pool_list(&app, &t, &project, &load_balancer, q).await?;
     Ok((StatusCode::OK, Json(v)))
 }
@@ -407,7 +536,12 @@ pub async fn pool_list(State(app): State<App>, t: Tenant, Path((project, load_ba
     request_body = PoolCreate,
     responses((status = 201, body = Pool), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)"), (status = 409, body = ErrorBody, description = "conflict")),
     security(("bearer" = [])))]
-pub async fn pool_create(State(app): State<App>, t: Tenant, Path((project, load_balancer)): Path<(String, String)>, ApiJson(params): ApiJson<PoolCreate>) -> R<(StatusCode, Json<Pool>)> {
+pub async fn pool_create(
+    State(app): State<App>,
+    t: Tenant,
+    Path((project, load_balancer)): Path<(String, String)>,
+    ApiJson(params): ApiJson<PoolCreate>,
+) -> R<(StatusCode, Json<Pool>)> {
     let v = service::pool_create(&app, &t, &project, &load_balancer, params).await?;
     Ok((StatusCode::CREATED, Json(v)))
 }
@@ -420,7 +554,11 @@ pub async fn pool_create(State(app): State<App>, t: Tenant, Path((project, load_
     params(("project" = String, Path, description = "Project name or id"), ("load_balancer" = String, Path, description = "Load balancer name or id"), ("pool" = String, Path, description = "Pool name or id")),
     responses((status = 200, body = Pool), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)")),
     security(("bearer" = [])))]
-pub async fn pool_view(State(app): State<App>, t: Tenant, Path((project, load_balancer, pool)): Path<(String, String, String)>) -> R<(StatusCode, Json<Pool>)> {
+pub async fn pool_view(
+    State(app): State<App>,
+    t: Tenant,
+    Path((project, load_balancer, pool)): Path<(String, String, String)>,
+) -> R<(StatusCode, Json<Pool>)> {
     let v = service::pool_view(&app, &t, &project, &load_balancer, &pool).await?;
     Ok((StatusCode::OK, Json(v)))
 }
@@ -434,7 +572,12 @@ pub async fn pool_view(State(app): State<App>, t: Tenant, Path((project, load_ba
     request_body = PoolUpdate,
     responses((status = 200, body = Pool), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)"), (status = 409, body = ErrorBody, description = "conflict")),
     security(("bearer" = [])))]
-pub async fn pool_update(State(app): State<App>, t: Tenant, Path((project, load_balancer, pool)): Path<(String, String, String)>, ApiJson(params): ApiJson<PoolUpdate>) -> R<(StatusCode, Json<Pool>)> {
+pub async fn pool_update(
+    State(app): State<App>,
+    t: Tenant,
+    Path((project, load_balancer, pool)): Path<(String, String, String)>,
+    ApiJson(params): ApiJson<PoolUpdate>,
+) -> R<(StatusCode, Json<Pool>)> {
     let v = service::pool_update(&app, &t, &project, &load_balancer, &pool, params).await?;
     Ok((StatusCode::OK, Json(v)))
 }
@@ -447,7 +590,11 @@ pub async fn pool_update(State(app): State<App>, t: Tenant, Path((project, load_
     params(("project" = String, Path, description = "Project name or id"), ("load_balancer" = String, Path, description = "Load balancer name or id"), ("pool" = String, Path, description = "Pool name or id")),
     responses((status = 204, description = "done"), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)"), (status = 409, body = ErrorBody, description = "conflict")),
     security(("bearer" = [])))]
-pub async fn pool_delete(State(app): State<App>, t: Tenant, Path((project, load_balancer, pool)): Path<(String, String, String)>) -> R<StatusCode> {
+pub async fn pool_delete(
+    State(app): State<App>,
+    t: Tenant,
+    Path((project, load_balancer, pool)): Path<(String, String, String)>,
+) -> R<StatusCode> {
     service::pool_delete(&app, &t, &project, &load_balancer, &pool).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -460,7 +607,12 @@ pub async fn pool_delete(State(app): State<App>, t: Tenant, Path((project, load_
     params(("project" = String, Path, description = "Project name or id"), ("load_balancer" = String, Path, description = "Load balancer name or id"), ("pool" = String, Path, description = "Pool name or id"), PageParams),
     responses((status = 200, body = Page<Member>), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)")),
     security(("bearer" = [])))]
-pub async fn member_list(State(app): State<App>, t: Tenant, Path((project, load_balancer, pool)): Path<(String, String, String)>, ApiQuery(q): ApiQuery<PageParams>) -> R<(StatusCode, Json<Page<Member>>)> {
+pub async fn member_list(
+    State(app): State<App>,
+    t: Tenant,
+    Path((project, load_balancer, pool)): Path<(String, String, String)>,
+    ApiQuery(q): ApiQuery<PageParams>,
+) -> R<(StatusCode, Json<Page<Member>>)> {
     let v = service::member_list(&app, &t, &project, &load_balancer, &pool, q).await?;
     Ok((StatusCode::OK, Json(v)))
 }
@@ -474,7 +626,12 @@ pub async fn member_list(State(app): State<App>, t: Tenant, Path((project, load_
     request_body = MemberCreate,
     responses((status = 201, body = Member), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)"), (status = 409, body = ErrorBody, description = "conflict")),
     security(("bearer" = [])))]
-pub async fn member_create(State(app): State<App>, t: Tenant, Path((project, load_balancer, pool)): Path<(String, String, String)>, ApiJson(params): ApiJson<MemberCreate>) -> R<(StatusCode, Json<Member>)> {
+pub async fn member_create(
+    State(app): State<App>,
+    t: Tenant,
+    Path((project, load_balancer, pool)): Path<(String, String, String)>,
+    ApiJson(params): ApiJson<MemberCreate>,
+) -> R<(StatusCode, Json<Member>)> {
     let v = service::member_create(&app, &t, &project, &load_balancer, &pool, params).await?;
     Ok((StatusCode::CREATED, Json(v)))
 }
@@ -487,7 +644,11 @@ pub async fn member_create(State(app): State<App>, t: Tenant, Path((project, loa
     params(("project" = String, Path, description = "Project name or id"), ("load_balancer" = String, Path, description = "Load balancer name or id"), ("pool" = String, Path, description = "Pool name or id"), ("member" = String, Path, description = "Member id")),
     responses((status = 200, body = Member), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)")),
     security(("bearer" = [])))]
-pub async fn member_view(State(app): State<App>, t: Tenant, Path((project, load_balancer, pool, member)): Path<(String, String, String, String)>) -> R<(StatusCode, Json<Member>)> {
+pub async fn member_view(
+    State(app): State<App>,
+    t: Tenant,
+    Path((project, load_balancer, pool, member)): Path<(String, String, String, String)>,
+) -> R<(StatusCode, Json<Member>)> {
     let v = service::member_view(&app, &t, &project, &load_balancer, &pool, &member).await?;
     Ok((StatusCode::OK, Json(v)))
 }
@@ -501,8 +662,14 @@ pub async fn member_view(State(app): State<App>, t: Tenant, Path((project, load_
     request_body = MemberUpdate,
     responses((status = 200, body = Member), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)"), (status = 409, body = ErrorBody, description = "conflict")),
     security(("bearer" = [])))]
-pub async fn member_update(State(app): State<App>, t: Tenant, Path((project, load_balancer, pool, member)): Path<(String, String, String, String)>, ApiJson(params): ApiJson<MemberUpdate>) -> R<(StatusCode, Json<Member>)> {
-    let v = service::member_update(&app, &t, &project, &load_balancer, &pool, &member, params).await?;
+pub async fn member_update(
+    State(app): State<App>,
+    t: Tenant,
+    Path((project, load_balancer, pool, member)): Path<(String, String, String, String)>,
+    ApiJson(params): ApiJson<MemberUpdate>,
+) -> R<(StatusCode, Json<Member>)> {
+    let v =
+        service::member_update(&app, &t, &project, &load_balancer, &pool, &member, params).await?;
     Ok((StatusCode::OK, Json(v)))
 }
 
@@ -514,7 +681,11 @@ pub async fn member_update(State(app): State<App>, t: Tenant, Path((project, loa
     params(("project" = String, Path, description = "Project name or id"), ("load_balancer" = String, Path, description = "Load balancer name or id"), ("pool" = String, Path, description = "Pool name or id"), ("member" = String, Path, description = "Member id")),
     responses((status = 204, description = "done"), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)"), (status = 409, body = ErrorBody, description = "conflict")),
     security(("bearer" = [])))]
-pub async fn member_delete(State(app): State<App>, t: Tenant, Path((project, load_balancer, pool, member)): Path<(String, String, String, String)>) -> R<StatusCode> {
+pub async fn member_delete(
+    State(app): State<App>,
+    t: Tenant,
+    Path((project, load_balancer, pool, member)): Path<(String, String, String, String)>,
+) -> R<StatusCode> {
     service::member_delete(&app, &t, &project, &load_balancer, &pool, &member).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -527,7 +698,12 @@ pub async fn member_delete(State(app): State<App>, t: Tenant, Path((project, loa
     params(("project" = String, Path, description = "Project name or id"), ("load_balancer" = String, Path, description = "Load balancer name or id"), PageParams),
     responses((status = 200, body = Page<Node>), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)")),
     security(("bearer" = [])))]
-pub async fn node_list(State(app): State<App>, t: Tenant, Path((project, load_balancer)): Path<(String, String)>, ApiQuery(q): ApiQuery<PageParams>) -> R<(StatusCode, Json<Page<Node>>)> {
+pub async fn node_list(
+    State(app): State<App>,
+    t: Tenant,
+    Path((project, load_balancer)): Path<(String, String)>,
+    ApiQuery(q): ApiQuery<PageParams>,
+) -> R<(StatusCode, Json<Page<Node>>)> {
     let v = service::node_list(&app, &t, &project, &load_balancer, q).await?;
     Ok((StatusCode::OK, Json(v)))
 }
@@ -540,7 +716,11 @@ pub async fn node_list(State(app): State<App>, t: Tenant, Path((project, load_ba
     params(("project" = String, Path, description = "Project name or id"), ("load_balancer" = String, Path, description = "Load balancer name or id"), ("node" = String, Path, description = "Node id or name")),
     responses((status = 200, body = Node), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)")),
     security(("bearer" = [])))]
-pub async fn node_view(State(app): State<App>, t: Tenant, Path((project, load_balancer, node)): Path<(String, String, String)>) -> R<(StatusCode, Json<Node>)> {
+pub async fn node_view(
+    State(app): State<App>,
+    t: Tenant,
+    Path((project, load_balancer, node)): Path<(String, String, String)>,
+) -> R<(StatusCode, Json<Node>)> {
     let v = service::node_view(&app, &t, &project, &load_balancer, &node).await?;
     Ok((StatusCode::OK, Json(v)))
 }
@@ -553,7 +733,11 @@ pub async fn node_view(State(app): State<App>, t: Tenant, Path((project, load_ba
     params(EventListParams),
     responses((status = 200, body = Page<Event>), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)")),
     security(("bearer" = [])))]
-pub async fn event_list(State(app): State<App>, t: Tenant, ApiQuery(q): ApiQuery<EventListParams>) -> R<(StatusCode, Json<Page<Event>>)> {
+pub async fn event_list(
+    State(app): State<App>,
+    t: Tenant,
+    ApiQuery(q): ApiQuery<EventListParams>,
+) -> R<(StatusCode, Json<Page<Event>>)> {
     let v = service::event_list(&app, &t, q).await?;
     Ok((StatusCode::OK, Json(v)))
 }

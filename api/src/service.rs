@@ -13,8 +13,7 @@ use lbaas_db::load_balancer::{LoadBalancerChange, LoadBalancerInsert, LoadBalanc
 use lbaas_db::page::PageReq;
 use lbaas_db::project::ProjectRow;
 use lbaas_db::{
-    event, listener, load_balancer as lbq, member, node, pool, project, subnet, tenant as tq,
-    token,
+    event, listener, load_balancer as lbq, member, node, pool, project, subnet, tenant as tq, token,
 };
 use sqlx::{PgConnection, Postgres, Transaction};
 use uuid::Uuid;
@@ -37,7 +36,9 @@ fn page(p: &PageParams) -> Result<PageReq> {
 // ---- tenants (admin) ----------------------------------------------------------------------
 
 fn validate_quotas(q: &QuotasUpdate) -> Result<()> {
-    for (what, v) in [("projects", q.projects), ("load_balancers", q.load_balancers), ("nodes", q.nodes)] {
+    for (what, v) in
+        [("projects", q.projects), ("load_balancers", q.load_balancers), ("nodes", q.nodes)]
+    {
         if let Some(v) = v {
             validate::quota(what, v)?;
         }
@@ -128,7 +129,12 @@ pub async fn project_view(app: &App, t: &Tenant, key: &str) -> Result<Project> {
     Ok(project::project_view(&app.db, t.id, key).await?.into())
 }
 
-pub async fn project_update(app: &App, t: &Tenant, key: &str, params: ProjectUpdate) -> Result<Project> {
+pub async fn project_update(
+    app: &App,
+    t: &Tenant,
+    key: &str,
+    params: ProjectUpdate,
+) -> Result<Project> {
     if let Some(d) = &params.description {
         validate::description(d)?;
     }
@@ -166,7 +172,12 @@ async fn subnet_insert(
     subnet::subnet_create(&mut *tx, t.id, ProjectId(project.id), &params.name, &net, gw).await
 }
 
-pub async fn subnet_create(app: &App, t: &Tenant, project_key: &str, params: SubnetCreate) -> Result<Subnet> {
+pub async fn subnet_create(
+    app: &App,
+    t: &Tenant,
+    project_key: &str,
+    params: SubnetCreate,
+) -> Result<Subnet> {
     let mut tx = begin(app).await?;
     let p = project::project_view(&mut *tx, t.id, project_key).await?;
     let row = subnet_insert(&mut tx, t, &p, &params).await?;
@@ -174,7 +185,12 @@ pub async fn subnet_create(app: &App, t: &Tenant, project_key: &str, params: Sub
     Ok(row.into())
 }
 
-pub async fn subnet_list(app: &App, t: &Tenant, project_key: &str, p: PageParams) -> Result<Page<Subnet>> {
+pub async fn subnet_list(
+    app: &App,
+    t: &Tenant,
+    project_key: &str,
+    p: PageParams,
+) -> Result<Page<Subnet>> {
     let req = page(&p)?;
     let pr = project::project_view(&app.db, t.id, project_key).await?;
     let rows = subnet::subnet_list(&app.db, t.id, ProjectId(pr.id), req).await?;
@@ -198,8 +214,14 @@ pub async fn subnet_update(
     }
     let pr = project::project_view(&app.db, t.id, project_key).await?;
     let row = subnet::subnet_view(&app.db, t.id, ProjectId(pr.id), key).await?;
-    let row = subnet::subnet_update(&app.db, t.id, SubnetId(row.id), params.generation, params.name.as_deref())
-        .await?;
+    let row = subnet::subnet_update(
+        &app.db,
+        t.id,
+        SubnetId(row.id),
+        params.generation,
+        params.name.as_deref(),
+    )
+    .await?;
     Ok(row.into())
 }
 
@@ -222,7 +244,11 @@ async fn lb_insert(
     let description = params.description.clone().unwrap_or_default();
     validate::description(&description)?;
     let min = params.min_nodes.unwrap_or(1);
-    let max = params.max_nodes.unwrap_or(if params.auto_scaling.unwrap_or(false) { min.max(4) } else { min });
+    let max = params.max_nodes.unwrap_or(if params.auto_scaling.unwrap_or(false) {
+        min.max(4)
+    } else {
+        min
+    });
     validate::node_counts(min, max)?;
     let tenant = tq::tenant_lock(&mut *tx, t.id).await?;
     let id = lbq::load_balancer_create(
@@ -259,7 +285,13 @@ fn lb_view(app: &App, row: LoadBalancerRow) -> LoadBalancer {
 
 /// `?wait=`: block until the controller moves the load balancer out of PENDING_CREATE /
 /// PENDING_UPDATE, or the time is up; either way the current state is returned, never a guess.
-async fn lb_wait(app: &App, t: &Tenant, project: ProjectId, id: Uuid, wait: Option<u32>) -> Result<LoadBalancerRow> {
+async fn lb_wait(
+    app: &App,
+    t: &Tenant,
+    project: ProjectId,
+    id: Uuid,
+    wait: Option<u32>,
+) -> Result<LoadBalancerRow> {
     let wait = wait.unwrap_or(0);
     if wait > 600 {
         return Err(Error::invalid("invalid_wait", format!("wait={wait} is above 600 seconds")));
@@ -293,7 +325,12 @@ pub async fn load_balancer_create(
     Ok(lb_view(app, lb_wait(app, t, ProjectId(pr.id), id, wait).await?))
 }
 
-pub async fn load_balancer_list(app: &App, t: &Tenant, project_key: &str, p: PageParams) -> Result<Page<LoadBalancer>> {
+pub async fn load_balancer_list(
+    app: &App,
+    t: &Tenant,
+    project_key: &str,
+    p: PageParams,
+) -> Result<Page<LoadBalancer>> {
     let req = page(&p)?;
     let pr = project::project_view(&app.db, t.id, project_key).await?;
     let rows = lbq::load_balancer_list(&app.db, t.id, ProjectId(pr.id), req).await?;
@@ -305,7 +342,12 @@ async fn lb_row(app: &App, t: &Tenant, project_key: &str, key: &str) -> Result<L
     lbq::load_balancer_view(&app.db, t.id, ProjectId(pr.id), key).await
 }
 
-pub async fn load_balancer_view(app: &App, t: &Tenant, project_key: &str, key: &str) -> Result<LoadBalancer> {
+pub async fn load_balancer_view(
+    app: &App,
+    t: &Tenant,
+    project_key: &str,
+    key: &str,
+) -> Result<LoadBalancer> {
     Ok(lb_view(app, lb_row(app, t, project_key, key).await?))
 }
 
@@ -345,12 +387,24 @@ pub async fn load_balancer_update(
 
 /// Marks the load balancer PENDING_DELETE; the controller tears down its nodes, DNS name and
 /// VIPs and then removes the rows. Returns the marked resource.
-pub async fn load_balancer_delete(app: &App, t: &Tenant, project_key: &str, key: &str) -> Result<LoadBalancer> {
+pub async fn load_balancer_delete(
+    app: &App,
+    t: &Tenant,
+    project_key: &str,
+    key: &str,
+) -> Result<LoadBalancer> {
     let row = lb_row(app, t, project_key, key).await?;
     let mut tx = begin(app).await?;
     lbq::load_balancer_mark_deleted(&mut *tx, t.id, row.id).await?;
-    event::event_insert(&mut *tx, Some(t.id), Some(row.id), None, "load_balancer.delete_requested", &row.name)
-        .await?;
+    event::event_insert(
+        &mut *tx,
+        Some(t.id),
+        Some(row.id),
+        None,
+        "load_balancer.delete_requested",
+        &row.name,
+    )
+    .await?;
     commit(tx).await?;
     load_balancer_view(app, t, project_key, &row.id.to_string()).await
 }
@@ -383,14 +437,26 @@ pub async fn listener_create(
     Ok(row.into())
 }
 
-pub async fn listener_list(app: &App, t: &Tenant, project_key: &str, lb_key: &str, p: PageParams) -> Result<Page<Listener>> {
+pub async fn listener_list(
+    app: &App,
+    t: &Tenant,
+    project_key: &str,
+    lb_key: &str,
+    p: PageParams,
+) -> Result<Page<Listener>> {
     let req = page(&p)?;
     let lb = lb_row(app, t, project_key, lb_key).await?;
     let rows = listener::listener_list(&app.db, lb.id, req).await?;
     Ok(req.finish(rows, |r| r.id, Into::into))
 }
 
-pub async fn listener_view(app: &App, t: &Tenant, project_key: &str, lb_key: &str, key: &str) -> Result<Listener> {
+pub async fn listener_view(
+    app: &App,
+    t: &Tenant,
+    project_key: &str,
+    lb_key: &str,
+    key: &str,
+) -> Result<Listener> {
     let lb = lb_row(app, t, project_key, lb_key).await?;
     Ok(listener::listener_view(&app.db, lb.id, key).await?.into())
 }
@@ -407,13 +473,25 @@ pub async fn listener_update(
     let row = listener::listener_view(&app.db, lb.id, key).await?;
     let mut tx = begin(app).await?;
     lbq::load_balancer_touch(&mut *tx, lb.id).await?;
-    let row = listener::listener_update(&mut *tx, lb.id, row.id, params.generation, params.default_pool_id.map(|p| p.0))
-        .await?;
+    let row = listener::listener_update(
+        &mut *tx,
+        lb.id,
+        row.id,
+        params.generation,
+        params.default_pool_id.map(|p| p.0),
+    )
+    .await?;
     commit(tx).await?;
     Ok(row.into())
 }
 
-pub async fn listener_delete(app: &App, t: &Tenant, project_key: &str, lb_key: &str, key: &str) -> Result<()> {
+pub async fn listener_delete(
+    app: &App,
+    t: &Tenant,
+    project_key: &str,
+    lb_key: &str,
+    key: &str,
+) -> Result<()> {
     let lb = lb_row(app, t, project_key, lb_key).await?;
     let row = listener::listener_view(&app.db, lb.id, key).await?;
     let mut tx = begin(app).await?;
@@ -424,7 +502,13 @@ pub async fn listener_delete(app: &App, t: &Tenant, project_key: &str, lb_key: &
 
 // ---- pools --------------------------------------------------------------------------------
 
-pub async fn pool_create(app: &App, t: &Tenant, project_key: &str, lb_key: &str, params: PoolCreate) -> Result<Pool> {
+pub async fn pool_create(
+    app: &App,
+    t: &Tenant,
+    project_key: &str,
+    lb_key: &str,
+    params: PoolCreate,
+) -> Result<Pool> {
     validate::name("pool", &params.name)?;
     if let Some(hm) = &params.health_monitor {
         validate::health_monitor(hm)?;
@@ -446,14 +530,26 @@ pub async fn pool_create(app: &App, t: &Tenant, project_key: &str, lb_key: &str,
     Ok(row.into())
 }
 
-pub async fn pool_list(app: &App, t: &Tenant, project_key: &str, lb_key: &str, p: PageParams) -> Result<Page<Pool>> {
+pub async fn pool_list(
+    app: &App,
+    t: &Tenant,
+    project_key: &str,
+    lb_key: &str,
+    p: PageParams,
+) -> Result<Page<Pool>> {
     let req = page(&p)?;
     let lb = lb_row(app, t, project_key, lb_key).await?;
     let rows = pool::pool_list(&app.db, lb.id, req).await?;
     Ok(req.finish(rows, |r| r.id, Into::into))
 }
 
-pub async fn pool_view(app: &App, t: &Tenant, project_key: &str, lb_key: &str, key: &str) -> Result<Pool> {
+pub async fn pool_view(
+    app: &App,
+    t: &Tenant,
+    project_key: &str,
+    lb_key: &str,
+    key: &str,
+) -> Result<Pool> {
     let lb = lb_row(app, t, project_key, lb_key).await?;
     Ok(pool::pool_view(&app.db, lb.id, key).await?.into())
 }
@@ -474,12 +570,19 @@ pub async fn pool_update(
     let mut tx = begin(app).await?;
     lbq::load_balancer_touch(&mut *tx, lb.id).await?;
     let hm = params.health_monitor.as_ref().map(Some);
-    let row = pool::pool_update(&mut *tx, lb.id, row.id, params.generation, params.algorithm, hm).await?;
+    let row =
+        pool::pool_update(&mut *tx, lb.id, row.id, params.generation, params.algorithm, hm).await?;
     commit(tx).await?;
     Ok(row.into())
 }
 
-pub async fn pool_delete(app: &App, t: &Tenant, project_key: &str, lb_key: &str, key: &str) -> Result<()> {
+pub async fn pool_delete(
+    app: &App,
+    t: &Tenant,
+    project_key: &str,
+    lb_key: &str,
+    key: &str,
+) -> Result<()> {
     let lb = lb_row(app, t, project_key, lb_key).await?;
     let row = pool::pool_view(&app.db, lb.id, key).await?;
     let mut tx = begin(app).await?;
@@ -578,7 +681,8 @@ pub async fn member_update(
     let row = member::member_view(&app.db, p.id, key).await?;
     let mut tx = begin(app).await?;
     lbq::load_balancer_touch(&mut *tx, lb.id).await?;
-    let row = member::member_update(&mut *tx, p.id, row.id, params.generation, params.weight).await?;
+    let row =
+        member::member_update(&mut *tx, p.id, row.id, params.generation, params.weight).await?;
     commit(tx).await?;
     Ok(row.into())
 }
@@ -601,14 +705,26 @@ pub async fn member_delete(
 
 // ---- nodes and events (read-only) ---------------------------------------------------------
 
-pub async fn node_list(app: &App, t: &Tenant, project_key: &str, lb_key: &str, p: PageParams) -> Result<Page<Node>> {
+pub async fn node_list(
+    app: &App,
+    t: &Tenant,
+    project_key: &str,
+    lb_key: &str,
+    p: PageParams,
+) -> Result<Page<Node>> {
     let req = page(&p)?;
     let lb = lb_row(app, t, project_key, lb_key).await?;
     let rows = node::node_list(&app.db, lb.id, req).await?;
     Ok(req.finish(rows, |r| r.id, Into::into))
 }
 
-pub async fn node_view(app: &App, t: &Tenant, project_key: &str, lb_key: &str, key: &str) -> Result<Node> {
+pub async fn node_view(
+    app: &App,
+    t: &Tenant,
+    project_key: &str,
+    lb_key: &str,
+    key: &str,
+) -> Result<Node> {
     let lb = lb_row(app, t, project_key, lb_key).await?;
     Ok(node::node_view(&app.db, lb.id, key).await?.into())
 }
@@ -637,6 +753,7 @@ pub struct InstanceSpec {
 
 /// What an instance is made of, for the envelope's `info`.
 pub struct InstanceView {
+    pub project: String,
     pub load_balancer: LoadBalancer,
     pub subnet: Subnet,
     pub listener: Option<Listener>,
@@ -649,7 +766,12 @@ const INSTANCE_LISTENER: &str = "default";
 const INSTANCE_POOL: &str = "default";
 
 /// One transaction: either the whole instance exists afterwards or nothing of it does.
-pub async fn instance_create(app: &App, t: &Tenant, spec: InstanceSpec, wait: Option<u32>) -> Result<InstanceView> {
+pub async fn instance_create(
+    app: &App,
+    t: &Tenant,
+    spec: InstanceSpec,
+    wait: Option<u32>,
+) -> Result<InstanceView> {
     validate::name("load balancer", &spec.name)?;
     validate::port("listener port", spec.port)?;
     let net = validate::cidr(&spec.subnet)?;
@@ -657,7 +779,10 @@ pub async fn instance_create(app: &App, t: &Tenant, spec: InstanceSpec, wait: Op
         validate::health_monitor(hm)?;
     }
     if spec.members.is_empty() {
-        return Err(Error::invalid("invalid_member", "backend entities must list at least one backend"));
+        return Err(Error::invalid(
+            "invalid_member",
+            "backend entities must list at least one backend",
+        ));
     }
     if spec.members.len() > 256 {
         return Err(Error::invalid("invalid_member", "at most 256 backend entities"));
@@ -667,7 +792,8 @@ pub async fn instance_create(app: &App, t: &Tenant, spec: InstanceSpec, wait: Op
     let sn = match subnet::subnet_find_by_cidr(&mut *tx, ProjectId(pr.id), &net).await? {
         Some(s) => s,
         None => {
-            let params = SubnetCreate { name: subnet_name_for(&net), cidr: net.to_string(), gateway: None };
+            let params =
+                SubnetCreate { name: subnet_name_for(&net), cidr: net.to_string(), gateway: None };
             subnet_insert(&mut tx, t, &pr, &params).await?
         }
     };
@@ -690,8 +816,16 @@ pub async fn instance_create(app: &App, t: &Tenant, spec: InstanceSpec, wait: Op
         spec.health_monitor.as_ref(),
     )
     .await?;
-    listener::listener_create(&mut *tx, t.id, lb_id, INSTANCE_LISTENER, spec.protocol, spec.port, Some(p.id))
-        .await?;
+    listener::listener_create(
+        &mut *tx,
+        t.id,
+        lb_id,
+        INSTANCE_LISTENER,
+        spec.protocol,
+        spec.port,
+        Some(p.id),
+    )
+    .await?;
     for m in &spec.members {
         member_insert(&mut tx, t, &net, p.id, m).await?;
     }
@@ -702,11 +836,17 @@ pub async fn instance_create(app: &App, t: &Tenant, spec: InstanceSpec, wait: Op
 
 /// `10.10.0.0/24` → `net-10-10-0-0-24`: a DNS label, so REST users can address it.
 fn subnet_name_for(net: &ipnet::IpNet) -> String {
-    let s: String = net.to_string().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+    let s: String =
+        net.to_string().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
     format!("net-{}", s.trim_matches('-'))
 }
 
-pub async fn instance_view(app: &App, t: &Tenant, project_key: &str, name: &str) -> Result<InstanceView> {
+pub async fn instance_view(
+    app: &App,
+    t: &Tenant,
+    project_key: &str,
+    name: &str,
+) -> Result<InstanceView> {
     let lb = lb_row(app, t, project_key, name).await?;
     let sn = subnet::subnet_view_by_id(&app.db, lb.subnet_id).await?;
     let listener = listener::listener_view(&app.db, lb.id, INSTANCE_LISTENER).await.ok();
@@ -718,6 +858,7 @@ pub async fn instance_view(app: &App, t: &Tenant, project_key: &str, name: &str)
     let all = PageReq::parse(Some(1000), None)?;
     let nodes = node::node_list(&app.db, lb.id, all).await?;
     Ok(InstanceView {
+        project: lb.project_name.clone(),
         load_balancer: lb_view(app, lb),
         subnet: sn.into(),
         listener: listener.map(Into::into),
@@ -775,7 +916,10 @@ pub async fn instance_update(
     }
     if let Some(wanted) = change.members {
         if wanted.is_empty() {
-            return Err(Error::invalid("invalid_member", "backend entities must list at least one backend"));
+            return Err(Error::invalid(
+                "invalid_member",
+                "backend entities must list at least one backend",
+            ));
         }
         let current = member::member_list_all(&mut *tx, p.id).await?;
         let key = |addr: &str, port: i32| format!("{addr}|{port}");
@@ -789,7 +933,8 @@ pub async fn instance_update(
                 member::member_delete(&mut *tx, p.id, m.id).await?;
             }
         }
-        let have: std::collections::HashSet<String> = current.iter().map(|m| key(&m.address, m.port)).collect();
+        let have: std::collections::HashSet<String> =
+            current.iter().map(|m| key(&m.address, m.port)).collect();
         for m in &wanted {
             let addr = validate::member_address(&net, &m.address)?;
             if !have.contains(&key(&addr.to_string(), m.port)) {
@@ -797,7 +942,15 @@ pub async fn instance_update(
             }
         }
     }
-    event::event_insert(&mut *tx, Some(t.id), Some(lb.id), None, "load_balancer.update_requested", name).await?;
+    event::event_insert(
+        &mut *tx,
+        Some(t.id),
+        Some(lb.id),
+        None,
+        "load_balancer.update_requested",
+        name,
+    )
+    .await?;
     commit(tx).await?;
     instance_view(app, t, project_key, name).await
 }

@@ -40,7 +40,10 @@ mod tests {
             lb_url(&n, Some(Protocol::Http), Some(8080)),
             "http://web.demo.acme.lbaas.test:8080/"
         );
-        assert_eq!(lb_url(&n, Some(Protocol::Tcp), Some(5432)), "tcp://web.demo.acme.lbaas.test:5432");
+        assert_eq!(
+            lb_url(&n, Some(Protocol::Tcp), Some(5432)),
+            "tcp://web.demo.acme.lbaas.test:5432"
+        );
         assert_eq!(lb_url(&n, None, None), "http://web.demo.acme.lbaas.test/");
     }
 }

@@ -262,14 +262,20 @@ mod tests {
         let net = cidr("10.10.0.0/24").unwrap();
         assert!(member_address(&net, "10.10.0.11").is_ok());
         assert_eq!(member_address(&net, "10.20.0.1").unwrap_err().code(), "member_outside_subnet");
-        assert_eq!(member_address(&net, "10.10.0.255").unwrap_err().code(), "member_outside_subnet");
+        assert_eq!(
+            member_address(&net, "10.10.0.255").unwrap_err().code(),
+            "member_outside_subnet"
+        );
         assert_eq!(member_address(&net, "web").unwrap_err().code(), "invalid_member");
     }
 
     #[test]
     fn entities_in_every_seed_spelling() {
         let e = entity("10.10.0.11:8080", 80).unwrap();
-        assert_eq!((e.address.to_string(), e.port, e.path.as_str()), ("10.10.0.11".into(), 8080, "/"));
+        assert_eq!(
+            (e.address.to_string(), e.port, e.path.as_str()),
+            ("10.10.0.11".into(), 8080, "/")
+        );
         let e = entity("10.10.0.11", 9000).unwrap();
         assert_eq!(e.port, 9000);
         let e = entity("http://10.10.0.12:8080/app/", 80).unwrap();

@@ -34,7 +34,8 @@ pub struct Status {
 
 /// One reconcile pass. Idempotent: running it twice in a row changes nothing the second time.
 pub async fn pass(db: &PgPool, status: &mut Status) -> Result<()> {
-    let deleting = lbq::load_balancer_list_by_status(db, &[ProvisioningStatus::PendingDelete]).await?;
+    let deleting =
+        lbq::load_balancer_list_by_status(db, &[ProvisioningStatus::PendingDelete]).await?;
     for lb in deleting {
         // A node means a VM, taps and a VIP to tear down first: that is the compute
         // reconciler's job, and purging the row here would leak them.

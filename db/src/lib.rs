@@ -67,10 +67,7 @@ pub(crate) fn db_err(ctx: Ctx<'_>, e: sqlx::Error) -> Error {
                     );
                 }
                 if constraint == "member_pool_address_port_key" {
-                    return Error::AlreadyExists {
-                        kind: "member",
-                        name: ctx.name.to_string(),
-                    };
+                    return Error::AlreadyExists { kind: "member", name: ctx.name.to_string() };
                 }
                 return Error::AlreadyExists { kind: ctx.kind, name: ctx.name.to_string() };
             }
@@ -89,7 +86,10 @@ pub(crate) fn db_err(ctx: Ctx<'_>, e: sqlx::Error) -> Error {
             Some("23503") => {
                 return Error::conflict(
                     "in_use",
-                    format!("{} {:?} is still in use; delete what uses it first", ctx.kind, ctx.name),
+                    format!(
+                        "{} {:?} is still in use; delete what uses it first",
+                        ctx.kind, ctx.name
+                    ),
                 );
             }
             _ => {}

@@ -84,7 +84,11 @@ pub async fn listener_view(db: impl PgExecutor<'_>, lb: Uuid, key: &str) -> Resu
     .ok_or_else(|| Error::not_found("listener", key))
 }
 
-pub async fn listener_list(db: impl PgExecutor<'_>, lb: Uuid, page: PageReq) -> Result<Vec<ListenerRow>> {
+pub async fn listener_list(
+    db: impl PgExecutor<'_>,
+    lb: Uuid,
+    page: PageReq,
+) -> Result<Vec<ListenerRow>> {
     sqlx::query_as(&format!(
         "SELECT {COLS} FROM listener WHERE load_balancer_id = $1 \
          AND ($2::uuid IS NULL OR id > $2) ORDER BY id LIMIT $3"

@@ -168,7 +168,10 @@ pub async fn load_balancer_view(
 }
 
 /// For processes that act on every tenant (controller, healthcheckd).
-pub async fn load_balancer_view_by_id(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<LoadBalancerRow>> {
+pub async fn load_balancer_view_by_id(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+) -> Result<Option<LoadBalancerRow>> {
     sqlx::query_as(&format!("{SELECT} WHERE lb.id = $1"))
         .bind(id)
         .fetch_optional(db)
@@ -275,7 +278,11 @@ pub async fn load_balancer_touch(db: impl PgExecutor<'_>, id: Uuid) -> Result<()
 
 /// Marks for deletion; the controller tears down nodes, DNS and VIPs, then removes the rows.
 /// Idempotent: deleting twice is fine.
-pub async fn load_balancer_mark_deleted(db: impl PgExecutor<'_>, tenant: TenantId, id: Uuid) -> Result<()> {
+pub async fn load_balancer_mark_deleted(
+    db: impl PgExecutor<'_>,
+    tenant: TenantId,
+    id: Uuid,
+) -> Result<()> {
     sqlx::query(
         "UPDATE load_balancer SET provisioning_status = 'PENDING_DELETE', \
            generation = generation + 1, updated_at = now() \

@@ -83,7 +83,11 @@ pub async fn member_view(db: impl PgExecutor<'_>, pool: Uuid, key: &str) -> Resu
         .ok_or_else(|| Error::not_found("member", key))
 }
 
-pub async fn member_list_by_pool(db: impl PgExecutor<'_>, pool: Uuid, page: PageReq) -> Result<Vec<MemberRow>> {
+pub async fn member_list_by_pool(
+    db: impl PgExecutor<'_>,
+    pool: Uuid,
+    page: PageReq,
+) -> Result<Vec<MemberRow>> {
     sqlx::query_as(&format!(
         "SELECT {COLS} FROM member WHERE pool_id = $1 AND ($2::uuid IS NULL OR id > $2) \
          ORDER BY id LIMIT $3"

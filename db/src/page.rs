@@ -38,8 +38,12 @@ impl PageReq {
         self.limit + 1
     }
 
-    pub fn finish<R, V>(&self, mut rows: Vec<R>, id: impl Fn(&R) -> Uuid, view: impl Fn(R) -> V)
-        -> Page<V> {
+    pub fn finish<R, V>(
+        &self,
+        mut rows: Vec<R>,
+        id: impl Fn(&R) -> Uuid,
+        view: impl Fn(R) -> V,
+    ) -> Page<V> {
         let more = rows.len() as i64 > self.limit;
         rows.truncate(self.limit as usize);
         let next_cursor = if more { rows.last().map(|r| id(r).to_string()) } else { None };

@@ -1,7 +1,9 @@
 //! Pools and their health monitor (1:1, so the monitor's columns live in the pool row).
 
 use chrono::{DateTime, Utc};
-use lbaas_common::types::{Algorithm, HealthMonitor, LoadBalancerId, Pool, PoolId, Protocol, TenantId};
+use lbaas_common::types::{
+    Algorithm, HealthMonitor, LoadBalancerId, Pool, PoolId, Protocol, TenantId,
+};
 use lbaas_common::{Error, Result};
 use sqlx::PgExecutor;
 use uuid::Uuid;

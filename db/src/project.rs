@@ -52,7 +52,9 @@ pub async fn project_create(
         .map_err(internal("count projects"))?;
     if count >= i64::from(quota) {
         return Err(Error::QuotaExceeded {
-            message: format!("project quota of {quota} reached; delete a project or ask the operator"),
+            message: format!(
+                "project quota of {quota} reached; delete a project or ask the operator"
+            ),
         });
     }
     sqlx::query_as(&format!(
@@ -69,7 +71,11 @@ pub async fn project_create(
 }
 
 /// By name or id, only among the tenant's own: another tenant's project is simply not found.
-pub async fn project_view(db: impl PgExecutor<'_>, tenant: TenantId, key: &str) -> Result<ProjectRow> {
+pub async fn project_view(
+    db: impl PgExecutor<'_>,
+    tenant: TenantId,
+    key: &str,
+) -> Result<ProjectRow> {
     sqlx::query_as(&format!(
         "SELECT {COLS} FROM project WHERE tenant_id = $1 AND (name = $2 OR id::text = $2)"
     ))
@@ -123,7 +129,12 @@ pub async fn project_update(
 
 /// Deletes the project with its unused subnets. Load balancers hold their subnet (RESTRICT), so a
 /// project that still has any is refused with `in_use` and nothing is deleted.
-pub async fn project_delete(tx: &mut PgConnection, tenant: TenantId, id: ProjectId, name: &str) -> Result<()> {
+pub async fn project_delete(
+    tx: &mut PgConnection,
+    tenant: TenantId,
+    id: ProjectId,
+    name: &str,
+) -> Result<()> {
     let (lbs,): (i64,) = sqlx::query_as("SELECT count(*) FROM load_balancer WHERE project_id = $1")
         .bind(id.0)
         .fetch_one(&mut *tx)

@@ -46,7 +46,8 @@ impl From<SubnetRow> for Subnet {
     }
 }
 
-const COLS: &str = "id, tenant_id, project_id, name, cidr::text AS cidr, host(gateway) AS gateway, \
+const COLS: &str =
+    "id, tenant_id, project_id, name, cidr::text AS cidr, host(gateway) AS gateway, \
                     generation, created_at, updated_at";
 
 pub async fn subnet_create(
@@ -155,7 +156,12 @@ pub async fn subnet_update(
     .ok_or_else(|| crate::stale("subnet", id.0))
 }
 
-pub async fn subnet_delete(db: impl PgExecutor<'_>, tenant: TenantId, id: SubnetId, name: &str) -> Result<()> {
+pub async fn subnet_delete(
+    db: impl PgExecutor<'_>,
+    tenant: TenantId,
+    id: SubnetId,
+    name: &str,
+) -> Result<()> {
     sqlx::query("DELETE FROM subnet WHERE tenant_id = $1 AND id = $2")
         .bind(tenant.0)
         .bind(id.0)

@@ -119,10 +119,7 @@ pub async fn tenant_delete(db: impl PgExecutor<'_>, id: TenantId) -> Result<()> 
     .await
     .map_err(internal("delete tenant"))?;
     if done.rows_affected() == 0 {
-        return Err(Error::conflict(
-            "in_use",
-            "tenant still owns projects; delete them first",
-        ));
+        return Err(Error::conflict("in_use", "tenant still owns projects; delete them first"));
     }
     Ok(())
 }

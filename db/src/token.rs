@@ -32,7 +32,12 @@ pub struct TokenRow {
 
 impl From<TokenRow> for Token {
     fn from(r: TokenRow) -> Self {
-        Token { id: TokenId(r.id), tenant_id: r.tenant_id.map(TenantId), name: r.name, created_at: r.created_at }
+        Token {
+            id: TokenId(r.id),
+            tenant_id: r.tenant_id.map(TenantId),
+            name: r.name,
+            created_at: r.created_at,
+        }
     }
 }
 

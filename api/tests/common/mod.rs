@@ -1,0 +1,108 @@
+//! Test harness: a fresh database per test on the throwaway cluster `make test` starts, the real
+//! router, and requests through `tower::ServiceExt::oneshot` (no socket needed).
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
+
+pub const ADMIN: &str = "lbt_test_admin_token";
+
+pub struct TestApp {
+    pub router: Router,
+    pub db: sqlx::PgPool,
+}
+
+pub fn admin_url() -> String {
+    std::env::var("LBAAS_TEST_DATABASE_URL")
+        .expect("LBAAS_TEST_DATABASE_URL is unset: run the tests through `make test`")
+}
+
+impl TestApp {
+    pub async fn new() -> TestApp {
+        let (db, _) = lbaas_db::testing::fresh_database(&admin_url()).await.expect("test database");
+        lbaas_db::token::token_ensure_admin(&db, ADMIN).await.unwrap();
+        let app = lbaas_api::App {
+            db: db.clone(),
+            zone: "lbaas.test".into(),
+            assets_dir: Arc::new("/nonexistent".into()),
+        };
+        TestApp { router: lbaas_api::router(app), db }
+    }
+
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Body,
+    ) -> (StatusCode, Value) {
+        let mut req = Request::builder().method(method).uri(path);
+        if let Some(t) = token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        let resp = self.router.clone().oneshot(req.body(body).unwrap()).await.unwrap();
+        let status = resp.status();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        let v = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
+        (status, v)
+    }
+
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let body = body.map(|b| Body::from(b.to_string())).unwrap_or_else(Body::empty);
+        self.raw(method, path, Some(token), body).await
+    }
+
+    pub async fn envelope(
+        &self,
+        token: &str,
+        action: &str,
+        kind: &str,
+        info: Value,
+    ) -> (StatusCode, Value) {
+        let body = serde_json::json!({"action": action, "type": kind, "info": info});
+        self.call(Method::POST, "/v1/requests", token, Some(body)).await
+    }
+
+    /// Creates a tenant and returns its token.
+    pub async fn tenant(&self, name: &str) -> String {
+        let (s, v) = self
+            .call(Method::POST, "/v1/tenants", ADMIN, Some(serde_json::json!({"name": name})))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        v["token"].as_str().unwrap().to_string()
+    }
+}
+
+/// The seed's example instance.
+pub fn seed_instance(project: &str, name: &str) -> Value {
+    serde_json::json!({
+        "project": project, "name": name, "traffic_type": "http", "subnet": "10.10.0.0/24",
+        "backend": {"entities": ["10.10.0.11:8080", "http://10.10.0.12:8080/"],
+                    "health-check": {"protocol": "HTTP", "port": 8080, "request-path": "/healthz",
+                                     "criteria": {"interval": 5, "timeout": 5,
+                                                  "health-threshold": 2, "unhealth-threshold": 2}},
+                    "auto-scaling": true}
+    })
+}
+
+pub fn code(v: &Value) -> &str {
+    v["error"]["code"].as_str().unwrap_or("<no code>")
+}

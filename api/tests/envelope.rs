@@ -1,0 +1,296 @@
+//! Every envelope action × type: success and each failure code, with the HTTP status the REST
+//! equivalent has, and nothing half-created after a failure.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Method, StatusCode};
+use common::*;
+use serde_json::json;
+
+#[tokio::test]
+async fn project_actions() {
+    let app = TestApp::new().await;
+    let t = app.tenant("acme").await;
+
+    let (s, v) = app.envelope(&t, "create", "project", json!({"name": "demo"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["status"], "successful");
+    assert_eq!(v["action"], "create");
+    assert_eq!(v["type"], "project");
+    assert_eq!(v["info"]["name"], "demo");
+
+    let (s, v) = app.envelope(&t, "create", "project", json!({"name": "demo"})).await;
+    assert_eq!((s, code(&v)), (StatusCode::CONFLICT, "already_exists"));
+    assert_eq!(v["status"], "fail");
+
+    let (s, v) = app.envelope(&t, "create", "project", json!({"name": "Demo_1"})).await;
+    assert_eq!((s, code(&v)), (StatusCode::BAD_REQUEST, "invalid_name"));
+
+    let (s, v) = app
+        .envelope(&t, "update", "project", json!({"name": "demo", "description": "web tier"}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["info"]["description"], "web tier");
+
+    let (s, v) = app.envelope(&t, "info", "project", json!({"name": "demo"})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["info"]["instances"], json!([]));
+
+    let (s, v) = app.envelope(&t, "info", "project", json!({"name": "nope"})).await;
+    assert_eq!((s, code(&v)), (StatusCode::NOT_FOUND, "not_found"));
+
+    let (s, v) = app.envelope(&t, "delete", "project", json!({"name": "demo"})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, _) = app.envelope(&t, "info", "project", json!({"name": "demo"})).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, v) = app.envelope(&t, "delete", "project", json!({"name": "demo"})).await;
+    assert_eq!((s, code(&v)), (StatusCode::NOT_FOUND, "not_found"));
+}
+
+#[tokio::test]
+async fn instance_lifecycle() {
+    let app = TestApp::new().await;
+    let t = app.tenant("acme").await;
+    app.envelope(&t, "create", "project", json!({"name": "demo"})).await;
+
+    let (s, v) = app.envelope(&t, "create", "instance", seed_instance("demo", "web")).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    let info = &v["info"];
+    assert_eq!(info["url"], "http://web.demo.acme.lbaas.test/");
+    assert_eq!(info["provisioning_status"], "PENDING_CREATE");
+    assert_eq!(info["project"], "demo");
+    assert_eq!(info["backend"]["entities"], json!(["10.10.0.11:8080", "10.10.0.12:8080"]));
+    assert_eq!(info["backend"]["health-check"]["criteria"]["unhealth-threshold"], 2);
+    assert_eq!(info["backend"]["auto-scaling"], true);
+
+    // The pieces exist through REST too: one implementation, two front doors.
+    let (s, lb) = app.call(Method::GET, "/v1/projects/demo/load-balancers/web", &t, None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(lb["dns_name"], "web.demo.acme.lbaas.test");
+    let (_, l) =
+        app.call(Method::GET, "/v1/projects/demo/load-balancers/web/listeners", &t, None).await;
+    assert_eq!(l["items"][0]["protocol"], "HTTP");
+    assert_eq!(l["items"][0]["port"], 80);
+    let (_, m) = app
+        .call(Method::GET, "/v1/projects/demo/load-balancers/web/pools/default/members", &t, None)
+        .await;
+    assert_eq!(m["items"].as_array().unwrap().len(), 2);
+
+    let (s, v) =
+        app.envelope(&t, "info", "instance", json!({"project": "demo", "name": "web"})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["info"]["name"], "web");
+
+    // Update: replace the members (one kept, one new), change the monitor.
+    let (s, v) = app
+        .envelope(
+            &t,
+            "update",
+            "instance",
+            json!({"project": "demo", "name": "web", "backend": {
+                "entities": ["10.10.0.11:8080", "10.10.0.13:8080"],
+                "health-check": {"protocol": "TCP", "port": 8080,
+                                 "criteria": {"interval": 2, "timeout": 1,
+                                              "health-threshold": 1, "unhealth-threshold": 3}}}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    assert_eq!(v["info"]["backend"]["entities"], json!(["10.10.0.11:8080", "10.10.0.13:8080"]));
+    assert_eq!(v["info"]["backend"]["health-check"]["protocol"], "TCP");
+
+    // A TCP instance: the URL carries the port.
+    let (s, v) = app
+        .envelope(
+            &t,
+            "create",
+            "instance",
+            json!({"project": "demo", "name": "db", "traffic_type": "tcp", "subnet": "10.10.0.0/24",
+                   "backend": {"entities": ["10.10.0.21:5432"]}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    assert_eq!(v["info"]["url"], "tcp://db.demo.acme.lbaas.test:5432");
+
+    // The project still has instances: deleting it is refused, nothing removed.
+    let (s, v) = app.envelope(&t, "delete", "project", json!({"name": "demo"})).await;
+    assert_eq!((s, code(&v)), (StatusCode::CONFLICT, "in_use"));
+
+    let (s, v) =
+        app.envelope(&t, "delete", "instance", json!({"project": "demo", "name": "web"})).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    assert_eq!(v["info"]["provisioning_status"], "PENDING_DELETE");
+    // Changing a load balancer being deleted is refused.
+    let (s, v) = app
+        .envelope(
+            &t,
+            "update",
+            "instance",
+            json!({"project": "demo", "name": "web", "description": "x"}),
+        )
+        .await;
+    assert_eq!((s, code(&v)), (StatusCode::CONFLICT, "immutable"));
+
+    let (s, v) =
+        app.envelope(&t, "delete", "instance", json!({"project": "demo", "name": "nope"})).await;
+    assert_eq!((s, code(&v)), (StatusCode::NOT_FOUND, "not_found"));
+    let (s, v) =
+        app.envelope(&t, "info", "instance", json!({"project": "demo", "name": "nope"})).await;
+    assert_eq!((s, code(&v)), (StatusCode::NOT_FOUND, "not_found"));
+}
+
+async fn count(app: &TestApp, table: &str) -> i64 {
+    let (n,): (i64,) =
+        sqlx::query_as(&format!("SELECT count(*) FROM {table}")).fetch_one(&app.db).await.unwrap();
+    n
+}
+
+#[tokio::test]
+async fn instance_create_failures_leave_nothing() {
+    let app = TestApp::new().await;
+    let t = app.tenant("acme").await;
+    app.envelope(&t, "create", "project", json!({"name": "demo"})).await;
+    app.envelope(&t, "create", "instance", seed_instance("demo", "web")).await;
+    let before = (
+        count(&app, "load_balancer").await,
+        count(&app, "subnet").await,
+        count(&app, "member").await,
+    );
+
+    let with = |f: &dyn Fn(&mut serde_json::Value)| {
+        let mut v = seed_instance("demo", "other");
+        f(&mut v);
+        v
+    };
+    let cases: Vec<(serde_json::Value, StatusCode, &str)> = vec![
+        (with(&|v| v["name"] = json!("Bad Name")), StatusCode::BAD_REQUEST, "invalid_name"),
+        (with(&|v| v["name"] = json!("a".repeat(64))), StatusCode::BAD_REQUEST, "invalid_name"),
+        (with(&|v| v["name"] = json!("web")), StatusCode::CONFLICT, "already_exists"),
+        (with(&|v| v["project"] = json!("nope")), StatusCode::NOT_FOUND, "not_found"),
+        (with(&|v| v["traffic_type"] = json!("udp")), StatusCode::BAD_REQUEST, "invalid_protocol"),
+        (with(&|v| v["subnet"] = json!("10.10.0.0/33")), StatusCode::BAD_REQUEST, "invalid_subnet"),
+        (with(&|v| v["subnet"] = json!("10.10.0.1/24")), StatusCode::BAD_REQUEST, "invalid_subnet"),
+        (with(&|v| v["subnet"] = json!("10.10.0.0/16")), StatusCode::CONFLICT, "subnet_overlap"),
+        (with(&|v| v["port"] = json!(70000)), StatusCode::BAD_REQUEST, "invalid_port"),
+        (
+            with(&|v| v["backend"]["entities"] = json!(["10.99.0.1:80"])),
+            StatusCode::BAD_REQUEST,
+            "member_outside_subnet",
+        ),
+        (
+            with(&|v| v["backend"]["entities"] = json!(["web-1:80"])),
+            StatusCode::BAD_REQUEST,
+            "invalid_member",
+        ),
+        (
+            with(&|v| v["backend"]["entities"] = json!(["10.10.0.11:0"])),
+            StatusCode::BAD_REQUEST,
+            "invalid_port",
+        ),
+        (
+            with(&|v| v["backend"]["entities"] = json!(["10.10.0.11:8080", "10.10.0.11:8080"])),
+            StatusCode::CONFLICT,
+            "already_exists",
+        ),
+        (
+            with(&|v| v["backend"]["entities"] = json!([])),
+            StatusCode::BAD_REQUEST,
+            "invalid_member",
+        ),
+        (
+            with(&|v| v["backend"]["health-check"]["criteria"]["interval"] = json!(0)),
+            StatusCode::BAD_REQUEST,
+            "invalid_health_check",
+        ),
+        (
+            with(&|v| v["backend"]["health-check"]["criteria"]["timeout"] = json!(9)),
+            StatusCode::BAD_REQUEST,
+            "invalid_health_check",
+        ),
+        (
+            with(&|v| v["backend"]["health-check"]["criteria"]["health-threshold"] = json!(11)),
+            StatusCode::BAD_REQUEST,
+            "invalid_health_check",
+        ),
+        (
+            with(&|v| v["backend"]["health-check"]["port"] = json!(0)),
+            StatusCode::BAD_REQUEST,
+            "invalid_port",
+        ),
+        (
+            with(&|v| v["backend"]["health-check"]["request-path"] = json!("healthz")),
+            StatusCode::BAD_REQUEST,
+            "invalid_path",
+        ),
+        (with(&|v| v["backend"]["extra"] = json!(1)), StatusCode::BAD_REQUEST, "unknown_field"),
+        (
+            with(&|v| {
+                v.as_object_mut().unwrap().remove("subnet");
+            }),
+            StatusCode::BAD_REQUEST,
+            "missing_field",
+        ),
+        (
+            with(&|v| v["backend"]["entities"] = json!("10.10.0.11")),
+            StatusCode::BAD_REQUEST,
+            "invalid_field",
+        ),
+    ];
+    for (info, status, want) in cases {
+        let (s, v) = app.envelope(&t, "create", "instance", info.clone()).await;
+        assert_eq!((s, code(&v)), (status, want), "{info} → {v}");
+        assert_eq!(v["status"], "fail");
+        assert!(v["error"]["message"].as_str().unwrap().len() > 10, "{v}");
+    }
+    let after = (
+        count(&app, "load_balancer").await,
+        count(&app, "subnet").await,
+        count(&app, "member").await,
+    );
+    assert_eq!(before, after, "a failed create left rows behind");
+}
+
+#[tokio::test]
+async fn envelope_framing_errors() {
+    let app = TestApp::new().await;
+    let t = app.tenant("acme").await;
+    let post =
+        |body: &'static str| app.raw(Method::POST, "/v1/requests", Some(&t), Body::from(body));
+
+    let (s, v) = post("{not json").await;
+    assert_eq!((s, code(&v)), (StatusCode::BAD_REQUEST, "invalid_json"));
+    assert_eq!(v["status"], "fail");
+    let (s, v) = post("").await;
+    assert_eq!((s, code(&v)), (StatusCode::BAD_REQUEST, "invalid_json"));
+    let (s, v) = post(r#"{"action": "explode", "type": "project", "info": {"name": "x"}}"#).await;
+    assert_eq!((s, code(&v)), (StatusCode::BAD_REQUEST, "unknown_action"));
+    assert_eq!(v["action"], "explode");
+    let (s, v) = post(r#"{"action": "create", "type": "vm", "info": {}}"#).await;
+    assert_eq!((s, code(&v)), (StatusCode::BAD_REQUEST, "unknown_type"));
+    let (s, v) = post(r#"{"action": "create", "type": "project"}"#).await;
+    assert_eq!((s, code(&v)), (StatusCode::BAD_REQUEST, "missing_field"));
+    assert!(v["error"]["message"].as_str().unwrap().contains("info"), "{v}");
+    let (s, v) =
+        post(r#"{"action": "create", "type": "project", "info": {"name": "x"}, "x": 1}"#).await;
+    assert_eq!((s, code(&v)), (StatusCode::BAD_REQUEST, "unknown_field"));
+
+    // GET with a JSON body works like POST (the seed's clients do this).
+    let body =
+        json!({"action": "create", "type": "project", "info": {"name": "via-get"}}).to_string();
+    let (s, v) = app.raw(Method::GET, "/v1/requests", Some(&t), Body::from(body)).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+
+    // Over 1 MiB: 413, still an envelope.
+    let big = format!(
+        r#"{{"action": "create", "type": "project", "info": {{"name": "{}"}}}}"#,
+        "a".repeat(1_100_000)
+    );
+    let (s, v) = app.raw(Method::POST, "/v1/requests", Some(&t), Body::from(big)).await;
+    assert_eq!((s, code(&v)), (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"));
+
+    // Bad token: 401 in an envelope.
+    let (s, v) = app.raw(Method::POST, "/v1/requests", Some("lbt_wrong"), Body::from("{}")).await;
+    assert_eq!((s, code(&v)), (StatusCode::UNAUTHORIZED, "unauthorized"));
+    let (s, v) = app.raw(Method::POST, "/v1/requests", None, Body::from("{}")).await;
+    assert_eq!((s, code(&v)), (StatusCode::UNAUTHORIZED, "unauthorized"));
+}
