@@ -31,7 +31,7 @@ curl -fsS "${H[@]}" -d '{"action":"create","type":"instance","info":{"project":"
 
 # Realistic path values, so generated requests reach the handlers rather than stop at 404.
 "$VENV/bin/schemathesis" run "$ROOT/openapi/lbaas.json" --url "$BASE" "${H[@]}" \
-    --checks not_a_server_error --max-examples 40 --workers 2 --max-time 600 \
+    --checks not_a_server_error --max-examples 40 --workers 2 --max-time 60 \
     --phases examples,coverage,fuzzing --suppress-health-check all --warnings off \
     --no-color 2>&1 | tail -25 || { echo "schemathesis failed"; tail -50 "$work/api.log"; exit 1; }
 
