@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# API benchmark: envelope `info` and REST GET of one load balancer, requests/s and p99 from wrk
+# (bounded: fixed duration, fixed connections, loopback only), printed beside `pgbench -S` on the
+# same PostgreSQL cluster in the same run, as a ratio. Goal: >= 0.5x pgbench -S TPS.
+#   bench/api.sh [seconds]   (default 10)
+source "$(dirname "$0")/../scripts/lib.sh"
+need_root
+"$ROOT/scripts/setup.sh"
+apt_ensure wrk bc
+DUR="${1:-10}"
+CONNS=16
+THREADS=2
+PORT=55434
+API_PORT=18081
+
+pg_stop bench-pg
+rm -rf "$(readlink -f "$STATE/bench-pg" 2>/dev/null || echo "$STATE/bench-pg")" "$STATE/bench-pg"
+ADMIN_URL="$(pg_start bench-pg "$PORT")"
+DB_URL="postgres://lbaas@127.0.0.1:$PORT/lbaas"
+work="$(mktemp -d)"
+api=""
+cleanup() { [ -n "$api" ] && kill "$api" 2>/dev/null; wait 2>/dev/null; pg_stop bench-pg; rm -rf "$work"; }
+trap cleanup EXIT
+
+log "building lbaas-api (release)"
+(cd "$ROOT" && cargo build -q --release -p lbaas-api)
+echo "lbt_bench_admin" >"$work/admin"
+RUST_LOG=warn "$CARGO_TARGET_DIR/release/lbaas-api" --listen "127.0.0.1:$API_PORT" \
+    --database-url "$DB_URL" --admin-token-file "$work/admin" &
+api=$!
+BASE="http://127.0.0.1:$API_PORT"
+for _ in $(seq 1 100); do curl -fsS "$BASE/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+
+tok="$(curl -fsS -H "Authorization: Bearer lbt_bench_admin" -d '{"name":"bench"}' "$BASE/v1/tenants" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')"
+curl -fsS -H "Authorization: Bearer $tok" -d '{"name":"demo"}' "$BASE/v1/projects" >/dev/null
+curl -fsS -H "Authorization: Bearer $tok" -d '{"action":"create","type":"instance","info":{"project":"demo",
+  "name":"web","traffic_type":"http","subnet":"10.10.0.0/24","backend":{"entities":["10.10.0.11:8080","10.10.0.12:8080"]}}}' \
+  "$BASE/v1/requests" >/dev/null
+
+cat >"$work/envelope.lua" <<LUA
+wrk.method = "GET"
+wrk.body = '{"action":"info","type":"instance","info":{"project":"demo","name":"web"}}'
+wrk.headers["Authorization"] = "Bearer $tok"
+wrk.headers["Content-Type"] = "application/json"
+LUA
+cat >"$work/rest.lua" <<LUA
+wrk.headers["Authorization"] = "Bearer $tok"
+LUA
+
+# wrk prints "Requests/sec: N" and, with --latency, "99%  X(ms|us|s)".
+run_wrk() {
+    local script="$1" url="$2" out
+    out="$(wrk -t"$THREADS" -c"$CONNS" -d"${DUR}s" --latency -s "$script" "$url")"
+    local rps p99 non2xx
+    rps="$(echo "$out" | awk '/Requests\/sec/ {print $2}')"
+    p99="$(echo "$out" | awk '$1 == "99%" {print $2}')"
+    non2xx="$(echo "$out" | awk '/Non-2xx/ {print $NF}')"
+    echo "$rps $p99 ${non2xx:-0}"
+}
+
+log "envelope info, ${DUR}s, $CONNS connections"
+read -r env_rps env_p99 env_bad < <(run_wrk "$work/envelope.lua" "$BASE/v1/requests")
+log "REST GET load balancer, ${DUR}s, $CONNS connections"
+read -r rest_rps rest_p99 rest_bad < <(run_wrk "$work/rest.lua" "$BASE/v1/projects/demo/load-balancers/web")
+
+log "pgbench -S, ${DUR}s, $CONNS clients"
+"$PG_BIN/psql" -q "$ADMIN_URL" -c "CREATE DATABASE pgbench" >/dev/null
+"$PG_BIN/pgbench" -q -i -s 10 "postgres://lbaas@127.0.0.1:$PORT/pgbench" >/dev/null 2>&1
+pg_tps="$("$PG_BIN/pgbench" -S -c "$CONNS" -j "$THREADS" -T "$DUR" "postgres://lbaas@127.0.0.1:$PORT/pgbench" 2>/dev/null |
+    awk '/^tps/ {print $3; exit}')"
+
+printf '\n%-28s %12s %10s %8s %10s\n' "workload" "req/s" "p99" "non-2xx" "x pgbench"
+printf '%-28s %12.0f %10s %8s %10.2f\n' "envelope info (GET+body)" "$env_rps" "$env_p99" "$env_bad" "$(echo "$env_rps / $pg_tps" | bc -l)"
+printf '%-28s %12.0f %10s %8s %10.2f\n' "REST GET load balancer" "$rest_rps" "$rest_p99" "$rest_bad" "$(echo "$rest_rps / $pg_tps" | bc -l)"
+printf '%-28s %12.0f %10s %8s %10s\n' "pgbench -S (reference)" "$pg_tps" "-" "-" "1.00"
