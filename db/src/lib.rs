@@ -9,6 +9,7 @@ use sqlx::PgPool;
 use std::str::FromStr;
 use std::time::Duration;
 
+pub mod dns;
 pub mod event;
 pub mod listener;
 pub mod load_balancer;
