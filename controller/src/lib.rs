@@ -1,97 +1,113 @@
 //! `lbaas-controller`: reconcilers that converge the world (network namespaces, VMs, agent
-//! configs, DNS) to the desired state in PostgreSQL.
+//! configs) to the desired state in PostgreSQL, and the place the DNS server runs.
 //!
 //! Level-triggered: a pass takes no input, reads the whole desired state and acts on the
-//! difference, so a missed notification or a crash mid-pass is repaired by the next pass. Passes
-//! run on every `NOTIFY lbaas_change` and on a timer.
-//!
-//! What exists today: the loop itself and the delete path of load balancers that own no node
-//! (nothing to tear down but rows). Compute, network and DNS reconcilers plug into [`pass`]; until
-//! they exist a new load balancer stays PENDING_CREATE, which is the truth.
+//! difference, so a missed notification or a crash mid-pass is repaired by the next pass.
+//! Passes run on every `NOTIFY lbaas_change`, on agent events (hello, ack) and on a timer.
 
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
-use lbaas_common::types::ProvisioningStatus;
-use lbaas_common::Result;
-use lbaas_db::load_balancer as lbq;
+use ipnet::IpNet;
 use sqlx::postgres::PgListener;
-use sqlx::PgPool;
+use tokio::sync::Notify;
+
+pub mod agent_link;
+pub mod hypervisor;
+pub mod netops;
+pub mod reconciler;
+
+use agent_link::{AgentLinks, Agents};
+use reconciler::{Reconciler, Settings};
 
 #[derive(Debug, Clone)]
 pub struct Config {
     pub database_url: String,
-    /// Safety-net period between passes when no notification arrives.
+    /// Safety-net period between passes when nothing wakes the loop.
     pub period: Duration,
+    pub prefix: String,
+    pub libvirt_uri: String,
+    pub vip_pool: IpNet,
+    pub image_dir: PathBuf,
+    pub run_dir: PathBuf,
+    pub memory_mib: u32,
+    pub virt_type: String,
+    pub build_timeout: Duration,
 }
 
-/// What an operator reads to know the reconciler is alive and what it last did.
-#[derive(Debug, Default, Clone)]
-pub struct Status {
-    pub passes: u64,
-    pub last_error: Option<String>,
-    pub purged: u64,
-}
-
-/// One reconcile pass. Idempotent: running it twice in a row changes nothing the second time.
-pub async fn pass(db: &PgPool, status: &mut Status) -> Result<()> {
-    let deleting =
-        lbq::load_balancer_list_by_status(db, &[ProvisioningStatus::PendingDelete]).await?;
-    for lb in deleting {
-        // A node means a VM, taps and a VIP to tear down first: that is the compute
-        // reconciler's job, and purging the row here would leak them.
-        if lbaas_db::node::node_count(db, lb.id).await? > 0 {
-            continue;
-        }
-        if lbq::load_balancer_purge(db, lb.id).await? {
-            status.purged += 1;
-            lbaas_db::event::event_insert(
-                db,
-                Some(lbaas_common::types::TenantId(lb.tenant_id)),
-                Some(lb.id),
-                None,
-                "load_balancer.deleted",
-                &lb.name,
-            )
-            .await?;
-            tracing::info!(lb_id = %lb.id, name = %lb.name, "load balancer deleted");
+impl Config {
+    fn settings(&self) -> Settings {
+        Settings {
+            prefix: self.prefix.clone(),
+            vip_pool: self.vip_pool,
+            image_dir: self.image_dir.clone(),
+            run_dir: self.run_dir.clone(),
+            memory_mib: self.memory_mib,
+            virt_type: self.virt_type.clone(),
+            build_timeout: self.build_timeout,
         }
     }
-    status.passes += 1;
-    Ok(())
 }
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
-    let db = lbaas_db::connect(&config.database_url, 4).await?;
+    let db = lbaas_db::connect(&config.database_url, 6).await?;
+    let wake = Arc::new(Notify::new());
+    let agents = AgentLinks::new(wake.clone());
+    let mut rec = Reconciler::new(
+        db.clone(),
+        netops::Netlink,
+        hypervisor::Libvirt::new(&config.libvirt_uri),
+        agents.clone(),
+        config.settings(),
+    );
+    tokio::spawn(heartbeater(db.clone(), agents.clone()));
     let mut listener = PgListener::connect_with(&db).await?;
     listener.listen(lbaas_db::CHANGE_CHANNEL).await?;
-    let mut status = Status::default();
-    tracing::info!("lbaas-controller reconciling");
-    let mut next = Instant::now();
+    tracing::info!(prefix = %config.prefix, virt_type = %config.virt_type, "lbaas-controller reconciling");
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     loop {
-        if let Err(e) = pass(&db, &mut status).await {
-            tracing::error!(error = %e, "reconcile pass failed");
-            status.last_error = Some(e.to_string());
+        if let Err(e) = rec.pass().await {
+            tracing::error!(error = %format!("{e:#}"), "reconcile pass failed");
         }
-        next += config.period;
-        let wait = next.saturating_duration_since(Instant::now());
         tokio::select! {
             n = listener.recv() => {
                 if let Err(e) = n {
                     tracing::warn!(error = %e, "notification stream broke; reconnecting");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
                 }
-                next = Instant::now();
+                // Coalesce a burst of notifications into one pass.
+                tokio::time::sleep(Duration::from_millis(20)).await;
             }
-            _ = tokio::time::sleep(wait) => { next = Instant::now(); }
-            _ = shutdown_signal() => { tracing::info!("shutting down"); return Ok(()); }
+            _ = wake.notified() => {}
+            _ = tokio::time::sleep(config.period) => {}
+            _ = tokio::signal::ctrl_c() => break,
+            _ = term.recv() => break,
         }
     }
+    tracing::info!("shutting down (VMs keep running; the next controller adopts them)");
+    Ok(())
 }
 
-async fn shutdown_signal() {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .expect("install SIGTERM handler");
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
+/// Records each agent's heartbeat on its node row once a second, for healthcheckd and the API.
+async fn heartbeater(db: sqlx::PgPool, agents: AgentLinks) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        for node in agents.nodes() {
+            let Some(st) = agents.state(&node) else { continue };
+            let fresh = st.last_heartbeat.is_some_and(|t| t.elapsed() < Duration::from_secs(2));
+            let Ok(id) = node.parse::<uuid::Uuid>() else { continue };
+            if fresh {
+                let util = match st.heartbeat.as_ref().map(|h| h.cpu).unwrap_or(0.0) {
+                    c if c > 0.7 => lbaas_common::types::Utilization::High,
+                    c if c > 0.3 => lbaas_common::types::Utilization::Medium,
+                    _ => lbaas_common::types::Utilization::Low,
+                };
+                if let Err(e) = lbaas_db::node::node_heartbeat(&db, id, util).await {
+                    tracing::warn!(error = %e, "could not record heartbeat");
+                }
+            }
+        }
     }
 }

@@ -1,8 +1,9 @@
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
 
-/// Converges VMs, networks and DNS to the desired state in PostgreSQL.
+/// Converges VMs, networks and agent configs to the desired state in PostgreSQL.
 #[derive(Parser)]
 #[command(version)]
 struct Cli {
@@ -11,6 +12,25 @@ struct Cli {
     /// Seconds between safety-net passes.
     #[arg(long, env = "LBAAS_RECONCILE_PERIOD", default_value_t = 10)]
     period: u64,
+    /// Prefix of every host object (namespaces, domains, taps); GC touches only these.
+    #[arg(long, env = "LBAAS_PREFIX", default_value = "lbaas")]
+    prefix: String,
+    #[arg(long, env = "LBAAS_LIBVIRT_URI", default_value = "qemu:///system")]
+    libvirt_uri: String,
+    #[arg(long, env = "LBAAS_VIP_POOL", default_value = "198.18.0.0/16")]
+    vip_pool: ipnet::IpNet,
+    #[arg(long, env = "LBAAS_IMAGE_DIR", default_value = ".lbaas/image")]
+    image_dir: PathBuf,
+    #[arg(long, env = "LBAAS_RUN_DIR", default_value = ".lbaas/run")]
+    run_dir: PathBuf,
+    #[arg(long, env = "LBAAS_NODE_MEMORY_MIB", default_value_t = 96)]
+    memory_mib: u32,
+    /// `qemu` (TCG) or `kvm`. /dev/kvm exists on these machines but hangs guests, so TCG is
+    /// the default; `scripts/kvm-probe.sh` tells whether kvm works on a given host.
+    #[arg(long, env = "LBAAS_VIRT_TYPE", default_value = "qemu")]
+    virt_type: String,
+    #[arg(long, env = "LBAAS_BUILD_TIMEOUT", default_value_t = 120)]
+    build_timeout: u64,
 }
 
 #[tokio::main]
@@ -21,9 +41,18 @@ async fn main() -> anyhow::Result<()> {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
+    let abs = |p: PathBuf| std::path::absolute(&p).unwrap_or(p);
     lbaas_controller::run(lbaas_controller::Config {
         database_url: cli.database_url,
         period: Duration::from_secs(cli.period),
+        prefix: cli.prefix,
+        libvirt_uri: cli.libvirt_uri,
+        vip_pool: cli.vip_pool,
+        image_dir: abs(cli.image_dir),
+        run_dir: abs(cli.run_dir),
+        memory_mib: cli.memory_mib,
+        virt_type: cli.virt_type,
+        build_timeout: Duration::from_secs(cli.build_timeout),
     })
     .await
 }

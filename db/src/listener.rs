@@ -134,3 +134,14 @@ pub async fn listener_delete(db: impl PgExecutor<'_>, lb: Uuid, id: Uuid) -> Res
         .map_err(internal("delete listener"))?;
     Ok(())
 }
+
+/// Every listener of a load balancer, for building the agent's config.
+pub async fn listener_list_all(db: impl PgExecutor<'_>, lb: Uuid) -> Result<Vec<ListenerRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLS} FROM listener WHERE load_balancer_id = $1 ORDER BY port"
+    ))
+    .bind(lb)
+    .fetch_all(db)
+    .await
+    .map_err(internal("list listeners"))
+}

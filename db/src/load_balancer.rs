@@ -317,7 +317,9 @@ pub async fn load_balancer_set_status(
     reason: &str,
 ) -> Result<bool> {
     let done = sqlx::query(
-        "UPDATE load_balancer SET provisioning_status = $3, status_reason = $4, updated_at = now() \
+        "UPDATE load_balancer SET provisioning_status = $3, status_reason = $4, updated_at = now(), \
+           operating_status = CASE WHEN $3 = 'ACTIVE' THEN 'ONLINE' \
+             WHEN $3 = 'ERROR' THEN 'OFFLINE' ELSE operating_status END \
          WHERE id = $1 AND generation = $2",
     )
     .bind(id)

@@ -80,3 +80,141 @@ pub async fn node_count(db: impl PgExecutor<'_>, lb: Uuid) -> Result<i64> {
         .map_err(internal("count nodes"))?;
     Ok(n)
 }
+
+/// A node as the controller sees it: with its load balancer's placement.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct NodePlacement {
+    pub id: Uuid,
+    pub tenant_id: Uuid,
+    pub load_balancer_id: Uuid,
+    pub project_id: Uuid,
+    pub name: String,
+    pub vip: Option<String>,
+    pub vip_prefix: Option<i32>,
+    pub project_ip: Option<String>,
+    pub project_prefix: Option<i32>,
+    pub status: String,
+    pub config_generation: i64,
+}
+
+const PLACEMENT: &str = "SELECT n.id, n.tenant_id, n.load_balancer_id, lb.project_id, n.name, \
+    host(n.vip) AS vip, NULL::int AS vip_prefix, host(n.project_ip) AS project_ip, \
+    masklen(s.cidr) AS project_prefix, n.status, n.config_generation \
+    FROM node n JOIN load_balancer lb ON lb.id = n.load_balancer_id \
+    LEFT JOIN subnet s ON s.id = n.subnet_id";
+
+/// Every node that should exist in the world (not DELETED), across tenants.
+pub async fn node_list_placements(db: impl PgExecutor<'_>) -> Result<Vec<NodePlacement>> {
+    sqlx::query_as(&format!("{PLACEMENT} WHERE n.status <> 'DELETED' ORDER BY n.created_at"))
+        .fetch_all(db)
+        .await
+        .map_err(internal("list node placements"))
+}
+
+/// Creates a node row with a VIP from `vip_pool` and an address in the load balancer's subnet,
+/// both allocated here: the lowest free VIP (from .10 up: the bottom of the pool is for the
+/// public bridge and clients) and the highest free subnet address that is neither the gateway
+/// nor a member. The unique indexes make a concurrent allocation fail rather than collide; the
+/// caller retries on the next pass.
+pub async fn node_create(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    lb: Uuid,
+    name: &str,
+    vip_pool: &ipnet::IpNet,
+) -> Result<()> {
+    let done = sqlx::query(
+        "INSERT INTO node (id, tenant_id, load_balancer_id, hypervisor_id, name, subnet_id, vip, project_ip) \
+         SELECT $1, lb.tenant_id, lb.id, '00000000-0000-0000-0000-000000000001', $3, lb.subnet_id, \
+           (SELECT network($4::cidr) + o FROM generate_series(10, (2 ^ (32 - masklen($4::cidr)))::bigint - 2) o \
+              WHERE NOT EXISTS (SELECT 1 FROM node x WHERE x.vip = network($4::cidr) + o) LIMIT 1), \
+           (SELECT broadcast(s.cidr) - o FROM generate_series(1, 1000) o \
+              WHERE broadcast(s.cidr) - o > network(s.cidr) AND broadcast(s.cidr) - o <> s.gateway \
+                AND NOT EXISTS (SELECT 1 FROM node x WHERE x.subnet_id = s.id \
+                                AND x.project_ip = broadcast(s.cidr) - o) \
+                AND NOT EXISTS (SELECT 1 FROM member m JOIN pool p ON p.id = m.pool_id \
+                                JOIN load_balancer l2 ON l2.id = p.load_balancer_id \
+                                WHERE l2.subnet_id = s.id AND m.address = broadcast(s.cidr) - o) \
+              LIMIT 1) \
+         FROM load_balancer lb JOIN subnet s ON s.id = lb.subnet_id WHERE lb.id = $2",
+    )
+    .bind(id)
+    .bind(lb)
+    .bind(name)
+    .bind(vip_pool.to_string())
+    .execute(db)
+    .await
+    .map_err(internal("create node"))?;
+    if done.rows_affected() == 0 {
+        return Err(Error::not_found("load balancer", lb));
+    }
+    Ok(())
+}
+
+pub async fn node_set_status(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    status: NodeStatus,
+    reason: &str,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE node SET status = $2, status_reason = $3, generation = generation + 1, \
+         updated_at = now() WHERE id = $1 AND status <> $2",
+    )
+    .bind(id)
+    .bind(status.as_str())
+    .bind(reason)
+    .execute(db)
+    .await
+    .map_err(internal("set node status"))?;
+    Ok(())
+}
+
+/// The agent acknowledged config `generation`.
+pub async fn node_set_config_generation(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    generation: i64,
+) -> Result<()> {
+    sqlx::query("UPDATE node SET config_generation = $2 WHERE id = $1 AND config_generation <> $2")
+        .bind(id)
+        .bind(generation)
+        .execute(db)
+        .await
+        .map_err(internal("set node config generation"))?;
+    Ok(())
+}
+
+pub async fn node_heartbeat(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    utilization: Utilization,
+) -> Result<()> {
+    sqlx::query("UPDATE node SET last_heartbeat = now(), utilization = $2 WHERE id = $1")
+        .bind(id)
+        .bind(utilization.as_str())
+        .execute(db)
+        .await
+        .map_err(internal("record heartbeat"))?;
+    Ok(())
+}
+
+pub async fn node_delete(db: impl PgExecutor<'_>, id: Uuid) -> Result<()> {
+    sqlx::query("DELETE FROM node WHERE id = $1")
+        .bind(id)
+        .execute(db)
+        .await
+        .map_err(internal("delete node"))?;
+    Ok(())
+}
+
+/// Nodes of one load balancer that are not DELETED.
+pub async fn node_list_live(db: impl PgExecutor<'_>, lb: Uuid) -> Result<Vec<NodeRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLS} FROM node WHERE load_balancer_id = $1 AND status <> 'DELETED' ORDER BY created_at"
+    ))
+    .bind(lb)
+    .fetch_all(db)
+    .await
+    .map_err(internal("list live nodes"))
+}

@@ -175,3 +175,11 @@ pub async fn pool_delete(db: impl PgExecutor<'_>, lb: Uuid, id: Uuid) -> Result<
         .map_err(internal("delete pool"))?;
     Ok(())
 }
+
+pub async fn pool_list_all(db: impl PgExecutor<'_>, lb: Uuid) -> Result<Vec<PoolRow>> {
+    sqlx::query_as(&format!("SELECT {COLS} FROM pool WHERE load_balancer_id = $1 ORDER BY name"))
+        .bind(lb)
+        .fetch_all(db)
+        .await
+        .map_err(internal("list pools"))
+}

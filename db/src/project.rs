@@ -160,3 +160,21 @@ pub async fn project_delete(
         .map_err(|e| db_err(Ctx { kind: "project", name }, e))?;
     Ok(())
 }
+
+/// What a project's namespace must hold: the gateway address (with prefix) of each subnet.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ProjectNetwork {
+    pub project_id: Uuid,
+    pub gateways: Vec<String>,
+}
+
+/// Projects that need a namespace: those with at least one subnet.
+pub async fn project_list_networks(db: impl PgExecutor<'_>) -> Result<Vec<ProjectNetwork>> {
+    sqlx::query_as(
+        "SELECT project_id, array_agg(host(gateway) || '/' || masklen(cidr) ORDER BY cidr) AS gateways \
+         FROM subnet GROUP BY project_id ORDER BY project_id",
+    )
+    .fetch_all(db)
+    .await
+    .map_err(internal("list project networks"))
+}
