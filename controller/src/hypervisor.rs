@@ -20,7 +20,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use crate::netops::FakeNet;
 
 /// Everything needed to start one node VM.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DomainSpec {
     pub name: String,
     pub memory_mib: u32,

@@ -126,15 +126,18 @@ pub async fn node_create(
     let done = sqlx::query(
         "INSERT INTO node (id, tenant_id, load_balancer_id, hypervisor_id, name, subnet_id, vip, project_ip) \
          SELECT $1, lb.tenant_id, lb.id, '00000000-0000-0000-0000-000000000001', $3, lb.subnet_id, \
-           (SELECT network($4::cidr) + o FROM generate_series(10, (2 ^ (32 - masklen($4::cidr)))::bigint - 2) o \
-              WHERE NOT EXISTS (SELECT 1 FROM node x WHERE x.vip = network($4::cidr) + o) LIMIT 1), \
-           (SELECT broadcast(s.cidr) - o FROM generate_series(1, 1000) o \
-              WHERE broadcast(s.cidr) - o > network(s.cidr) AND broadcast(s.cidr) - o <> s.gateway \
-                AND NOT EXISTS (SELECT 1 FROM node x WHERE x.subnet_id = s.id \
-                                AND x.project_ip = broadcast(s.cidr) - o) \
+           (SELECT set_masklen(network($4::cidr)::inet, 32) + o \
+              FROM generate_series(10, (2 ^ (32 - masklen($4::cidr)))::bigint - 2) o \
+              WHERE NOT EXISTS (SELECT 1 FROM node x \
+                                WHERE x.vip = set_masklen(network($4::cidr)::inet, 32) + o) LIMIT 1), \
+           (SELECT h.a FROM (SELECT set_masklen(broadcast(s.cidr), \
+                               CASE family(s.cidr) WHEN 4 THEN 32 ELSE 128 END) - o AS a \
+                             FROM generate_series(1, 1000) o) h \
+              WHERE h.a > network(s.cidr) AND h.a <> s.gateway \
+                AND NOT EXISTS (SELECT 1 FROM node x WHERE x.subnet_id = s.id AND x.project_ip = h.a) \
                 AND NOT EXISTS (SELECT 1 FROM member m JOIN pool p ON p.id = m.pool_id \
                                 JOIN load_balancer l2 ON l2.id = p.load_balancer_id \
-                                WHERE l2.subnet_id = s.id AND m.address = broadcast(s.cidr) - o) \
+                                WHERE l2.subnet_id = s.id AND m.address = h.a) \
               LIMIT 1) \
          FROM load_balancer lb JOIN subnet s ON s.id = lb.subnet_id WHERE lb.id = $2",
     )

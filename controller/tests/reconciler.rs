@@ -1,0 +1,202 @@
+//! Reconciler tests over the in-memory fakes (real PostgreSQL, fake world): every step run twice
+//! gives the same end state; a failure injected at step N converges on a later pass and leaks
+//! nothing; delete tears everything down.
+
+use std::time::Duration;
+
+use lbaas_controller::agent_link::FakeAgents;
+use lbaas_controller::hypervisor::FakeHypervisor;
+use lbaas_controller::netops::FakeNet;
+use lbaas_controller::reconciler::{Reconciler, Settings};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+type R = Reconciler<FakeNet, FakeHypervisor, FakeAgents>;
+
+async fn db() -> PgPool {
+    let url = std::env::var("LBAAS_TEST_DATABASE_URL")
+        .expect("LBAAS_TEST_DATABASE_URL is unset: run the tests through `make test`");
+    lbaas_db::testing::fresh_database(&url).await.unwrap().0
+}
+
+fn settings() -> Settings {
+    Settings {
+        prefix: "lbt".into(),
+        vip_pool: "198.18.0.0/16".parse().unwrap(),
+        image_dir: "/nonexistent".into(),
+        run_dir: std::env::temp_dir().join("lbaas-reconciler-test"),
+        memory_mib: 96,
+        virt_type: "qemu".into(),
+        build_timeout: Duration::from_secs(600),
+    }
+}
+
+/// A tenant, project, subnet and a load balancer with a listener, pool and two members.
+async fn seed(db: &PgPool) -> (Uuid, Uuid) {
+    let t = Uuid::new_v4();
+    let p = Uuid::new_v4();
+    let s = Uuid::new_v4();
+    let lb = Uuid::new_v4();
+    let pool = Uuid::new_v4();
+    for q in [
+        format!("INSERT INTO tenant (id, name) VALUES ('{t}', 'acme')"),
+        format!("INSERT INTO project (id, tenant_id, name) VALUES ('{p}', '{t}', 'demo')"),
+        format!("INSERT INTO subnet (id, tenant_id, project_id, name, cidr, gateway) VALUES ('{s}', '{t}', '{p}', 'a', '10.10.0.0/24', '10.10.0.1')"),
+        format!("INSERT INTO load_balancer (id, tenant_id, project_id, subnet_id, name) VALUES ('{lb}', '{t}', '{p}', '{s}', 'web')"),
+        format!("INSERT INTO pool (id, tenant_id, load_balancer_id, name, protocol) VALUES ('{pool}', '{t}', '{lb}', 'default', 'HTTP')"),
+        format!("INSERT INTO listener (id, tenant_id, load_balancer_id, name, protocol, port, default_pool_id) VALUES (gen_random_uuid(), '{t}', '{lb}', 'default', 'HTTP', 80, '{pool}')"),
+        format!("INSERT INTO member (id, tenant_id, pool_id, address, port) VALUES (gen_random_uuid(), '{t}', '{pool}', '10.10.0.11', 8080)"),
+        format!("INSERT INTO member (id, tenant_id, pool_id, address, port) VALUES (gen_random_uuid(), '{t}', '{pool}', '10.10.0.254', 8080)"),
+    ] {
+        sqlx::query(&q).execute(db).await.unwrap();
+    }
+    (p, lb)
+}
+
+fn rec(db: &PgPool) -> R {
+    let net = FakeNet::default();
+    let hv = FakeHypervisor { net: net.clone(), ..Default::default() };
+    Reconciler::new(db.clone(), net, hv, FakeAgents::default(), settings())
+}
+
+async fn status(db: &PgPool, lb: Uuid) -> Option<String> {
+    sqlx::query_as::<_, (String,)>("SELECT provisioning_status FROM load_balancer WHERE id = $1")
+        .bind(lb)
+        .fetch_optional(db)
+        .await
+        .unwrap()
+        .map(|r| r.0)
+}
+
+/// The world as the fakes hold it, for comparing end states.
+fn world(r: &R) -> String {
+    let hv = r.hv.state.lock().unwrap();
+    let net = r.net.0.lock().unwrap();
+    format!(
+        "domains={:?} namespaces={:?} root_taps={:?} attached={:?}",
+        hv.domains.keys().collect::<Vec<_>>(),
+        net.namespaces,
+        net.root_taps,
+        net.attached
+    )
+}
+
+async fn converge(r: &mut R, lb: Uuid) {
+    for _ in 0..6 {
+        let _ = r.pass().await;
+        if status(&r.db, lb).await.as_deref() == Some("ACTIVE") && r.pass().await.is_ok() {
+            return;
+        }
+    }
+    panic!("did not converge: {} / {:?}", world(r), r.status);
+}
+
+#[tokio::test]
+async fn create_converges_and_passes_are_idempotent() {
+    let db = db().await;
+    let (project, lb) = seed(&db).await;
+    let mut r = rec(&db);
+    converge(&mut r, lb).await;
+
+    let (vip, pip, st): (String, String, String) =
+        sqlx::query_as("SELECT host(vip), host(project_ip), status FROM node WHERE load_balancer_id = $1")
+            .bind(lb)
+            .fetch_one(&db)
+            .await
+            .unwrap();
+    assert_eq!(vip, "198.18.0.10");
+    // Highest free host, skipping the member at .254.
+    assert_eq!(pip, "10.10.0.253");
+    assert_eq!(st, "ACTIVE");
+    let s = r.settings.clone();
+    {
+        let net = r.net.0.lock().unwrap();
+        assert!(net.namespaces.contains_key("lbt-pub"));
+        let pns = s.project_namespace(project);
+        assert_eq!(net.namespaces[&pns]["br0"].iter().map(|a| a.to_string()).collect::<Vec<_>>(), ["10.10.0.1/24"]);
+        assert!(net.root_taps.is_empty(), "every tap moved into its namespace");
+        assert_eq!(net.attached.len(), 2);
+    }
+    let before = world(&r);
+    r.pass().await.unwrap();
+    r.pass().await.unwrap();
+    assert_eq!(world(&r), before, "a pass over a converged world changes nothing");
+    assert_eq!(r.status.domains_created, 1);
+
+    // A change bumps the generation: the config is pushed again, no VM restart.
+    sqlx::query("UPDATE load_balancer SET generation = generation + 1, provisioning_status = 'PENDING_UPDATE' WHERE id = $1")
+        .bind(lb)
+        .execute(&db)
+        .await
+        .unwrap();
+    converge(&mut r, lb).await;
+    assert_eq!(r.status.domains_created, 1);
+    assert_eq!(world(&r), before);
+}
+
+#[tokio::test]
+async fn a_failure_at_any_step_converges_and_leaks_nothing() {
+    let db = db().await;
+    let (_, lb) = seed(&db).await;
+    let mut reference = rec(&db);
+    converge(&mut reference, lb).await;
+    let net_calls = reference.net.0.lock().unwrap().calls;
+    let hv_calls = reference.hv.state.lock().unwrap().calls;
+
+    for which in ["net", "hv"] {
+        let total = if which == "net" { net_calls } else { hv_calls };
+        for n in 1..=total.min(12) {
+            let db = self::db().await;
+            let (_, lb) = seed(&db).await;
+            let mut r = rec(&db);
+            if which == "net" {
+                r.net.0.lock().unwrap().fail_at = Some(n);
+            } else {
+                r.hv.state.lock().unwrap().fail_at = Some(n);
+            }
+            converge(&mut r, lb).await;
+            let w = world(&r);
+            let hv = r.hv.state.lock().unwrap();
+            let net = r.net.0.lock().unwrap();
+            assert_eq!(hv.domains.len(), 1, "{which} failure at {n}: {w}");
+            assert!(net.root_taps.is_empty(), "{which} failure at {n} leaked a tap: {w}");
+            assert_eq!(net.attached.len(), 2, "{which} failure at {n}: {w}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn delete_tears_everything_down() {
+    let db = db().await;
+    let (project, lb) = seed(&db).await;
+    let mut r = rec(&db);
+    converge(&mut r, lb).await;
+    sqlx::query("UPDATE load_balancer SET provisioning_status = 'PENDING_DELETE' WHERE id = $1")
+        .bind(lb)
+        .execute(&db)
+        .await
+        .unwrap();
+    r.pass().await.unwrap();
+    assert_eq!(status(&db, lb).await, None, "rows purged");
+    let (nodes,): (i64,) = sqlx::query_as("SELECT count(*) FROM node").fetch_one(&db).await.unwrap();
+    assert_eq!(nodes, 0);
+    {
+        let hv = r.hv.state.lock().unwrap();
+        assert!(hv.domains.is_empty());
+        let net = r.net.0.lock().unwrap();
+        assert!(net.attached.is_empty() && net.root_taps.is_empty());
+    }
+    // The project namespace goes when its last subnet goes.
+    let pns = r.settings.project_namespace(project);
+    assert!(r.net.0.lock().unwrap().namespaces.contains_key(&pns));
+    sqlx::query("DELETE FROM subnet").execute(&db).await.unwrap();
+    r.pass().await.unwrap();
+    assert!(!r.net.0.lock().unwrap().namespaces.contains_key(&pns));
+
+    // A domain the database does not know (left by a crash) is garbage-collected.
+    r.hv.state.lock().unwrap().domains.insert("lbt-n-deadbeef0000".into(), Default::default());
+    r.hv.state.lock().unwrap().domains.insert("other-vm".into(), Default::default());
+    r.pass().await.unwrap();
+    let names: Vec<String> = r.hv.state.lock().unwrap().domains.keys().cloned().collect();
+    assert_eq!(names, ["other-vm"], "only our prefix is collected");
+}
