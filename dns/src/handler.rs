@@ -1,0 +1,119 @@
+//! The request handler hickory's `Server` calls for every query: it owns the currently served
+//! `Catalog` (swapped whole by the publisher, never edited in place, so a query sees either the
+//! old or the new zone and nothing in between), the AXFR allow-list and the bound on requests in
+//! flight. Everything about answering (NXDOMAIN with SOA, REFUSED outside the zone, EDNS, UDP
+//! truncation) is hickory's `Catalog`; this layer only decides whether to let a request reach it.
+
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::{Arc, RwLock};
+
+use hickory_proto::op::{Edns, Header, HeaderCounts, Metadata, OpCode, ResponseCode};
+use hickory_proto::rr::RecordType;
+use hickory_server::net::runtime::Time;
+use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
+use hickory_server::zone_handler::{Catalog, MessageResponseBuilder};
+use tokio::sync::Semaphore;
+
+use crate::cidr::Cidr;
+
+/// The zone being served; the publisher replaces the whole `Arc`.
+#[derive(Default)]
+pub(crate) struct ZoneSlot {
+    catalog: RwLock<Arc<Catalog>>,
+}
+
+impl ZoneSlot {
+    pub(crate) fn swap(&self, catalog: Catalog) {
+        // A poisoned lock only means a panic elsewhere while holding it; the value is a plain
+        // Arc and always valid, so keep serving.
+        let mut slot = self.catalog.write().unwrap_or_else(|e| e.into_inner());
+        *slot = Arc::new(catalog);
+    }
+
+    fn current(&self) -> Arc<Catalog> {
+        self.catalog.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+pub(crate) struct Handler {
+    pub(crate) zone: Arc<ZoneSlot>,
+    pub(crate) axfr_allow: Vec<Cidr>,
+    /// Requests being answered. hickory spawns a task per UDP datagram and per TCP connection
+    /// without a limit; past this bound a request gets SERVFAIL at once instead of queueing, so
+    /// a flood costs a bounded amount of memory and the answer tells the client to retry.
+    pub(crate) in_flight: Semaphore,
+}
+
+impl Handler {
+    async fn handle<R: ResponseHandler, T: Time>(
+        &self,
+        request: &Request,
+        response_handle: R,
+        _time: PhantomData<T>,
+    ) -> ResponseInfo {
+        let Ok(_permit) = self.in_flight.try_acquire() else {
+            tracing::debug!(src = %request.src(), "too many requests in flight; SERVFAIL");
+            return error_response(request, ResponseCode::ServFail, response_handle).await;
+        };
+        if is_transfer(request) && !self.axfr_allow.iter().any(|n| n.contains(request.src().ip())) {
+            tracing::info!(src = %request.src(), "zone transfer refused: not in the allow-list");
+            return error_response(request, ResponseCode::Refused, response_handle).await;
+        }
+        let catalog = self.zone.current();
+        catalog.handle_request::<R, T>(request, response_handle).await
+    }
+}
+
+fn is_transfer(request: &Request) -> bool {
+    request.metadata.op_code == OpCode::Query
+        && request
+            .queries
+            .queries()
+            .iter()
+            .any(|q| matches!(q.query_type(), RecordType::AXFR | RecordType::IXFR))
+}
+
+async fn error_response<R: ResponseHandler>(
+    request: &Request,
+    code: ResponseCode,
+    mut response_handle: R,
+) -> ResponseInfo {
+    // An EDNS query gets an OPT record back (RFC 6891 §6.1.1), as the catalog would do.
+    let edns = request.edns.as_ref().map(|e| {
+        let mut out = Edns::new();
+        out.set_max_payload(e.max_payload().max(512));
+        out
+    });
+    let response = MessageResponseBuilder::new(&request.queries, edns.as_ref())
+        .error_msg(&request.metadata, code);
+    match response_handle.send_response(response).await {
+        Ok(info) => info,
+        Err(error) => {
+            tracing::debug!(%error, src = %request.src(), "send error response");
+            let mut metadata = Metadata::response_from_request(&request.metadata);
+            metadata.response_code = ResponseCode::ServFail;
+            Header { metadata, counts: HeaderCounts::default() }.into()
+        }
+    }
+}
+
+// `RequestHandler` is declared with `#[async_trait]`. This crate does not depend on async-trait,
+// so the impl is written in the form the macro expands to: a boxed, `Send` future.
+impl RequestHandler for Handler {
+    fn handle_request<'life0, 'life1, 'async_trait, R, T>(
+        &'life0 self,
+        request: &'life1 Request,
+        response_handle: R,
+    ) -> Pin<Box<dyn Future<Output = ResponseInfo> + Send + 'async_trait>>
+    where
+        R: 'async_trait + ResponseHandler,
+        T: 'async_trait + Time,
+        'life0: 'async_trait,
+        'life1: 'async_trait,
+        Self: 'async_trait,
+    {
+        Box::pin(self.handle::<R, T>(request, response_handle, PhantomData))
+    }
+}
