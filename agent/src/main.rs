@@ -1,1 +1,47 @@
-fn main() {}
+//! `lbaas-agent` entry point: flags → [`lbaas_agent::Options`], tracing, [`lbaas_agent::run`].
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::Parser;
+use lbaas_agent::{ChannelSpec, Options};
+
+/// The lbaas data plane: HTTP/TCP load-balancing proxy driven by the controller.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Flags {
+    /// Controller channel: `auto` (the virtio-serial port) or `unix:/path/to/socket`.
+    /// Without it the agent serves `--config` alone.
+    #[arg(long, env = "LBAAS_AGENT_CHANNEL")]
+    channel: Option<ChannelSpec>,
+    /// This node's name, reported in `Hello`. Defaults to the kernel hostname.
+    #[arg(long, env = "LBAAS_AGENT_NODE")]
+    node: Option<String>,
+    /// An `AgentConfig` JSON file applied at start (generation 0), for development and benches.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Address the listeners bind.
+    #[arg(long, default_value = "0.0.0.0")]
+    listen: IpAddr,
+    /// Log filter (tracing-subscriber syntax), e.g. `info` or `lbaas_agent=debug`.
+    #[arg(long, env = "RUST_LOG", default_value = "info")]
+    log: String,
+}
+
+fn main() -> anyhow::Result<()> {
+    let flags = Flags::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(&flags.log))
+        .with_writer(std::io::stderr)
+        .init();
+    let node = flags.node.unwrap_or_else(|| {
+        std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|h| h.trim().to_owned())
+            .unwrap_or_else(|_| "lbaas-node".to_owned())
+    });
+    let mut opts = Options::new(node);
+    opts.channel = flags.channel;
+    opts.config = flags.config;
+    opts.listen = flags.listen;
+    tokio::runtime::Runtime::new()?.block_on(lbaas_agent::run(opts))
+}

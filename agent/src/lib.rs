@@ -1,0 +1,256 @@
+//! `lbaas-agent`: the data plane inside each LB node VM.
+//!
+//! It owns the node's listening sockets and proxies (TCP and HTTP, see [`listener`]), the member
+//! selection and passive health ([`balancer`]), the statistics reported upwards ([`stats`]), and
+//! the controller channel ([`channel`]). The only state is in memory: the config in force and its
+//! generation. The controller re-pushes the desired config whenever it (re)connects and sees a
+//! stale generation in our `Hello`, so nothing needs to be persisted in the VM. Traffic never
+//! depends on the channel: when it breaks the agent keeps serving the last config.
+
+pub mod balancer;
+pub mod channel;
+mod http;
+mod listener;
+pub mod stats;
+mod tcp;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+use hyper_util::server::conn::auto;
+use lbaas_proto::{AgentConfig, FromAgent, Heartbeat};
+use tokio::sync::watch;
+
+pub use balancer::HealthPolicy;
+pub use channel::ChannelSpec;
+
+/// Timeouts and thresholds; the defaults are the product's, tests shorten them.
+#[derive(Debug, Clone)]
+pub struct Tunables {
+    /// Connect to a member (TCP and HTTP).
+    pub connect_timeout: Duration,
+    /// From sending an HTTP request to the member's response headers; beyond it the client gets
+    /// a 504.
+    pub response_timeout: Duration,
+    /// Idle keep-alive connections to members are closed after this.
+    pub backend_idle_timeout: Duration,
+    /// A client connection that does not send its request headers within this is closed.
+    pub client_header_timeout: Duration,
+    pub heartbeat_interval: Duration,
+    pub health: HealthPolicy,
+}
+
+impl Default for Tunables {
+    fn default() -> Self {
+        Tunables {
+            connect_timeout: Duration::from_secs(2),
+            response_timeout: Duration::from_secs(30),
+            backend_idle_timeout: Duration::from_secs(30),
+            client_header_timeout: Duration::from_secs(30),
+            // Twice the protocol's "at least once a second", so one late tick is not a gap.
+            heartbeat_interval: Duration::from_millis(500),
+            health: HealthPolicy::default(),
+        }
+    }
+}
+
+/// Everything `run` needs; `main` builds it from flags.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub node: String,
+    pub channel: Option<ChannelSpec>,
+    /// A config file (an `AgentConfig` JSON) applied at start as generation 0.
+    pub config: Option<PathBuf>,
+    /// The address listeners bind (the VIP lives on the VM's NIC, so all addresses by default).
+    pub listen: IpAddr,
+    pub tunables: Tunables,
+}
+
+impl Options {
+    pub fn new(node: impl Into<String>) -> Self {
+        Options {
+            node: node.into(),
+            channel: None,
+            config: None,
+            listen: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            tunables: Tunables::default(),
+        }
+    }
+}
+
+/// What every connection task needs, shared read-only (apart from atomics).
+pub(crate) struct Shared {
+    pub tunables: Tunables,
+    pub node: stats::NodeStats,
+    pub client: http::HttpClient,
+    pub server: auto::Builder<TokioExecutor>,
+    /// Flips to true when a drain starts: HTTP connections finish their request and close.
+    pub drain: watch::Sender<bool>,
+}
+
+struct Applied {
+    generation: u64,
+    listeners: listener::ListenerSet,
+}
+
+/// The running data plane: listeners, the config generation in force, statistics.
+pub struct Agent {
+    node: String,
+    listen: IpAddr,
+    started: Instant,
+    shared: Arc<Shared>,
+    applied: Mutex<Applied>,
+    rates: stats::RateMeter,
+}
+
+impl Agent {
+    /// Creates an agent with no listeners at generation 0. Needs a tokio runtime.
+    pub fn new(opts: &Options) -> Arc<Agent> {
+        let mut server = auto::Builder::new(TokioExecutor::new());
+        server
+            .http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(opts.tunables.client_header_timeout)
+            .keep_alive(true);
+        let shared = Arc::new(Shared {
+            client: http::client(&opts.tunables),
+            tunables: opts.tunables.clone(),
+            node: Default::default(),
+            server,
+            drain: watch::Sender::new(false),
+        });
+        Arc::new(Agent {
+            node: opts.node.clone(),
+            listen: opts.listen,
+            started: Instant::now(),
+            shared,
+            applied: Mutex::new(Applied { generation: 0, listeners: Default::default() }),
+            rates: Default::default(),
+        })
+    }
+
+    pub fn node(&self) -> &str {
+        &self.node
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.lock().generation
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Applied> {
+        self.applied.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Applies a config push with the protocol's idempotency rules and returns the `Ack`:
+    /// the generation in force → acknowledged, nothing changes; an older one → acknowledged with
+    /// the current generation, not applied; a newer one → applied, or acknowledged with an error
+    /// and the old config left in force.
+    pub fn apply(&self, generation: u64, config: &AgentConfig) -> FromAgent {
+        let mut applied = self.lock();
+        if generation <= applied.generation && !(generation == 0 && applied.generation == 0) {
+            if generation < applied.generation {
+                tracing::info!(generation, current = applied.generation, "stale config ignored");
+            }
+            return FromAgent::Ack { generation: applied.generation, error: None };
+        }
+        match applied.listeners.apply(config, self.listen, &self.shared) {
+            Ok(()) => {
+                applied.generation = generation;
+                // A new config after a drain puts the node back in service.
+                // (`send_if_modified`: a plain send would wake every connection as if draining.)
+                self.shared.drain.send_if_modified(|d| std::mem::replace(d, false));
+                tracing::info!(generation, listeners = config.listeners.len(), "config applied");
+                FromAgent::Ack { generation, error: None }
+            }
+            Err(e) => {
+                tracing::warn!(generation, error = %format!("{e:#}"), "config rejected");
+                FromAgent::Ack { generation, error: Some(format!("{e:#}")) }
+            }
+        }
+    }
+
+    /// The listening addresses, by listener name (tests bind port 0 through this).
+    pub fn listener_addrs(&self) -> Vec<(String, SocketAddr)> {
+        self.lock().listeners.iter().map(|l| (l.name.clone(), l.local_addr)).collect()
+    }
+
+    pub fn heartbeat(&self) -> Heartbeat {
+        let (generation, members) = {
+            let applied = self.lock();
+            let members = applied
+                .listeners
+                .iter()
+                .flat_map(|l| {
+                    l.pool.load_full().members.iter().map(|m| m.state.stats()).collect::<Vec<_>>()
+                })
+                .collect();
+            (applied.generation, members)
+        };
+        let requests_total = self.shared.node.requests_total.load(Relaxed);
+        let (requests_per_second, cpu) = self.rates.sample(requests_total);
+        Heartbeat {
+            generation,
+            uptime_ms: self.started.elapsed().as_millis() as u64,
+            active_connections: self.shared.node.active_connections.load(Relaxed),
+            requests_total,
+            requests_per_second,
+            cpu,
+            members,
+        }
+    }
+
+    /// Stops accepting, asks keep-alive connections to close after their current request, and
+    /// waits until no client connection is left or `period` is over.
+    pub async fn drain(&self, period: Duration) {
+        tracing::info!(?period, "draining");
+        self.lock().listeners.clear();
+        self.shared.drain.send_replace(true);
+        let deadline = tokio::time::Instant::now() + period;
+        while self.shared.node.active_connections.load(Relaxed) > 0
+            && tokio::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        tracing::info!(left = self.shared.node.active_connections.load(Relaxed), "drained");
+    }
+}
+
+/// Runs the agent until SIGINT/SIGTERM: applies the config file, then serves the channel.
+pub async fn run(opts: Options) -> anyhow::Result<()> {
+    let agent = Agent::new(&opts);
+    if let Some(path) = &opts.config {
+        let text = std::fs::read(path)
+            .map_err(|e| anyhow::anyhow!("read config {}: {e}", path.display()))?;
+        let cfg: AgentConfig = serde_json::from_slice(&text)
+            .map_err(|e| anyhow::anyhow!("parse config {}: {e}", path.display()))?;
+        if let FromAgent::Ack { error: Some(e), .. } = agent.apply(0, &cfg) {
+            anyhow::bail!("apply config {}: {e}", path.display());
+        }
+    }
+    if let Some(spec) = opts.channel.clone() {
+        let agent = agent.clone();
+        tokio::spawn(async move { channel::run(agent, spec).await });
+    }
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}

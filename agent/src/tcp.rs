@@ -1,0 +1,54 @@
+//! The TCP (layer 4) proxy: one client connection ↔ one backend connection.
+//!
+//! The member is chosen once per connection; a member that refuses or does not answer within the
+//! connect timeout is charged a failure and the next one is tried, so a dead backend costs the
+//! client a little latency rather than a failed connection. Half-close is preserved: when one
+//! side sends FIN, the proxy shuts down its write side towards the other and keeps copying the
+//! other direction (tokio's `copy_bidirectional` does exactly this), so request/response protocols
+//! that signal "end of request" with a FIN keep working.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use arc_swap::ArcSwap;
+use tokio::net::TcpStream;
+
+use crate::balancer::Pool;
+use crate::Shared;
+
+pub(crate) async fn serve(mut client: TcpStream, pool: Arc<ArcSwap<Pool>>, shared: Arc<Shared>) {
+    let pool = pool.load_full();
+    let mut tried = Vec::new();
+    let (mut backend, _active, member) = loop {
+        let Some(i) = pool.pick(&tried) else {
+            tracing::debug!(tried = tried.len(), "no member available; closing client");
+            return;
+        };
+        tried.push(i);
+        let m = &pool.members[i];
+        let guard = m.state.begin();
+        let start = Instant::now();
+        match tokio::time::timeout(shared.tunables.connect_timeout, TcpStream::connect(m.addr))
+            .await
+        {
+            Ok(Ok(s)) => {
+                m.state.record_success(start.elapsed());
+                break (s, guard, m.config.id.clone());
+            }
+            Ok(Err(e)) => {
+                tracing::debug!(member = %m.config.id, error = %e, "connect failed");
+                m.state.record_failure(start.elapsed(), &pool.policy);
+            }
+            Err(_) => {
+                tracing::debug!(member = %m.config.id, "connect timed out");
+                m.state.record_failure(start.elapsed(), &pool.policy);
+            }
+        }
+    };
+    let _ = client.set_nodelay(true);
+    let _ = backend.set_nodelay(true);
+    if let Err(e) = tokio::io::copy_bidirectional(&mut client, &mut backend).await {
+        // Resets from either peer are normal traffic for a proxy; not an agent error.
+        tracing::debug!(%member, error = %e, "tcp session ended with error");
+    }
+}

@@ -1,0 +1,288 @@
+//! Proxy tests on 127.0.0.1 with real backends: HTTP and TCP balancing, header contract,
+//! keep-alive, error statuses, a backend killed under load, config swaps under load, `up=false`.
+
+mod common;
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use bytes::Bytes;
+use common::*;
+use http_body_util::{BodyExt, Empty};
+use hyper::StatusCode;
+use hyper_util::rt::TokioIo;
+use lbaas_proto::{Algorithm, Protocol};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_balances_and_keeps_the_header_contract() {
+    let (a, b) = (Backend::http("a").await, Backend::http("b").await);
+    let port = free_port();
+    let _agent = start_agent(&listener(
+        Protocol::Http,
+        port,
+        Algorithm::RoundRobin,
+        vec![a.member(), b.member()],
+    ));
+    let c = client();
+    let mut seen = Vec::new();
+    for _ in 0..10 {
+        let r = get(&c, port, "/").await.unwrap();
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.member, r.body, "x-lbaas-member names the member that answered");
+        assert_eq!(r.headers["x-seen-host"], "web.demo.acme.lbaas.test");
+        assert_eq!(r.headers["x-seen-xff"], "127.0.0.1");
+        assert_eq!(r.headers["x-seen-xfp"], "http");
+        seen.push(r.member);
+    }
+    assert_eq!(seen.iter().filter(|m| *m == "a").count(), 5, "{seen:?}");
+    assert_eq!(seen.iter().filter(|m| *m == "b").count(), 5, "{seen:?}");
+    // Members are reached over pooled keep-alive connections, not one per request.
+    assert!(a.accepted.load(std::sync::atomic::Ordering::Relaxed) <= 2);
+
+    // Hop-by-hop headers (and those named in Connection) do not reach the member; an existing
+    // X-Forwarded-For is appended to.
+    let req = hyper::Request::get(format!("http://127.0.0.1:{port}/"))
+        .header("connection", "x-hop")
+        .header("x-hop", "1")
+        .header("x-forwarded-for", "203.0.113.7")
+        .body(Empty::<Bytes>::new())
+        .unwrap();
+    let r = c.request(req).await.unwrap();
+    assert_eq!(r.headers()["x-seen-hop"], "no");
+    assert_eq!(r.headers()["x-seen-xff"], "203.0.113.7, 127.0.0.1");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_client_connections_are_kept_alive() {
+    let a = Backend::http("a").await;
+    let port = free_port();
+    let _agent =
+        start_agent(&listener(Protocol::Http, port, Algorithm::RoundRobin, vec![a.member()]));
+    let stream = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    let (mut send, conn) =
+        hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.unwrap();
+    tokio::spawn(conn);
+    for _ in 0..5 {
+        send.ready().await.unwrap();
+        let req = hyper::Request::get("/").header("host", "x").body(Empty::<Bytes>::new()).unwrap();
+        let r = send.send_request(req).await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.into_body().collect().await.unwrap().to_bytes(), "a");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_errors_are_clean_502_503_504() {
+    let slow = Backend::http("slow").await;
+    let port = free_port();
+    let mut cfg = listener(Protocol::Http, port, Algorithm::RoundRobin, vec![dead_member("dead")]);
+    let agent = start_agent(&cfg);
+    let c = client();
+    assert_eq!(get(&c, port, "/").await.unwrap().status, StatusCode::BAD_GATEWAY);
+
+    cfg.listeners[0].members[0].up = false;
+    agent.apply(2, &cfg);
+    assert_eq!(get(&c, port, "/").await.unwrap().status, StatusCode::SERVICE_UNAVAILABLE);
+
+    cfg.listeners[0].members = vec![slow.member()];
+    agent.apply(3, &cfg);
+    let r = get(&c, port, "/slow").await.unwrap();
+    assert_eq!(r.status, StatusCode::GATEWAY_TIMEOUT);
+    // A member's own 5xx is passed through, and counted against it.
+    let r = get(&c, port, "/fail").await.unwrap();
+    assert_eq!((r.status, r.member.as_str()), (StatusCode::INTERNAL_SERVER_ERROR, "slow"));
+    let hb = agent.heartbeat();
+    let m = hb.members.iter().find(|m| m.id == "slow").unwrap();
+    assert_eq!((m.requests, m.errors), (2, 2));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_retries_past_a_dead_member() {
+    let a = Backend::http("a").await;
+    let port = free_port();
+    let agent = start_agent(&listener(
+        Protocol::Http,
+        port,
+        Algorithm::RoundRobin,
+        vec![dead_member("dead"), a.member()],
+    ));
+    let c = client();
+    for _ in 0..10 {
+        let r = get(&c, port, "/").await.unwrap();
+        assert_eq!((r.status, r.member.as_str()), (StatusCode::OK, "a"));
+    }
+    let hb = agent.heartbeat();
+    let dead = hb.members.iter().find(|m| m.id == "dead").unwrap();
+    assert!(dead.ejected, "{hb:?}");
+    assert!(dead.errors >= 3 && dead.errors <= 4, "{hb:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tcp_proxies_with_half_close_and_skips_dead_members() {
+    let (t1, t2) = (Backend::tcp("t1").await, Backend::tcp("t2").await);
+    let port = free_port();
+    let agent = start_agent(&listener(
+        Protocol::Tcp,
+        port,
+        Algorithm::RoundRobin,
+        vec![t1.member(), dead_member("dead"), t2.member()],
+    ));
+    let mut seen = HashSet::new();
+    for i in 0..12 {
+        let mut s = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+        let payload = vec![b'x'; 1000 * (i + 1)];
+        s.write_all(&payload).await.unwrap();
+        // The backend answers only after our FIN reaches it: this needs the proxy's half-close.
+        s.shutdown().await.unwrap();
+        let mut out = String::new();
+        tokio::time::timeout(Duration::from_secs(5), s.read_to_string(&mut out))
+            .await
+            .unwrap()
+            .unwrap();
+        let (id, n) = out.split_once(':').unwrap_or_else(|| panic!("bad reply {out:?}"));
+        assert_eq!(n, payload.len().to_string());
+        seen.insert(id.to_owned());
+    }
+    assert_eq!(seen, HashSet::from(["t1".to_owned(), "t2".to_owned()]));
+    let hb = agent.heartbeat();
+    assert!(hb.members.iter().any(|m| m.id == "dead" && m.ejected), "{hb:?}");
+    assert!(hb.requests_total >= 12);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backend_killed_under_load_is_ejected_with_bounded_errors() {
+    let (a, b) = (Backend::http("a").await, Backend::http("b").await);
+    let port = free_port();
+    let agent = start_agent(&listener(
+        Protocol::Http,
+        port,
+        Algorithm::RoundRobin,
+        vec![a.member(), b.member()],
+    ));
+    let load = Load::start(port, 4);
+    load.advance(200).await;
+    b.kill();
+    let ejected = wait_for(Duration::from_millis(20), Duration::from_secs(10), || async {
+        agent.heartbeat().members.iter().any(|m| m.id == "b" && m.ejected)
+    })
+    .await;
+    assert!(ejected, "b never ejected: {:?}", agent.heartbeat());
+    let failed_at_ejection = load.failed();
+    let served_before = load.served.lock().unwrap().len();
+    load.advance(300).await;
+    let served = load.served.clone();
+    let (ok, failed) = load.stop().await;
+    // Requests already on b's connections when it died may fail; a handful, never a stream.
+    assert!(failed <= 12, "{failed} failed of {ok}");
+    assert_eq!(failed, failed_at_ejection, "no failures once ejected");
+    let after = served.lock().unwrap()[served_before..].to_vec();
+    assert!(after.iter().all(|m| m == "a"), "b served after ejection");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn config_swaps_under_load_fail_no_request() {
+    let (a, b, c) = (Backend::http("a").await, Backend::http("b").await, Backend::http("c").await);
+    let port = free_port();
+    let mut cfg =
+        listener(Protocol::Http, port, Algorithm::RoundRobin, vec![a.member(), b.member()]);
+    let agent = start_agent(&cfg);
+    let load = Load::start(port, 4);
+    load.advance(100).await;
+    let steps: Vec<(Algorithm, Vec<lbaas_proto::MemberConfig>)> = vec![
+        (Algorithm::RoundRobin, vec![a.member(), b.member(), c.member()]),
+        (
+            Algorithm::WeightedRoundRobin,
+            vec![
+                lbaas_proto::MemberConfig { weight: 5, ..a.member() },
+                b.member(),
+                lbaas_proto::MemberConfig { weight: 3, ..c.member() },
+            ],
+        ),
+        (Algorithm::LeastConnections, vec![b.member(), c.member()]),
+        (Algorithm::LeastLatency, vec![c.member()]),
+        (Algorithm::LeastLatency, vec![a.member(), b.member(), c.member()]),
+        (
+            Algorithm::RoundRobin,
+            vec![a.member(), lbaas_proto::MemberConfig { up: false, ..b.member() }],
+        ),
+    ];
+    for (i, (alg, members)) in steps.into_iter().enumerate() {
+        cfg.listeners[0].algorithm = alg;
+        cfg.listeners[0].members = members;
+        let generation = 2 + i as u64;
+        assert_eq!(
+            agent.apply(generation, &cfg),
+            lbaas_proto::FromAgent::Ack { generation, error: None }
+        );
+        load.advance(100).await;
+    }
+    let served = load.served.clone();
+    let (ok, failed) = load.stop().await;
+    assert_eq!(failed, 0, "{failed} failed of {ok}");
+    let served = served.lock().unwrap();
+    let ids: HashSet<&str> = served.iter().map(String::as_str).collect();
+    assert_eq!(ids, HashSet::from(["a", "b", "c"]));
+    assert_eq!(agent.generation(), 7);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn member_marked_down_leaves_rotation() {
+    let (a, b) = (Backend::http("a").await, Backend::http("b").await);
+    let port = free_port();
+    let mut cfg =
+        listener(Protocol::Http, port, Algorithm::LeastConnections, vec![a.member(), b.member()]);
+    let agent = start_agent(&cfg);
+    let c = client();
+    let mut seen = HashSet::new();
+    for _ in 0..10 {
+        seen.insert(get(&c, port, "/").await.unwrap().member);
+    }
+    assert_eq!(seen.len(), 2);
+    cfg.listeners[0].members[1].up = false;
+    agent.apply(2, &cfg);
+    for _ in 0..20 {
+        assert_eq!(get(&c, port, "/").await.unwrap().member, "a");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listeners_come_and_go_with_the_config() {
+    let a = Backend::http("a").await;
+    let t = Backend::tcp("t").await;
+    let (p1, p2) = (free_port(), free_port());
+    let mut cfg = listener(Protocol::Http, p1, Algorithm::RoundRobin, vec![a.member()]);
+    let agent = start_agent(&cfg);
+    let mut second = cfg.listeners[0].clone();
+    second.name = "tcp".into();
+    second.protocol = Protocol::Tcp;
+    second.port = p2;
+    second.members = vec![t.member()];
+    cfg.listeners.push(second);
+    agent.apply(2, &cfg);
+    assert_eq!(agent.listener_addrs().len(), 2);
+    let mut s = TcpStream::connect(("127.0.0.1", p2)).await.unwrap();
+    s.write_all(b"hi").await.unwrap();
+    s.shutdown().await.unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.unwrap();
+    assert_eq!(out, "t:2");
+    // Removing the HTTP listener closes its port; the TCP one is untouched.
+    cfg.listeners.remove(0);
+    agent.apply(3, &cfg);
+    assert!(TcpStream::connect(("127.0.0.1", p1)).await.is_err());
+    assert!(TcpStream::connect(("127.0.0.1", p2)).await.is_ok());
+    // A port already in use fails the whole config, which leaves the old one in force.
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut bad = cfg.clone();
+    bad.listeners[0].port = busy.local_addr().unwrap().port();
+    match agent.apply(4, &bad) {
+        lbaas_proto::FromAgent::Ack { generation: 4, error: Some(e) } => {
+            assert!(e.contains("bind"), "{e}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(agent.generation(), 3);
+    assert!(TcpStream::connect(("127.0.0.1", p2)).await.is_ok());
+}
