@@ -72,7 +72,9 @@ impl DnsPublisher {
                 skipped = built.skipped,
                 "DNS zone published"
             );
-            if previous.is_some_and(|p| serial > p) {
+            // Also at start-up (no previous): the zone may have changed while this server was
+            // down, and a NOTIFY only makes a secondary compare serials.
+            if previous.is_none_or(|p| serial > p) {
                 self.send_notify(serial);
             }
             self.served = Some((text, serial));
