@@ -5,6 +5,14 @@ source "$(dirname "$0")/lib.sh"
 need_root
 
 apt_ensure postgresql postgresql-contrib curl ca-certificates pkg-config python3-venv dnsutils
+# Compute: libvirt + QEMU (TCG), and what the VM image build needs.
+apt_ensure libvirt-daemon-system qemu-system-x86 libvirt-dev busybox-static cpio binutils iproute2
+# No init system runs daemons here: start them ourselves when they are not running.
+mkdir -p /var/log/libvirt /var/run/libvirt
+pgrep -x virtlogd >/dev/null || virtlogd -d
+pgrep -x libvirtd >/dev/null || libvirtd -d
+for _ in $(seq 1 50); do virsh -c qemu:///system version >/dev/null 2>&1 && break; sleep 0.2; done
+
 # These machines ship Node.js with npm from outside Debian; Debian's npm would conflict with it.
 command -v npm >/dev/null || apt_ensure npm
 

@@ -42,6 +42,7 @@ mkdir -p "$root"/{bin,lib/modules,proc,sys,dev,tmp,run,etc}
 cp /bin/busybox "$root/bin/busybox"
 cp "$ROOT/image/init" "$root/init"; chmod 755 "$root/init"
 cp "$AGENT" "$root/bin/lbaas-agent"
+strip --strip-all "$root/bin/lbaas-agent"
 
 # No modules.dep ships in the .deb (depmod runs at install): order by each module's own
 # `depends=` field, dependencies first.
@@ -64,7 +65,7 @@ for m in $WANT; do add_mod "$m"; done
 printf '%s\n' "${order[@]}" >"$root/lib/modules/order"
 
 # The agent's shared libraries, at the paths its ELF header names.
-for lib in $(ldd "$AGENT" | awk '/=>/ {print $3} /^\s*\/lib/ {print $1}' | sort -u); do
+for lib in $(ldd "$AGENT" | grep -o '/[^ ]*' | sort -u); do
     mkdir -p "$root$(dirname "$lib")"
     cp -L "$lib" "$root$lib"
 done

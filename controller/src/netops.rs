@@ -67,23 +67,27 @@ fn is_netns_mount(path: &Path) -> bool {
 }
 
 /// A netlink handle whose socket lives in `ns` (None: the root namespace). The socket is made
-/// on a short-lived thread that entered the namespace; a socket keeps its namespace for life.
+/// on a fresh thread that entered the namespace and then exits: never on a pooled thread, which
+/// would stay in that namespace for whatever runs on it next. A socket keeps its namespace.
 async fn handle_in(ns: Option<&str>) -> Result<Handle> {
     let rt = tokio::runtime::Handle::current();
     let file = match ns {
         Some(ns) => Some(File::open(ns_path(ns)).with_context(|| format!("open namespace {ns}"))?),
         None => None,
     };
-    let (conn, handle) = tokio::task::spawn_blocking(move || -> Result<_> {
-        let _guard = rt.enter();
-        if let Some(f) = &file {
-            nix::sched::setns(f, nix::sched::CloneFlags::CLONE_NEWNET)
-                .context("enter namespace")?;
-        }
-        let (conn, handle, _) = rtnetlink::new_connection().context("open netlink socket")?;
-        Ok((conn, handle))
-    })
-    .await??;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let r = (|| -> Result<_> {
+            let _guard = rt.enter();
+            if let Some(f) = &file {
+                nix::sched::setns(f, nix::sched::CloneFlags::CLONE_NEWNET).context("enter namespace")?;
+            }
+            let (conn, handle, _) = rtnetlink::new_connection().context("open netlink socket")?;
+            Ok((conn, handle))
+        })();
+        let _ = tx.send(r);
+    });
+    let (conn, handle) = rx.await.map_err(|_| anyhow!("netlink thread died"))??;
     tokio::spawn(conn);
     Ok(handle)
 }
