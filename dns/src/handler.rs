@@ -1,39 +1,43 @@
-//! The request handler hickory's `Server` calls for every query: it owns the currently served
-//! `Catalog` (swapped whole by the publisher, never edited in place, so a query sees either the
-//! old or the new zone and nothing in between), the AXFR allow-list and the bound on requests in
-//! flight. Everything about answering (NXDOMAIN with SOA, REFUSED outside the zone, EDNS, UDP
-//! truncation) is hickory's `Catalog`; this layer only decides whether to let a request reach it.
+//! The request handler hickory's `Server` calls for every query: it owns what is served (a
+//! `Catalog` and the zone transfer, swapped whole by the publisher, never edited in place, so a
+//! query sees either the old or the new zone and nothing in between), the AXFR allow-list and the
+//! bound on requests in flight. Answering queries (NXDOMAIN with SOA, REFUSED outside the zone,
+//! EDNS, UDP truncation) is hickory's `Catalog`; zone transfers are answered here, because
+//! hickory's allow/deny policy knows no client addresses and it sends a transfer as one message.
 
 use std::future::Future;
+use std::iter;
 use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::{Arc, RwLock};
 
 use hickory_proto::op::{Edns, Header, HeaderCounts, Metadata, OpCode, ResponseCode};
-use hickory_proto::rr::RecordType;
+use hickory_proto::rr::{LowerName, Record, RecordType};
 use hickory_server::net::runtime::Time;
+use hickory_server::net::xfer::Protocol;
 use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
-use hickory_server::zone_handler::{Catalog, MessageResponseBuilder};
+use hickory_server::zone_handler::MessageResponseBuilder;
 use tokio::sync::Semaphore;
 
 use crate::cidr::Cidr;
+use crate::records::Served;
 
-/// The zone being served; the publisher replaces the whole `Arc`.
+/// What is being served; the publisher replaces the whole `Arc`.
 #[derive(Default)]
 pub(crate) struct ZoneSlot {
-    catalog: RwLock<Arc<Catalog>>,
+    served: RwLock<Option<Arc<Served>>>,
 }
 
 impl ZoneSlot {
-    pub(crate) fn swap(&self, catalog: Catalog) {
+    pub(crate) fn swap(&self, served: Served) {
         // A poisoned lock only means a panic elsewhere while holding it; the value is a plain
         // Arc and always valid, so keep serving.
-        let mut slot = self.catalog.write().unwrap_or_else(|e| e.into_inner());
-        *slot = Arc::new(catalog);
+        let mut slot = self.served.write().unwrap_or_else(|e| e.into_inner());
+        *slot = Some(Arc::new(served));
     }
 
-    fn current(&self) -> Arc<Catalog> {
-        self.catalog.read().unwrap_or_else(|e| e.into_inner()).clone()
+    fn current(&self) -> Option<Arc<Served>> {
+        self.served.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 }
 
@@ -42,7 +46,7 @@ pub(crate) struct Handler {
     pub(crate) axfr_allow: Vec<Cidr>,
     /// Requests being answered. hickory spawns a task per UDP datagram and per TCP connection
     /// without a limit; past this bound a request gets SERVFAIL at once instead of queueing, so
-    /// a flood costs a bounded amount of memory and the answer tells the client to retry.
+    /// a flood costs a bounded amount of work and the answer tells the client to retry.
     pub(crate) in_flight: Semaphore,
 }
 
@@ -57,12 +61,18 @@ impl Handler {
             tracing::debug!(src = %request.src(), "too many requests in flight; SERVFAIL");
             return error_response(request, ResponseCode::ServFail, response_handle).await;
         };
-        if is_transfer(request) && !self.axfr_allow.iter().any(|n| n.contains(request.src().ip())) {
-            tracing::info!(src = %request.src(), "zone transfer refused: not in the allow-list");
-            return error_response(request, ResponseCode::Refused, response_handle).await;
+        // Never None once `DnsServer::start` returned: it publishes before serving.
+        let Some(served) = self.zone.current() else {
+            return error_response(request, ResponseCode::ServFail, response_handle).await;
+        };
+        if is_transfer(request) {
+            if !self.axfr_allow.iter().any(|n| n.contains(request.src().ip())) {
+                tracing::info!(src = %request.src(), "zone transfer refused: not in the allow-list");
+                return error_response(request, ResponseCode::Refused, response_handle).await;
+            }
+            return transfer(request, &served, response_handle).await;
         }
-        let catalog = self.zone.current();
-        catalog.handle_request::<R, T>(request, response_handle).await
+        served.catalog.handle_request::<R, T>(request, response_handle).await
     }
 }
 
@@ -75,26 +85,79 @@ fn is_transfer(request: &Request) -> bool {
             .any(|q| matches!(q.query_type(), RecordType::AXFR | RecordType::IXFR))
 }
 
+/// Answers an allowed AXFR, or an IXFR with the full zone (RFC 1995 §4 lets a server without
+/// history do so), in as many messages as it takes. Over UDP an AXFR is refused (RFC 5936 §4.2
+/// defines none) and an IXFR gets the SOA alone, which tells the client to use TCP.
+async fn transfer<R: ResponseHandler>(
+    request: &Request,
+    served: &Served,
+    mut response_handle: R,
+) -> ResponseInfo {
+    let [query] = request.queries.queries() else {
+        return error_response(request, ResponseCode::FormErr, response_handle).await;
+    };
+    if *query.name() != LowerName::new(&served.soa.name) {
+        return error_response(request, ResponseCode::NotAuth, response_handle).await;
+    }
+    let udp = request.protocol() == Protocol::Udp;
+    if udp && query.query_type() == RecordType::AXFR {
+        return error_response(request, ResponseCode::Refused, response_handle).await;
+    }
+    let soa_only = [vec![served.soa.clone()]];
+    let messages: &[Vec<Record>] = if udp { &soa_only } else { &served.transfer };
+
+    let edns = response_edns(request);
+    let mut metadata = Metadata::response_from_request(&request.metadata);
+    metadata.authoritative = true;
+    let mut info = servfail_info(request);
+    for records in messages {
+        let response = MessageResponseBuilder::new(&request.queries, edns.as_ref()).build(
+            metadata,
+            records.iter(),
+            iter::empty(),
+            iter::empty(),
+            iter::empty(),
+        );
+        match response_handle.send_response(response).await {
+            Ok(sent) => info = sent,
+            Err(error) => {
+                tracing::debug!(%error, src = %request.src(), "send zone transfer");
+                return servfail_info(request);
+            }
+        }
+    }
+    info
+}
+
+/// An EDNS query gets an OPT record back (RFC 6891 §6.1.1), as the catalog would do.
+fn response_edns(request: &Request) -> Option<Edns> {
+    request.edns.as_ref().map(|e| {
+        let mut out = Edns::new();
+        out.set_max_payload(e.max_payload().max(512));
+        out
+    })
+}
+
+/// What is reported to hickory when no response could be sent.
+fn servfail_info(request: &Request) -> ResponseInfo {
+    let mut metadata = Metadata::response_from_request(&request.metadata);
+    metadata.response_code = ResponseCode::ServFail;
+    Header { metadata, counts: HeaderCounts::default() }.into()
+}
+
 async fn error_response<R: ResponseHandler>(
     request: &Request,
     code: ResponseCode,
     mut response_handle: R,
 ) -> ResponseInfo {
-    // An EDNS query gets an OPT record back (RFC 6891 §6.1.1), as the catalog would do.
-    let edns = request.edns.as_ref().map(|e| {
-        let mut out = Edns::new();
-        out.set_max_payload(e.max_payload().max(512));
-        out
-    });
+    let edns = response_edns(request);
     let response = MessageResponseBuilder::new(&request.queries, edns.as_ref())
         .error_msg(&request.metadata, code);
     match response_handle.send_response(response).await {
         Ok(info) => info,
         Err(error) => {
             tracing::debug!(%error, src = %request.src(), "send error response");
-            let mut metadata = Metadata::response_from_request(&request.metadata);
-            metadata.response_code = ResponseCode::ServFail;
-            Header { metadata, counts: HeaderCounts::default() }.into()
+            servfail_info(request)
         }
     }
 }

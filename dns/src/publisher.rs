@@ -64,8 +64,8 @@ impl DnsPublisher {
         let serial = lbaas_db::dns::dns_zone_advance(&self.db, &self.spec.key(), &text).await?;
         let previous = self.served.as_ref().map(|(_, s)| *s);
         if self.served.as_ref() != Some(&(text.clone(), serial)) {
-            let catalog = records::catalog(&self.spec, &built, records::soa_serial(serial))?;
-            self.zone.swap(catalog);
+            let served = records::served(&self.spec, &built, records::soa_serial(serial))?;
+            self.zone.swap(served);
             tracing::info!(
                 serial,
                 records = built.records.len(),

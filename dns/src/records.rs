@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use hickory_proto::rr::rdata::{A, AAAA, NS, SOA, TXT};
 use hickory_proto::rr::{LowerName, Name, RData, Record, RecordSet, RrKey};
+use hickory_proto::serialize::binary::BinEncodable;
 use hickory_server::store::in_memory::InMemoryZoneHandler;
 use hickory_server::zone_handler::{AxfrPolicy, Catalog, ZoneType};
 use lbaas_db::dns::{DnsAddressRow, DnsListenerRow};
@@ -159,9 +160,29 @@ fn address_rdata(addr: IpAddr) -> RData {
     }
 }
 
-/// The catalog that answers for the zone: the record set plus the SOA with `serial`. AXFR is
-/// allowed at this level; who may transfer is decided in the request handler, which knows the
-/// client's address (hickory's `AxfrPolicy` has no address-based variant).
+/// What the request handler serves: the catalog for queries and the transfer, both built from one
+/// record set and one serial.
+pub struct Served {
+    pub catalog: Catalog,
+    /// The SOA alone, the answer to an IXFR over UDP (RFC 1995 §4: "use TCP").
+    pub soa: Record,
+    /// See [`transfer_messages`].
+    pub transfer: Vec<Vec<Record>>,
+}
+
+/// Builds what is served for `serial`.
+pub fn served(spec: &ZoneSpec, built: &RecordSetBuilt, serial: u32) -> anyhow::Result<Served> {
+    let soa = spec.soa(serial);
+    Ok(Served {
+        catalog: catalog(spec, built, serial)?,
+        transfer: transfer_messages(&soa, &built.records, TRANSFER_MESSAGE_BYTES),
+        soa,
+    })
+}
+
+/// The catalog that answers queries: the record set plus the SOA with `serial`. Transfers never
+/// reach it (the request handler answers them from [`Served::transfer`]); its AXFR policy is
+/// therefore irrelevant and left open.
 pub fn catalog(spec: &ZoneSpec, built: &RecordSetBuilt, serial: u32) -> anyhow::Result<Catalog> {
     let mut sets: BTreeMap<RrKey, RecordSet> = BTreeMap::new();
     for record in std::iter::once(spec.soa(serial)).chain(built.records.iter().cloned()) {
@@ -180,6 +201,34 @@ pub fn catalog(spec: &ZoneSpec, built: &RecordSetBuilt, serial: u32) -> anyhow::
     let mut catalog = Catalog::new();
     catalog.upsert(LowerName::new(&spec.origin), vec![Arc::new(handler)]);
     Ok(catalog)
+}
+
+/// Bytes of answers per AXFR message. Well under the 65535-byte TCP message limit even though
+/// the estimate ignores name compression (it can only overestimate).
+pub const TRANSFER_MESSAGE_BYTES: usize = 16 * 1024;
+
+/// The zone transfer (RFC 5936), split into messages: the SOA first, every record, the SOA again
+/// last, no message's answers longer than `max_bytes` uncompressed (a single record longer than
+/// that gets a message of its own). hickory sends a transfer as one message, which stops working
+/// once the zone outgrows 64 KiB, hence this.
+pub fn transfer_messages(soa: &Record, records: &[Record], max_bytes: usize) -> Vec<Vec<Record>> {
+    let mut messages = Vec::new();
+    let mut current: Vec<Record> = Vec::new();
+    let mut size = 0;
+    let all = std::iter::once(soa).chain(records).chain(std::iter::once(soa));
+    for record in all {
+        // Owner name + type, class, TTL, length + data; a failed encoding is counted as the
+        // largest a record can be, so it still gets a message of its own.
+        let len = record.to_bytes().map_or(u16::MAX as usize, |b| b.len());
+        if !current.is_empty() && size + len > max_bytes {
+            messages.push(std::mem::take(&mut current));
+            size = 0;
+        }
+        size += len;
+        current.push(record.clone());
+    }
+    messages.push(current);
+    messages
 }
 
 /// The SOA serial for a stored one: serials are 32-bit and compared modulo 2^32 (RFC 1982), so
@@ -302,6 +351,28 @@ mod tests {
         assert_eq!(soa_serial(u32::MAX as i64), u32::MAX);
         assert_eq!(soa_serial(1 << 32), 1);
         assert_eq!(soa_serial((1 << 32) + 7), 7);
+    }
+
+    #[test]
+    fn transfer_is_split_and_framed_by_the_soa() {
+        let s = spec();
+        let rows: Vec<_> = (0..2000)
+            .map(|i| addr(&format!("lb{i}"), &format!("10.0.{}.{}", i / 250, i % 250)))
+            .collect();
+        let b = build(&s, &rows, &[]);
+        let soa = s.soa(7);
+        let messages = transfer_messages(&soa, &b.records, TRANSFER_MESSAGE_BYTES);
+        assert!(messages.len() > 1, "2000 records need more than one message");
+        let all: Vec<&Record> = messages.iter().flatten().collect();
+        assert_eq!(all.len(), b.records.len() + 2);
+        assert_eq!(all.first().map(|r| r.record_type()), Some(hickory_proto::rr::RecordType::SOA));
+        assert_eq!(all.last().map(|r| r.record_type()), Some(hickory_proto::rr::RecordType::SOA));
+        for m in &messages {
+            let bytes: usize = m.iter().map(|r| r.to_bytes().unwrap().len()).sum();
+            assert!(bytes <= TRANSFER_MESSAGE_BYTES, "{bytes}");
+        }
+        // A tiny zone is one message.
+        assert_eq!(transfer_messages(&soa, &b.records[..3], TRANSFER_MESSAGE_BYTES).len(), 1);
     }
 
     #[test]

@@ -176,6 +176,14 @@ async fn unknown_names_are_nxdomain_and_other_zones_refused() {
     // A name that exists with no record of that type: NOERROR, empty answer, SOA.
     let out = dig(addr, &[LB1, "MX"]).await;
     assert!(out.contains("status: NOERROR") && out.contains("ANSWER: 0"), "{out}");
+    // So does an empty non-terminal: an NXDOMAIN there would deny everything below it to
+    // resolvers that implement RFC 8020.
+    for ent in ["web.acme.lbaas.test.", "acme.lbaas.test."] {
+        let out = dig(addr, &[ent, "A"]).await;
+        assert!(out.contains("status: NOERROR") && out.contains("ANSWER: 0"), "{ent}: {out}");
+    }
+    let out = dig(addr, &["x.lb1.web.acme.lbaas.test.", "A"]).await;
+    assert!(out.contains("status: NXDOMAIN"), "{out}");
 
     for outside in ["example.com.", "test.", "."] {
         let out = dig(addr, &[outside, "A"]).await;
@@ -291,6 +299,12 @@ async fn axfr_only_from_the_allow_list() {
     let out = dig(server.local_addr(), &["lbaas.test.", "AXFR"]).await;
     assert_eq!(out.matches("\tSOA\t").count(), 2, "SOA opens and closes the transfer: {out}");
     assert!(out.contains("10.0.0.5") && out.contains("\tNS\t"), "{out}");
+    // IXFR over UDP: the SOA alone, meaning "ask over TCP" (RFC 1995 §4).
+    let out = dig(server.local_addr(), &["lbaas.test.", "IXFR=1", "+notcp", "+short"]).await;
+    assert!(out.starts_with("ns1.lbaas.test. hostmaster.lbaas.test. "), "{out}");
+    // Transfers of a name that is not the zone apex are not ours to give.
+    let out = dig(server.local_addr(), &[LB1, "AXFR"]).await;
+    assert!(!out.contains("10.0.0.5"), "{out}");
     server.shutdown().await.unwrap();
 
     let closed = Config { axfr_allow: vec!["192.0.2.0/24".parse::<Cidr>().unwrap()], ..config() };
@@ -300,6 +314,38 @@ async fn axfr_only_from_the_allow_list() {
     assert!(out.contains("Transfer failed") || out.contains("REFUSED"), "{out}");
     // Ordinary queries still work for that client.
     assert_eq!(short(server.local_addr(), LB1, "A").await, ["10.0.0.5"]);
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn axfr_of_a_zone_larger_than_one_message() {
+    let db = database().await;
+    let lb = load_balancer(&db, "first").await;
+    // 3000 load balancers, one node each: ~100 KB of records, more than one 64 KiB message.
+    sqlx::query(
+        "INSERT INTO load_balancer (id, tenant_id, project_id, subnet_id, name, provisioning_status)
+         SELECT gen_random_uuid(), tenant_id, project_id, subnet_id, 'lb-' || i, 'ACTIVE'
+           FROM load_balancer, generate_series(1, 3000) i WHERE id = $1::uuid",
+    )
+    .bind(&lb)
+    .execute(&db)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO node (id, tenant_id, load_balancer_id, name, vip, status)
+         SELECT gen_random_uuid(), tenant_id, id, name || '-n',
+                '10.0.0.0'::inet + row_number() OVER (), 'ACTIVE'
+           FROM load_balancer",
+    )
+    .execute(&db)
+    .await
+    .unwrap();
+    let server = start(&db, config()).await;
+    let out = dig(server.local_addr(), &["lbaas.test.", "AXFR", "+onesoa"]).await;
+    let records = out.lines().filter(|l| !l.starts_with(';') && !l.is_empty()).count();
+    // 3001 A, NS, glue A, one SOA (+onesoa prints the closing one only once).
+    assert_eq!(records, 3001 + 3, "{}", &out[out.len().saturating_sub(500)..]);
+    assert!(out.contains("lb-3000.web.acme.lbaas.test."));
     server.shutdown().await.unwrap();
 }
 
