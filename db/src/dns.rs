@@ -7,6 +7,7 @@
 //! that compares the record set's hash, so concurrent replicas and restarts cannot move it back.
 
 use lbaas_common::Result;
+use sha2::{Digest, Sha256};
 use sqlx::PgExecutor;
 
 use crate::internal;
@@ -67,22 +68,30 @@ pub async fn dns_listener_list(db: impl PgExecutor<'_>) -> Result<Vec<DnsListene
     .map_err(internal("list DNS listeners"))
 }
 
-/// Records that `zone` now serves the record set whose canonical text is `records` and returns the
-/// serial that describes it. The serial is incremented only when the set's hash differs from the
-/// stored one, in the same statement as the comparison, so it grows on every change and never goes
-/// back (two replicas with the same view agree on the serial; with different views each change
-/// still moves it forward). The hash is computed by PostgreSQL so every replica agrees on it
-/// whatever it was built with.
-pub async fn dns_zone_advance(db: impl PgExecutor<'_>, zone: &str, records: &str) -> Result<i64> {
+/// The hash [`dns_zone_advance`] compares: SHA-256 of the record set's canonical text, hex. Computed
+/// here rather than in SQL so a large zone's text does not travel to PostgreSQL on every reload;
+/// it is deterministic, so every replica computes the same hash for the same records.
+pub fn dns_records_hash(canonical_text: &str) -> String {
+    hex::encode(Sha256::digest(canonical_text.as_bytes()))
+}
+
+/// Records that `zone` now serves the record set hashed to `records_hash` (see
+/// [`dns_records_hash`]) and returns the serial that describes it. The serial is incremented only
+/// when the hash differs from the stored one, in the same statement as the comparison, so it grows
+/// on every change and never goes back (two replicas with the same view agree on the serial; with
+/// different views each change still moves it forward).
+pub async fn dns_zone_advance(
+    db: impl PgExecutor<'_>,
+    zone: &str,
+    records_hash: &str,
+) -> Result<i64> {
     // The CTE's upsert returns nothing when the hash is unchanged (DO UPDATE ... WHERE false); the
     // second branch then reads the current serial from the statement's snapshot, which holds the
     // row unless another replica created it after that snapshot was taken (only possible on the
     // zone's very first publication): then this returns an error and the next reload succeeds.
     let serial: Option<i64> = sqlx::query_scalar(
-        "WITH h AS (SELECT encode(sha256(convert_to($2, 'UTF8')), 'hex') AS hash),
-              up AS (
-                INSERT INTO dns_zone (name, serial, records_hash)
-                SELECT $1, 1, hash FROM h
+        "WITH up AS (
+                INSERT INTO dns_zone (name, serial, records_hash) VALUES ($1, 1, $2)
                 ON CONFLICT (name) DO UPDATE
                    SET serial = dns_zone.serial + 1, records_hash = EXCLUDED.records_hash,
                        updated_at = now()
@@ -93,7 +102,7 @@ pub async fn dns_zone_advance(db: impl PgExecutor<'_>, zone: &str, records: &str
          SELECT serial FROM dns_zone WHERE name = $1 AND NOT EXISTS (SELECT 1 FROM up)",
     )
     .bind(zone)
-    .bind(records)
+    .bind(records_hash)
     .fetch_optional(db)
     .await
     .map_err(internal("advance DNS zone serial"))?;
@@ -129,4 +138,19 @@ pub async fn dns_snapshot_list(
     let listeners = dns_listener_list(&mut *tx).await?;
     tx.commit().await.map_err(internal("end DNS snapshot"))?;
     Ok((addresses, listeners))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dns_records_hash;
+
+    #[test]
+    fn records_hash_is_stable_sha256_hex() {
+        // Replicas and restarts rely on this never changing for the same text.
+        assert_eq!(
+            dns_records_hash(""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+        assert_ne!(dns_records_hash("a\n"), dns_records_hash("b\n"));
+    }
 }

@@ -77,8 +77,8 @@ impl Default for Config {
     }
 }
 
-/// A running server. Dropping it without [`DnsServer::shutdown`] leaves its tasks running until
-/// the runtime stops.
+/// A running server. Dropping it stops it too (the sockets' tasks are aborted, the publisher sees
+/// its stop channel close), without waiting; [`DnsServer::shutdown`] waits.
 pub struct DnsServer {
     addr: SocketAddr,
     server: Server<Handler>,

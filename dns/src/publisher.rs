@@ -61,7 +61,8 @@ impl DnsPublisher {
         let (addresses, listeners) = lbaas_db::dns::dns_snapshot_list(&self.db).await?;
         let built = records::build(&self.spec, &addresses, &listeners);
         let text = built.canonical_text();
-        let serial = lbaas_db::dns::dns_zone_advance(&self.db, &self.spec.key(), &text).await?;
+        let hash = lbaas_db::dns::dns_records_hash(&text);
+        let serial = lbaas_db::dns::dns_zone_advance(&self.db, &self.spec.key(), &hash).await?;
         let previous = self.served.as_ref().map(|(_, s)| *s);
         if self.served.as_ref() != Some(&(text.clone(), serial)) {
             let served = records::served(&self.spec, &built, records::soa_serial(serial))?;
