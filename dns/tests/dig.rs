@@ -438,3 +438,39 @@ async fn malformed_packets_do_not_stop_the_server() {
     assert_eq!(dig(addr, &[LB1, "A", "+tcp", "+short"]).await.trim(), "10.0.0.5");
     server.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_failed_reload_keeps_the_previous_zone_and_reports_the_error() {
+    let db = database().await;
+    let lb = load_balancer(&db, "lb1").await;
+    node(&db, &lb, "n1", Some("10.0.0.5"), "ACTIVE").await;
+    let config = Config { refresh: Duration::from_millis(100), ..config() };
+    let server = start(&db, config).await;
+    let addr = server.local_addr();
+    assert_eq!(server.status().last_error, None);
+
+    // The server's pool is this pool: closing it makes every reload fail.
+    db.close().await;
+    assert!(
+        wait_for(Duration::from_secs(5), || async { server.status().last_error.is_some() }).await
+    );
+    assert_eq!(short(addr, LB1, "A").await, ["10.0.0.5"]);
+    assert!(dig(addr, &["nope.lbaas.test.", "A"]).await.contains("status: NXDOMAIN"));
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn dropping_the_server_frees_its_port() {
+    let db = database().await;
+    let server = start(&db, config()).await;
+    let addr = server.local_addr();
+    drop(server);
+    assert!(
+        wait_for(Duration::from_secs(5), || async {
+            tokio::net::TcpListener::bind(addr).await.is_ok()
+                && tokio::net::UdpSocket::bind(addr).await.is_ok()
+        })
+        .await,
+        "port {addr} still taken after drop"
+    );
+}
