@@ -26,6 +26,8 @@ fi
 log "building"
 (cd "$ROOT" && cargo build -q --bins)
 BIN="$CARGO_TARGET_DIR/debug"
+"$ROOT/scripts/vm-image.sh"
+export LBAAS_IMAGE_DIR="$STATE/image" LBAAS_RUN_DIR="$STATE/run"
 
 pids=()
 cleanup() {

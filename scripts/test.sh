@@ -11,6 +11,9 @@ rm -rf "$(readlink -f "$STATE/test-pg" 2>/dev/null || echo "$STATE/test-pg")" "$
 URL="$(pg_start test-pg "$PORT")"
 trap 'pg_stop test-pg' EXIT
 
+# The LB VM image the end-to-end tests boot.
+"$ROOT/scripts/vm-image.sh"
+export LBAAS_IMAGE_DIR="$STATE/image"
 export LBAAS_TEST_DATABASE_URL="$URL"
 export LBAAS_VENV="$STATE/venv"
 cd "$ROOT"

@@ -80,7 +80,8 @@ async fn handle_in(ns: Option<&str>) -> Result<Handle> {
         let r = (|| -> Result<_> {
             let _guard = rt.enter();
             if let Some(f) = &file {
-                nix::sched::setns(f, nix::sched::CloneFlags::CLONE_NEWNET).context("enter namespace")?;
+                nix::sched::setns(f, nix::sched::CloneFlags::CLONE_NEWNET)
+                    .context("enter namespace")?;
             }
             let (conn, handle, _) = rtnetlink::new_connection().context("open netlink socket")?;
             Ok((conn, handle))

@@ -98,12 +98,13 @@ async fn create_converges_and_passes_are_idempotent() {
     let mut r = rec(&db);
     converge(&mut r, lb).await;
 
-    let (vip, pip, st): (String, String, String) =
-        sqlx::query_as("SELECT host(vip), host(project_ip), status FROM node WHERE load_balancer_id = $1")
-            .bind(lb)
-            .fetch_one(&db)
-            .await
-            .unwrap();
+    let (vip, pip, st): (String, String, String) = sqlx::query_as(
+        "SELECT host(vip), host(project_ip), status FROM node WHERE load_balancer_id = $1",
+    )
+    .bind(lb)
+    .fetch_one(&db)
+    .await
+    .unwrap();
     assert_eq!(vip, "198.18.0.10");
     // Highest free host, skipping the member at .254.
     assert_eq!(pip, "10.10.0.253");
@@ -113,7 +114,10 @@ async fn create_converges_and_passes_are_idempotent() {
         let net = r.net.0.lock().unwrap();
         assert!(net.namespaces.contains_key("lbt-pub"));
         let pns = s.project_namespace(project);
-        assert_eq!(net.namespaces[&pns]["br0"].iter().map(|a| a.to_string()).collect::<Vec<_>>(), ["10.10.0.1/24"]);
+        assert_eq!(
+            net.namespaces[&pns]["br0"].iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+            ["10.10.0.1/24"]
+        );
         assert!(net.root_taps.is_empty(), "every tap moved into its namespace");
         assert_eq!(net.attached.len(), 2);
     }
@@ -178,7 +182,8 @@ async fn delete_tears_everything_down() {
         .unwrap();
     r.pass().await.unwrap();
     assert_eq!(status(&db, lb).await, None, "rows purged");
-    let (nodes,): (i64,) = sqlx::query_as("SELECT count(*) FROM node").fetch_one(&db).await.unwrap();
+    let (nodes,): (i64,) =
+        sqlx::query_as("SELECT count(*) FROM node").fetch_one(&db).await.unwrap();
     assert_eq!(nodes, 0);
     {
         let hv = r.hv.state.lock().unwrap();

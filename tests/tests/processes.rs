@@ -62,11 +62,14 @@ async fn quickstart_flow_and_controller_restart() {
     let (s, v) = env("delete", "instance", r#"{"project":"demo","name":"web"}"#);
     assert_eq!((s, v["info"]["provisioning_status"].as_str()), (202, Some("PENDING_DELETE")));
 
-    // A controller that is SIGKILLed right after start, then restarted, converges.
-    let mut ctl =
-        Proc::spawn(Command::new(bin("lbaas-controller")).args(["--database-url", &db_url]));
+    // A controller that is SIGKILLed right after start, then restarted, converges. Its host
+    // objects carry this test's own prefix.
+    let prefix = format!("lbt{}", &uuid::Uuid::new_v4().simple().to_string()[..4]);
+    let ctl_args =
+        ["--database-url", &db_url, "--prefix", &prefix, "--run-dir", dir.to_str().unwrap()];
+    let mut ctl = Proc::spawn(Command::new(bin("lbaas-controller")).args(ctl_args));
     ctl.kill9();
-    let _ctl = Proc::spawn(Command::new(bin("lbaas-controller")).args(["--database-url", &db_url]));
+    let _ctl = Proc::spawn(Command::new(bin("lbaas-controller")).args(ctl_args));
     let lb = format!("{base}/v1/projects/demo/load-balancers/web");
     assert!(
         wait_for(Duration::from_millis(100), Duration::from_secs(30), || async {
@@ -81,4 +84,5 @@ async fn quickstart_flow_and_controller_restart() {
     assert_eq!(s, 200);
     assert!(body.contains("load_balancer.deleted"), "{body}");
     let _ = std::fs::remove_dir_all(&dir);
+    let _ = Command::new("ip").args(["netns", "del", &format!("{prefix}-pub")]).status();
 }

@@ -1,0 +1,305 @@
+//! End-to-end on the real thing: lbaas-api and lbaas-controller processes, PostgreSQL, libvirt
+//! VMs, network namespaces, test backends, and HTTP/TCP traffic from the public namespace to the
+//! VIP. Every host object carries this run's own prefix and is removed at the end, pass or fail.
+
+use std::process::Command;
+use std::time::Duration;
+
+use lbaas_tests::{bin, curl, free_port, wait_for, Proc};
+use serde_json::Value;
+
+/// Removes every host object of this run's prefix when dropped (even on a failed assert).
+struct HostCleanup {
+    prefix: String,
+    backends: Vec<String>,
+}
+
+impl Drop for HostCleanup {
+    fn drop(&mut self) {
+        for b in &self.backends {
+            let _ = Command::new(script("backend.sh")).args(["del", b]).status();
+        }
+        let out = Command::new("virsh").args(["-c", "qemu:///system", "list", "--name"]).output();
+        if let Ok(out) = out {
+            for d in
+                String::from_utf8_lossy(&out.stdout).lines().filter(|d| d.starts_with(&self.prefix))
+            {
+                let _ = Command::new("virsh").args(["-c", "qemu:///system", "destroy", d]).output();
+            }
+        }
+        if let Ok(dir) = std::fs::read_dir("/run/netns") {
+            for e in dir.flatten() {
+                let n = e.file_name().to_string_lossy().to_string();
+                if n.starts_with(&self.prefix) {
+                    let _ = Command::new("ip").args(["netns", "del", &n]).status();
+                }
+            }
+        }
+    }
+}
+
+fn script(name: &str) -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts").join(name)
+}
+
+fn sh(args: &[&str]) -> String {
+    let out = Command::new(args[0]).args(&args[1..]).output().expect("run command");
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+fn domains(prefix: &str) -> Vec<String> {
+    sh(&["virsh", "-c", "qemu:///system", "list", "--name"])
+        .lines()
+        .filter(|d| d.starts_with(prefix))
+        .map(str::to_string)
+        .collect()
+}
+
+/// `curl` run inside the public namespace, as the README tells users to.
+fn curl_in(ns: &str, url: &str) -> Option<String> {
+    let out = Command::new("ip")
+        .args(["netns", "exec", ns, "curl", "-s", "-m", "3", url])
+        .output()
+        .ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).to_string())
+}
+
+struct Stack {
+    base: String,
+    tok: String,
+    db_url: String,
+    prefix: String,
+    run_dir: std::path::PathBuf,
+    _api: Proc,
+}
+
+impl Stack {
+    fn env(&self, action: &str, kind: &str, info: Value) -> (u16, Value) {
+        let b = serde_json::json!({"action": action, "type": kind, "info": info}).to_string();
+        let (s, body) =
+            curl("POST", &format!("{}/v1/requests", self.base), Some(&self.tok), Some(&b));
+        (s, serde_json::from_str(&body).unwrap_or(Value::Null))
+    }
+
+    fn lb(&self, name: &str) -> (u16, Value) {
+        let (s, body) = curl(
+            "GET",
+            &format!("{}/v1/projects/demo/load-balancers/{name}", self.base),
+            Some(&self.tok),
+            None,
+        );
+        (s, serde_json::from_str(&body).unwrap_or(Value::Null))
+    }
+
+    fn controller(&self) -> Proc {
+        let image =
+            std::env::var("LBAAS_IMAGE_DIR").expect("LBAAS_IMAGE_DIR: run through `make test`");
+        Proc::spawn(Command::new(bin("lbaas-controller")).args([
+            "--database-url",
+            &self.db_url,
+            "--prefix",
+            &self.prefix,
+            "--image-dir",
+            &image,
+            "--run-dir",
+            self.run_dir.to_str().unwrap(),
+            "--period",
+            "2",
+        ]))
+    }
+
+    async fn wait_active(&self, name: &str) -> Value {
+        let mut last = Value::Null;
+        let ok = wait_for(Duration::from_millis(200), Duration::from_secs(120), || {
+            let (_, v) = self.lb(name);
+            let done = v["provisioning_status"] == "ACTIVE";
+            last = v;
+            async move { done }
+        })
+        .await;
+        assert!(ok, "{name} never became ACTIVE: {last}");
+        last
+    }
+}
+
+async fn stack(prefix: &str) -> Stack {
+    let admin_url = std::env::var("LBAAS_TEST_DATABASE_URL").expect("run through `make test`");
+    let (_, db_url) = lbaas_db::testing::fresh_database(&admin_url).await.unwrap();
+    let run_dir = std::env::temp_dir().join(format!("{prefix}-run"));
+    std::fs::create_dir_all(&run_dir).unwrap();
+    let token_file = run_dir.join("admin-token");
+    std::fs::write(&token_file, "lbt_vm_admin\n").unwrap();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let api = Proc::spawn(
+        Command::new(bin("lbaas-api"))
+            .args(["--listen", &format!("127.0.0.1:{port}"), "--database-url", &db_url])
+            .arg("--admin-token-file")
+            .arg(&token_file),
+    );
+    assert!(
+        wait_for(Duration::from_millis(100), Duration::from_secs(30), || async {
+            curl("GET", &format!("{base}/healthz"), None, None).0 == 200
+        })
+        .await
+    );
+    let (_, body) = curl(
+        "POST",
+        &format!("{base}/v1/tenants"),
+        Some("lbt_vm_admin"),
+        Some(r#"{"name":"acme"}"#),
+    );
+    let tok = serde_json::from_str::<Value>(&body).unwrap()["token"].as_str().unwrap().to_string();
+    let s = Stack { base, tok, db_url, prefix: prefix.to_string(), run_dir, _api: api };
+    assert_eq!(s.env("create", "project", serde_json::json!({"name": "demo"})).0, 201);
+    s
+}
+
+#[tokio::test]
+async fn http_and_tcp_through_the_vip_update_and_delete() {
+    let prefix = format!("lbt{}", &uuid::Uuid::new_v4().simple().to_string()[..4]);
+    let mut cleanup = HostCleanup { prefix: prefix.clone(), backends: vec![] };
+    let s = stack(&prefix).await;
+    let _ctl = s.controller();
+    let pub_ns = format!("{prefix}-pub");
+
+    let (st, v) = s.env(
+        "create",
+        "instance",
+        serde_json::json!({"project": "demo", "name": "web", "traffic_type": "http", "subnet": "10.10.0.0/24",
+            "backend": {"entities": ["10.10.0.11:8080", "10.10.0.12:8080"]}}),
+    );
+    assert_eq!(st, 202, "{v}");
+    let project_id: String = {
+        let (_, body) = curl("GET", &format!("{}/v1/projects/demo", s.base), Some(&s.tok), None);
+        serde_json::from_str::<Value>(&body).unwrap()["id"].as_str().unwrap().to_string()
+    };
+    let pns = sh(&[script("backend.sh").to_str().unwrap(), "project-ns", &prefix, &project_id])
+        .trim()
+        .to_string();
+    let lb = s.wait_active("web").await;
+    let vip = lb["vips"][0].as_str().expect("an ACTIVE load balancer has a VIP").to_string();
+
+    for (i, ip) in ["10.10.0.11", "10.10.0.12", "10.10.0.13"].iter().enumerate() {
+        let name = format!("{prefix}-b{i}");
+        sh(&[
+            script("backend.sh").to_str().unwrap(),
+            "add",
+            &pns,
+            &name,
+            &format!("{ip}/24"),
+            "8080",
+        ]);
+        cleanup.backends.push(name);
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..20 {
+        if let Some(body) = curl_in(&pub_ns, &format!("http://{vip}/")) {
+            seen.insert(body.trim().to_string());
+        }
+    }
+    assert_eq!(seen.len(), 2, "both backends answer through the VIP: {seen:?}");
+    assert!(seen.iter().all(|b| !b.contains("10.10.0.13")));
+
+    // Update members: the new one is served, by the same VM (no restart).
+    let before = domains(&prefix);
+    let domid = sh(&["virsh", "-c", "qemu:///system", "domid", &before[0]]);
+    let (st, v) = s.env(
+        "update",
+        "instance",
+        serde_json::json!({"project": "demo", "name": "web",
+            "backend": {"entities": ["10.10.0.11:8080", "10.10.0.13:8080"]}}),
+    );
+    assert_eq!(st, 202, "{v}");
+    s.wait_active("web").await;
+    let ok = wait_for(Duration::from_millis(200), Duration::from_secs(20), || async {
+        curl_in(&pub_ns, &format!("http://{vip}/")).is_some_and(|b| b.contains("10.10.0.13"))
+    })
+    .await;
+    assert!(ok, "the new member is served");
+    for _ in 0..10 {
+        let b = curl_in(&pub_ns, &format!("http://{vip}/")).unwrap_or_default();
+        assert!(!b.contains("10.10.0.12"), "a removed member still serves: {b}");
+    }
+    assert_eq!(sh(&["virsh", "-c", "qemu:///system", "domid", &before[0]]), domid, "no VM restart");
+
+    // A TCP instance on its own port, same backends.
+    let (st, v) = s.env(
+        "create",
+        "instance",
+        serde_json::json!({"project": "demo", "name": "raw", "traffic_type": "tcp", "subnet": "10.10.0.0/24",
+            "port": 9000, "backend": {"entities": ["10.10.0.11:8080"]}}),
+    );
+    assert_eq!(st, 202, "{v}");
+    assert_eq!(v["info"]["url"], "tcp://raw.demo.acme.lbaas.test:9000");
+    let raw = s.wait_active("raw").await;
+    let raw_vip = raw["vips"][0].as_str().unwrap().to_string();
+    let body = curl_in(&pub_ns, &format!("http://{raw_vip}:9000/")).expect("TCP proxy answers");
+    assert!(body.contains("10.10.0.11"), "{body}");
+
+    // Delete both: no domain, no VIP, no rows left; the project namespace goes with the project.
+    for name in ["web", "raw"] {
+        assert_eq!(
+            s.env("delete", "instance", serde_json::json!({"project": "demo", "name": name})).0,
+            202
+        );
+    }
+    let ok = wait_for(Duration::from_millis(200), Duration::from_secs(60), || async {
+        s.lb("web").0 == 404 && s.lb("raw").0 == 404
+    })
+    .await;
+    assert!(ok, "deletes finished");
+    assert!(domains(&prefix).is_empty(), "domains left: {:?}", domains(&prefix));
+    for b in cleanup.backends.drain(..) {
+        sh(&[script("backend.sh").to_str().unwrap(), "del", &b]);
+    }
+    assert_eq!(s.env("delete", "project", serde_json::json!({"name": "demo"})).0, 200);
+    let ok = wait_for(Duration::from_millis(200), Duration::from_secs(30), || async {
+        !std::path::Path::new("/run/netns").join(&pns).exists()
+    })
+    .await;
+    assert!(ok, "project namespace {pns} removed");
+    // Taps are named <first 5 of prefix><node id>v|p; none may be left in the root namespace.
+    let tap_prefix: String = prefix.chars().take(5).collect();
+    let links = sh(&["ip", "-o", "link"]);
+    assert!(
+        !links.lines().any(|l| l.split(": ").nth(1).is_some_and(|n| n.starts_with(&tap_prefix))),
+        "taps left: {links}"
+    );
+}
+
+#[tokio::test]
+async fn controller_killed_mid_create_converges_without_leaks() {
+    let prefix = format!("lbt{}", &uuid::Uuid::new_v4().simple().to_string()[..4]);
+    let _cleanup = HostCleanup { prefix: prefix.clone(), backends: vec![] };
+    let s = stack(&prefix).await;
+    let mut ctl = s.controller();
+    let (st, _) = s.env(
+        "create",
+        "instance",
+        serde_json::json!({"project": "demo", "name": "web", "traffic_type": "http", "subnet": "10.20.0.0/24",
+            "backend": {"entities": ["10.20.0.11:8080"]}}),
+    );
+    assert_eq!(st, 202);
+    // Kill it as soon as the VM exists, before the agent has its config.
+    let ok = wait_for(Duration::from_millis(50), Duration::from_secs(60), || async {
+        !domains(&prefix).is_empty()
+    })
+    .await;
+    assert!(ok, "the controller started a domain");
+    ctl.kill9();
+    let _ctl = s.controller();
+    s.wait_active("web").await;
+    assert_eq!(domains(&prefix).len(), 1, "exactly one VM for one node: {:?}", domains(&prefix));
+    assert_eq!(
+        s.env("delete", "instance", serde_json::json!({"project": "demo", "name": "web"})).0,
+        202
+    );
+    let ok = wait_for(Duration::from_millis(200), Duration::from_secs(60), || async {
+        s.lb("web").0 == 404
+    })
+    .await;
+    assert!(ok);
+    assert!(domains(&prefix).is_empty());
+}
