@@ -76,3 +76,37 @@ pub fn curl(method: &str, url: &str, token: Option<&str>, body: Option<&str>) ->
     let (body, code) = text.rsplit_once('\n').unwrap_or(("", "0"));
     (code.trim().parse().unwrap_or(0), body.to_string())
 }
+
+/// Removes every host object of this run's prefix when dropped (even on a failed assert).
+pub struct HostCleanup {
+    pub prefix: String,
+    pub backends: Vec<String>,
+}
+
+impl Drop for HostCleanup {
+    fn drop(&mut self) {
+        for b in &self.backends {
+            let _ = Command::new(script("backend.sh")).args(["del", b]).status();
+        }
+        let out = Command::new("virsh").args(["-c", "qemu:///system", "list", "--name"]).output();
+        if let Ok(out) = out {
+            for d in
+                String::from_utf8_lossy(&out.stdout).lines().filter(|d| d.starts_with(&self.prefix))
+            {
+                let _ = Command::new("virsh").args(["-c", "qemu:///system", "destroy", d]).output();
+            }
+        }
+        if let Ok(dir) = std::fs::read_dir("/run/netns") {
+            for e in dir.flatten() {
+                let n = e.file_name().to_string_lossy().to_string();
+                if n.starts_with(&self.prefix) {
+                    let _ = Command::new("ip").args(["netns", "del", &n]).status();
+                }
+            }
+        }
+    }
+}
+
+pub fn script(name: &str) -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts").join(name)
+}

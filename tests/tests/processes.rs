@@ -84,5 +84,4 @@ async fn quickstart_flow_and_controller_restart() {
     assert_eq!(s, 200);
     assert!(body.contains("load_balancer.deleted"), "{body}");
     let _ = std::fs::remove_dir_all(&dir);
-    let _ = Command::new("ip").args(["netns", "del", &format!("{prefix}-pub")]).status();
 }

@@ -5,42 +5,8 @@
 use std::process::Command;
 use std::time::Duration;
 
-use lbaas_tests::{bin, curl, free_port, wait_for, Proc};
+use lbaas_tests::{bin, curl, free_port, script, wait_for, HostCleanup, Proc};
 use serde_json::Value;
-
-/// Removes every host object of this run's prefix when dropped (even on a failed assert).
-struct HostCleanup {
-    prefix: String,
-    backends: Vec<String>,
-}
-
-impl Drop for HostCleanup {
-    fn drop(&mut self) {
-        for b in &self.backends {
-            let _ = Command::new(script("backend.sh")).args(["del", b]).status();
-        }
-        let out = Command::new("virsh").args(["-c", "qemu:///system", "list", "--name"]).output();
-        if let Ok(out) = out {
-            for d in
-                String::from_utf8_lossy(&out.stdout).lines().filter(|d| d.starts_with(&self.prefix))
-            {
-                let _ = Command::new("virsh").args(["-c", "qemu:///system", "destroy", d]).output();
-            }
-        }
-        if let Ok(dir) = std::fs::read_dir("/run/netns") {
-            for e in dir.flatten() {
-                let n = e.file_name().to_string_lossy().to_string();
-                if n.starts_with(&self.prefix) {
-                    let _ = Command::new("ip").args(["netns", "del", &n]).status();
-                }
-            }
-        }
-    }
-}
-
-fn script(name: &str) -> std::path::PathBuf {
-    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts").join(name)
-}
 
 fn sh(args: &[&str]) -> String {
     let out = Command::new(args[0]).args(&args[1..]).output().expect("run command");
