@@ -181,8 +181,8 @@ pub fn served(spec: &ZoneSpec, built: &RecordSetBuilt, serial: u32) -> anyhow::R
 }
 
 /// The catalog that answers queries: the record set plus the SOA with `serial`. Transfers never
-/// reach it (the request handler answers them from [`Served::transfer`]); its AXFR policy is
-/// therefore irrelevant and left open.
+/// reach it (the request handler answers them from [`Served::transfer`]); its own AXFR policy is
+/// Deny so that a transfer slipping past the handler's allow-list is refused, not served.
 pub fn catalog(spec: &ZoneSpec, built: &RecordSetBuilt, serial: u32) -> anyhow::Result<Catalog> {
     let mut sets: BTreeMap<RrKey, RecordSet> = BTreeMap::new();
     for record in std::iter::once(spec.soa(serial)).chain(built.records.iter().cloned()) {
@@ -195,7 +195,7 @@ pub fn catalog(spec: &ZoneSpec, built: &RecordSetBuilt, serial: u32) -> anyhow::
         spec.origin.clone(),
         sets,
         ZoneType::Primary,
-        AxfrPolicy::AllowAll,
+        AxfrPolicy::Deny,
     )
     .map_err(|e| anyhow::anyhow!("build zone {}: {e}", spec.origin))?;
     let mut catalog = Catalog::new();
