@@ -8,13 +8,20 @@
 //! write that does not complete within [`WRITE_TIMEOUT`] ends the session, because a virtio port
 //! whose host side is gone can block writes indefinitely.
 
+use std::io::{Read as _, Write as _};
+use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
 use anyhow::{bail, Context as _};
 use lbaas_proto::{FromAgent, ToAgent, CHANNEL_NAME, MAX_LINE};
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::io::unix::AsyncFd;
+use tokio::io::{
+    AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader, ReadBuf,
+};
 use tokio::sync::mpsc;
 use tracing::Instrument as _;
 
@@ -95,13 +102,82 @@ async fn open(spec: &ChannelSpec) -> anyhow::Result<(Reader, Writer)> {
             let f = std::fs::OpenOptions::new()
                 .read(true)
                 .write(true)
+                .custom_flags(O_NONBLOCK)
                 .open(&dev)
                 .with_context(|| format!("open {}", dev.display()))?;
-            // Two handles: tokio's File serializes operations on one handle, and a read that
-            // waits for the controller must not hold up heartbeats.
-            let w = f.try_clone().with_context(|| format!("duplicate {}", dev.display()))?;
-            Ok((Box::new(tokio::fs::File::from_std(f)), Box::new(tokio::fs::File::from_std(w))))
+            let port = Arc::new(Port::new(f).with_context(|| format!("poll {}", dev.display()))?);
+            Ok((Box::new(PortHalf(port.clone())), Box::new(PortHalf(port))))
         }
+    }
+}
+
+/// `O_NONBLOCK` on x86_64 and aarch64 Linux (the VM's architectures); spelled out because the
+/// workspace has no libc dependency for the agent.
+const O_NONBLOCK: i32 = 0o4000;
+
+/// A virtio-serial port driven by epoll readiness rather than blocking reads and writes.
+///
+/// Why not `tokio::fs::File`: it runs each read or write on a blocking thread, and on a port
+/// whose host side is not connected a blocking write never returns, so every reconnect attempt
+/// would strand a thread and queue a stale `Hello`. Non-blocking, the kernel answers at once:
+/// reads return EOF (host gone: reopen later), writes `EAGAIN` until the host side is there.
+struct Port(AsyncFd<std::fs::File>);
+
+impl Port {
+    fn new(f: std::fs::File) -> std::io::Result<Port> {
+        // `AsyncFd::new` is deprecated for types whose `as_raw_fd` could change or close under
+        // it; a `File` owns its descriptor for its whole life, which is exactly the contract of
+        // the unsafe `AsyncFd::register`, and the workspace denies unsafe code.
+        #[allow(deprecated)]
+        Ok(Port(AsyncFd::new(f)?))
+    }
+}
+
+/// One direction of a shared [`Port`] (readiness for reading and writing is tracked separately).
+struct PortHalf(Arc<Port>);
+
+impl AsyncRead for PortHalf {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        loop {
+            let mut ready = ready!(self.0 .0.poll_read_ready(cx))?;
+            let unfilled = buf.initialize_unfilled();
+            match ready.try_io(|f| (&mut f.get_ref()).read(unfilled)) {
+                Ok(Ok(n)) => {
+                    buf.advance(n);
+                    return Poll::Ready(Ok(()));
+                }
+                Ok(Err(e)) => return Poll::Ready(Err(e)),
+                Err(_would_block) => continue,
+            }
+        }
+    }
+}
+
+impl AsyncWrite for PortHalf {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        loop {
+            let mut ready = ready!(self.0 .0.poll_write_ready(cx))?;
+            match ready.try_io(|f| (&mut f.get_ref()).write(data)) {
+                Ok(res) => return Poll::Ready(res),
+                Err(_would_block) => continue,
+            }
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
     }
 }
 
@@ -124,7 +200,7 @@ async fn session(agent: &Arc<Agent>, r: Reader, mut w: Writer) -> anyhow::Result
     let _reader = AbortOnDrop(reader);
     let (out_tx, mut outbox) = mpsc::channel::<FromAgent>(4);
 
-    send(&mut w, &hello(agent)).await?;
+    send(&mut w, &hello(agent).await).await?;
     let mut tick = tokio::time::interval(agent.shared.tunables.heartbeat_interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -133,15 +209,10 @@ async fn session(agent: &Arc<Agent>, r: Reader, mut w: Writer) -> anyhow::Result
                 let Some(msg) = msg else { return Ok(()) };
                 match msg {
                     ToAgent::Config { generation, config } => {
-                        // Binding sockets is quick, but it is blocking work; keep it off the
-                        // async workers' critical path anyway.
-                        let a = agent.clone();
-                        let ack = tokio::task::spawn_blocking(move || a.apply(generation, &config))
-                            .await
-                            .context("apply config")?;
+                        let ack = agent.apply(generation, &config).await;
                         send(&mut w, &ack).await?;
                     }
-                    ToAgent::Ping => send(&mut w, &hello(agent)).await?,
+                    ToAgent::Ping => send(&mut w, &hello(agent).await).await?,
                     ToAgent::Drain { seconds } => {
                         let (a, tx) = (agent.clone(), out_tx.clone());
                         tokio::spawn(async move {
@@ -152,16 +223,16 @@ async fn session(agent: &Arc<Agent>, r: Reader, mut w: Writer) -> anyhow::Result
                 }
             }
             Some(msg) = outbox.recv() => send(&mut w, &msg).await?,
-            _ = tick.tick() => send(&mut w, &FromAgent::Heartbeat(agent.heartbeat())).await?,
+            _ = tick.tick() => send(&mut w, &FromAgent::Heartbeat(agent.heartbeat().await)).await?,
         }
     }
 }
 
-fn hello(agent: &Agent) -> FromAgent {
+async fn hello(agent: &Agent) -> FromAgent {
     FromAgent::Hello {
         node: agent.node().to_owned(),
         version: env!("CARGO_PKG_VERSION").to_owned(),
-        generation: agent.generation(),
+        generation: agent.generation().await,
     }
 }
 
@@ -244,5 +315,25 @@ mod tests {
         assert_eq!(find_port(&dir, CHANNEL_NAME).unwrap(), Path::new("/dev/vport2p1"));
         assert!(find_port(&dir, "nope").is_err());
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// The non-blocking port wrapper, over a socketpair standing in for the virtio device.
+    #[tokio::test]
+    async fn port_reads_and_writes_without_blocking_threads() {
+        let (ours, mut theirs) = std::os::unix::net::UnixStream::pair().unwrap();
+        ours.set_nonblocking(true).unwrap();
+        let f = std::fs::File::from(std::os::fd::OwnedFd::from(ours));
+        let port = Arc::new(Port::new(f).unwrap());
+        let (mut r, mut w) = (PortHalf(port.clone()), PortHalf(port));
+        w.write_all(b"hello\n").await.unwrap();
+        let mut got = [0u8; 6];
+        std::io::Read::read_exact(&mut theirs, &mut got).unwrap();
+        assert_eq!(&got, b"hello\n");
+        std::io::Write::write_all(&mut theirs, b"ping\n").unwrap();
+        let mut line = String::new();
+        BufReader::new(&mut r).read_line(&mut line).await.unwrap();
+        assert_eq!(line, "ping\n");
+        drop(theirs);
+        assert_eq!(r.read(&mut [0u8; 8]).await.unwrap(), 0, "peer gone reads as EOF");
     }
 }

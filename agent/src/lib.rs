@@ -17,13 +17,13 @@ mod tcp;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::atomic::Ordering::Relaxed;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use hyper_util::server::conn::auto;
 use lbaas_proto::{AgentConfig, FromAgent, Heartbeat};
-use tokio::sync::watch;
+use tokio::sync::{watch, Mutex};
 
 pub use balancer::HealthPolicy;
 pub use channel::ChannelSpec;
@@ -137,27 +137,24 @@ impl Agent {
         &self.node
     }
 
-    pub fn generation(&self) -> u64 {
-        self.lock().generation
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Applied> {
-        self.applied.lock().unwrap_or_else(|e| e.into_inner())
+    pub async fn generation(&self) -> u64 {
+        self.applied.lock().await.generation
     }
 
     /// Applies a config push with the protocol's idempotency rules and returns the `Ack`:
     /// the generation in force → acknowledged, nothing changes; an older one → acknowledged with
     /// the current generation, not applied; a newer one → applied, or acknowledged with an error
     /// and the old config left in force.
-    pub fn apply(&self, generation: u64, config: &AgentConfig) -> FromAgent {
-        let mut applied = self.lock();
+    pub async fn apply(&self, generation: u64, config: &AgentConfig) -> FromAgent {
+        // Held across the whole apply: config pushes are serialized, heartbeats wait for one.
+        let mut applied = self.applied.lock().await;
         if generation <= applied.generation && !(generation == 0 && applied.generation == 0) {
             if generation < applied.generation {
                 tracing::info!(generation, current = applied.generation, "stale config ignored");
             }
             return FromAgent::Ack { generation: applied.generation, error: None };
         }
-        match applied.listeners.apply(config, self.listen, &self.shared) {
+        match applied.listeners.apply(config, self.listen, &self.shared).await {
             Ok(()) => {
                 applied.generation = generation;
                 // A new config after a drain puts the node back in service.
@@ -174,13 +171,13 @@ impl Agent {
     }
 
     /// The listening addresses, by listener name (tests bind port 0 through this).
-    pub fn listener_addrs(&self) -> Vec<(String, SocketAddr)> {
-        self.lock().listeners.iter().map(|l| (l.name.clone(), l.local_addr)).collect()
+    pub async fn listener_addrs(&self) -> Vec<(String, SocketAddr)> {
+        self.applied.lock().await.listeners.iter().map(|l| (l.name.clone(), l.local_addr)).collect()
     }
 
-    pub fn heartbeat(&self) -> Heartbeat {
+    pub async fn heartbeat(&self) -> Heartbeat {
         let (generation, members) = {
-            let applied = self.lock();
+            let applied = self.applied.lock().await;
             let members = applied
                 .listeners
                 .iter()
@@ -207,7 +204,7 @@ impl Agent {
     /// waits until no client connection is left or `period` is over.
     pub async fn drain(&self, period: Duration) {
         tracing::info!(?period, "draining");
-        self.lock().listeners.clear();
+        self.applied.lock().await.listeners.clear().await;
         self.shared.drain.send_replace(true);
         let deadline = tokio::time::Instant::now() + period;
         while self.shared.node.active_connections.load(Relaxed) > 0
@@ -227,7 +224,7 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("read config {}: {e}", path.display()))?;
         let cfg: AgentConfig = serde_json::from_slice(&text)
             .map_err(|e| anyhow::anyhow!("parse config {}: {e}", path.display()))?;
-        if let FromAgent::Ack { error: Some(e), .. } = agent.apply(0, &cfg) {
+        if let FromAgent::Ack { error: Some(e), .. } = agent.apply(0, &cfg).await {
             anyhow::bail!("apply config {}: {e}", path.display());
         }
     }

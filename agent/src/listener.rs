@@ -30,12 +30,26 @@ pub(crate) struct Listener {
     pub protocol: Protocol,
     pub local_addr: SocketAddr,
     pub pool: Arc<ArcSwap<Pool>>,
-    accept: JoinHandle<()>,
+    /// `None` only while closing.
+    accept: Option<JoinHandle<()>>,
+}
+
+impl Listener {
+    /// Stops accepting and returns once the listening socket is closed, so the port can be bound
+    /// again at once (a protocol change rebinds the same port).
+    async fn close(mut self) {
+        if let Some(accept) = self.accept.take() {
+            accept.abort();
+            let _ = accept.await; // Resolves after the task, and its socket, are dropped.
+        }
+    }
 }
 
 impl Drop for Listener {
     fn drop(&mut self) {
-        self.accept.abort();
+        if let Some(accept) = &self.accept {
+            accept.abort();
+        }
     }
 }
 
@@ -46,7 +60,7 @@ pub(crate) struct ListenerSet {
 
 impl ListenerSet {
     /// Converges the sockets and pools on `cfg`. On error nothing changed.
-    pub fn apply(
+    pub async fn apply(
         &mut self,
         cfg: &AgentConfig,
         addr: IpAddr,
@@ -73,7 +87,18 @@ impl ListenerSet {
         }
         let wanted: HashMap<u16, &ListenerConfig> =
             cfg.listeners.iter().map(|l| (l.port, l)).collect();
-        self.by_port.retain(|port, l| wanted.get(port).is_some_and(|w| w.protocol == l.protocol));
+        let gone: Vec<u16> = self
+            .by_port
+            .iter()
+            .filter(|(port, l)| !wanted.get(port).is_some_and(|w| w.protocol == l.protocol))
+            .map(|(port, _)| *port)
+            .collect();
+        for port in gone {
+            if let Some(l) = self.by_port.remove(&port) {
+                tracing::info!(name = %l.name, port, "closing listener");
+                l.close().await;
+            }
+        }
         for l in &cfg.listeners {
             if let Some(existing) = self.by_port.get_mut(&l.port) {
                 let pool = Pool::new(l, Some(&existing.pool.load()), shared.tunables.health);
@@ -95,8 +120,10 @@ impl ListenerSet {
         Ok(())
     }
 
-    pub fn clear(&mut self) {
-        self.by_port.clear();
+    pub async fn clear(&mut self) {
+        for (_, l) in self.by_port.drain() {
+            l.close().await;
+        }
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Listener> {
@@ -125,7 +152,13 @@ fn start(
         accept_loop(socket, cfg.protocol, pool.clone(), shared.clone()).instrument(span),
     );
     tracing::info!(name = %cfg.name, %local_addr, protocol = ?cfg.protocol, "listening");
-    Ok(Listener { name: cfg.name.clone(), protocol: cfg.protocol, local_addr, pool, accept })
+    Ok(Listener {
+        name: cfg.name.clone(),
+        protocol: cfg.protocol,
+        local_addr,
+        pool,
+        accept: Some(accept),
+    })
 }
 
 async fn accept_loop(

@@ -168,9 +168,9 @@ pub fn options() -> Options {
     o
 }
 
-pub fn start_agent(cfg: &AgentConfig) -> Arc<Agent> {
+pub async fn start_agent(cfg: &AgentConfig) -> Arc<Agent> {
     let agent = Agent::new(&options());
-    match agent.apply(1, cfg) {
+    match agent.apply(1, cfg).await {
         lbaas_proto::FromAgent::Ack { generation: 1, error: None } => agent,
         other => panic!("apply failed: {other:?}"),
     }
