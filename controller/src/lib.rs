@@ -34,6 +34,8 @@ pub struct Config {
     pub memory_mib: u32,
     pub virt_type: String,
     pub build_timeout: Duration,
+    /// The authoritative DNS server this process runs (DESIGN §6); `None` runs none.
+    pub dns: Option<lbaas_dns::Config>,
 }
 
 impl Config {
@@ -62,6 +64,12 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         config.settings(),
     );
     tokio::spawn(heartbeater(db.clone(), agents.clone()));
+    // DNS runs in this process: it needs nothing the controller holds, but one fewer process
+    // to operate; it only reads PostgreSQL, so it can move to its own process unchanged.
+    let dns = match &config.dns {
+        Some(c) => Some(lbaas_dns::DnsServer::start(db.clone(), c.clone()).await?),
+        None => None,
+    };
     let mut listener = PgListener::connect_with(&db).await?;
     listener.listen(lbaas_db::CHANGE_CHANNEL).await?;
     tracing::info!(prefix = %config.prefix, virt_type = %config.virt_type, "lbaas-controller reconciling");
@@ -86,6 +94,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         }
     }
     tracing::info!("shutting down (VMs keep running; the next controller adopts them)");
+    if let Some(d) = dns {
+        d.shutdown().await?;
+    }
     Ok(())
 }
 

@@ -31,6 +31,16 @@ struct Cli {
     virt_type: String,
     #[arg(long, env = "LBAAS_BUILD_TIMEOUT", default_value_t = 120)]
     build_timeout: u64,
+    /// UDP and TCP address of the authoritative DNS server; `off` runs none.
+    #[arg(long, env = "LBAAS_DNS_LISTEN", default_value = "127.0.0.1:5353")]
+    dns_listen: String,
+    #[arg(long, env = "LBAAS_ZONE", default_value = lbaas_common::DEFAULT_ZONE)]
+    zone: String,
+    #[arg(long, env = "LBAAS_DNS_TTL", default_value_t = 5)]
+    dns_ttl: u32,
+    /// Secondaries sent a DNS NOTIFY when the zone changes (comma-separated host:port).
+    #[arg(long, env = "LBAAS_DNS_NOTIFY", value_delimiter = ',')]
+    dns_notify: Vec<std::net::SocketAddr>,
 }
 
 #[tokio::main]
@@ -42,6 +52,16 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let abs = |p: PathBuf| std::path::absolute(&p).unwrap_or(p);
+    let dns = match cli.dns_listen.as_str() {
+        "off" => None,
+        addr => Some(lbaas_dns::Config {
+            listen: addr.parse()?,
+            zone: cli.zone,
+            ttl: cli.dns_ttl,
+            notify: cli.dns_notify,
+            ..Default::default()
+        }),
+    };
     lbaas_controller::run(lbaas_controller::Config {
         database_url: cli.database_url,
         period: Duration::from_secs(cli.period),
@@ -53,6 +73,7 @@ async fn main() -> anyhow::Result<()> {
         memory_mib: cli.memory_mib,
         virt_type: cli.virt_type,
         build_timeout: Duration::from_secs(cli.build_timeout),
+        dns,
     })
     .await
 }

@@ -65,8 +65,16 @@ async fn quickstart_flow_and_controller_restart() {
     // A controller that is SIGKILLed right after start, then restarted, converges. Its host
     // objects carry this test's own prefix.
     let prefix = format!("lbt{}", &uuid::Uuid::new_v4().simple().to_string()[..4]);
-    let ctl_args =
-        ["--database-url", &db_url, "--prefix", &prefix, "--run-dir", dir.to_str().unwrap()];
+    let ctl_args = [
+        "--database-url",
+        &db_url,
+        "--prefix",
+        &prefix,
+        "--run-dir",
+        dir.to_str().unwrap(),
+        "--dns-listen",
+        "off",
+    ];
     let mut ctl = Proc::spawn(Command::new(bin("lbaas-controller")).args(ctl_args));
     ctl.kill9();
     let _ctl = Proc::spawn(Command::new(bin("lbaas-controller")).args(ctl_args));

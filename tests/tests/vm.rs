@@ -23,6 +23,13 @@ fn domains(prefix: &str) -> Vec<String> {
 }
 
 /// `curl` run inside the public namespace, as the README tells users to.
+/// `dig +short` against this run's DNS server.
+fn dig(port: u16, name: &str) -> String {
+    sh(&["dig", "@127.0.0.1", "-p", &port.to_string(), name, "A", "+short", "+time=1", "+tries=2"])
+        .trim()
+        .to_string()
+}
+
 fn curl_in(ns: &str, url: &str) -> Option<String> {
     let out = Command::new("ip")
         .args(["netns", "exec", ns, "curl", "-s", "-m", "3", url])
@@ -33,6 +40,7 @@ fn curl_in(ns: &str, url: &str) -> Option<String> {
 
 struct Stack {
     base: String,
+    dns_port: u16,
     tok: String,
     db_url: String,
     prefix: String,
@@ -72,6 +80,8 @@ impl Stack {
             self.run_dir.to_str().unwrap(),
             "--period",
             "2",
+            "--dns-listen",
+            &format!("127.0.0.1:{}", self.dns_port),
         ]))
     }
 
@@ -117,7 +127,15 @@ async fn stack(prefix: &str) -> Stack {
         Some(r#"{"name":"acme"}"#),
     );
     let tok = serde_json::from_str::<Value>(&body).unwrap()["token"].as_str().unwrap().to_string();
-    let s = Stack { base, tok, db_url, prefix: prefix.to_string(), run_dir, _api: api };
+    let s = Stack {
+        base,
+        dns_port: free_port(),
+        tok,
+        db_url,
+        prefix: prefix.to_string(),
+        run_dir,
+        _api: api,
+    };
     assert_eq!(s.env("create", "project", serde_json::json!({"name": "demo"})).0, 201);
     s
 }
@@ -146,6 +164,13 @@ async fn http_and_tcp_through_the_vip_update_and_delete() {
         .to_string();
     let lb = s.wait_active("web").await;
     let vip = lb["vips"][0].as_str().expect("an ACTIVE load balancer has a VIP").to_string();
+    // The URL's name answers the VIP (within a second of ACTIVE).
+    let name = "web.demo.acme.lbaas.test";
+    let ok = wait_for(Duration::from_millis(100), Duration::from_secs(3), || async {
+        dig(s.dns_port, name) == vip
+    })
+    .await;
+    assert!(ok, "dig {name} → {:?}, want {vip}", dig(s.dns_port, name));
 
     for (i, ip) in ["10.10.0.11", "10.10.0.12", "10.10.0.13"].iter().enumerate() {
         let name = format!("{prefix}-b{i}");
@@ -216,6 +241,13 @@ async fn http_and_tcp_through_the_vip_update_and_delete() {
     })
     .await;
     assert!(ok, "deletes finished");
+    let ok = wait_for(Duration::from_millis(100), Duration::from_secs(3), || async {
+        dig(s.dns_port, name).is_empty()
+    })
+    .await;
+    assert!(ok, "a deleted load balancer's name no longer answers");
+    let full = sh(&["dig", "@127.0.0.1", "-p", &s.dns_port.to_string(), name, "A"]);
+    assert!(full.contains("status: NXDOMAIN"), "{full}");
     assert!(domains(&prefix).is_empty(), "domains left: {:?}", domains(&prefix));
     for b in cleanup.backends.drain(..) {
         sh(&[script("backend.sh").to_str().unwrap(), "del", &b]);
