@@ -291,3 +291,50 @@ async fn listeners_come_and_go_with_the_config() {
     assert_eq!(agent.generation().await, 3);
     assert!(TcpStream::connect(("127.0.0.1", p2)).await.is_ok());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upgrade_requests_are_spliced_through() {
+    let a = Backend::http("a").await;
+    let port = free_port();
+    let _agent =
+        start_agent(&listener(Protocol::Http, port, Algorithm::RoundRobin, vec![a.member()])).await;
+    let mut s = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    s.write_all(
+        b"GET /upgrade HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n",
+    )
+    .await
+    .unwrap();
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        let mut b = [0u8; 1];
+        assert_eq!(s.read(&mut b).await.unwrap(), 1, "closed in the head: {head:?}");
+        head.push(b[0]);
+    }
+    let head = String::from_utf8(head).unwrap().to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 101"), "{head}");
+    assert!(head.contains("upgrade: echo") && head.contains("x-lbaas-member: a"), "{head}");
+    for msg in [&b"ping"[..], b"pong pong"] {
+        s.write_all(msg).await.unwrap();
+        let mut got = vec![0u8; msg.len()];
+        tokio::time::timeout(Duration::from_secs(5), s.read_exact(&mut got))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(got, msg);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_port_can_change_protocol() {
+    let a = Backend::http("a").await;
+    let port = free_port();
+    let mut cfg = listener(Protocol::Tcp, port, Algorithm::RoundRobin, vec![a.member()]);
+    let agent = start_agent(&cfg).await;
+    cfg.listeners[0].protocol = Protocol::Http;
+    assert_eq!(
+        agent.apply(2, &cfg).await,
+        lbaas_proto::FromAgent::Ack { generation: 2, error: None }
+    );
+    // Through the TCP proxy there would be no x-lbaas-member header.
+    assert_eq!(get(&client(), port, "/").await.unwrap().member, "a");
+}

@@ -106,7 +106,26 @@ impl Drop for Backend {
     }
 }
 
-async fn answer(id: &str, req: Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {
+async fn answer(id: &str, mut req: Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {
+    if req.uri().path() == "/upgrade" && req.headers().contains_key("upgrade") {
+        // An echo protocol after a 101, standing in for WebSocket.
+        let on = hyper::upgrade::on(&mut req);
+        tokio::spawn(async move {
+            let mut io = TokioIo::new(on.await.unwrap());
+            let mut buf = [0u8; 64];
+            while let Ok(n) = io.read(&mut buf).await {
+                if n == 0 || io.write_all(&buf[..n]).await.is_err() {
+                    break;
+                }
+            }
+        });
+        return Response::builder()
+            .status(StatusCode::SWITCHING_PROTOCOLS)
+            .header("connection", "upgrade")
+            .header("upgrade", "echo")
+            .body(Full::default())
+            .unwrap();
+    }
     let h = req.headers();
     let seen = |n: &str| h.get(n).map(|v| v.to_str().unwrap_or("?").to_owned()).unwrap_or_default();
     let mut r = Response::builder()
