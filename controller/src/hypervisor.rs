@@ -100,6 +100,9 @@ pub struct Libvirt {
 
 impl Libvirt {
     pub fn new(uri: &str) -> Self {
+        // libvirt prints every error to stderr by default, including the "domain not found"
+        // that an idempotent lookup expects; errors reach us as values, and we log them.
+        virt::error::clear_error_callback();
         Libvirt { uri: uri.to_string(), conn: Arc::new(Mutex::new(None)) }
     }
 
