@@ -68,7 +68,10 @@ pub async fn run(agent: Arc<Agent>, spec: ChannelSpec) {
                 tracing::info!(?spec, "controller channel open");
                 let res = session(&agent, r, w).instrument(tracing::info_span!("channel")).await;
                 match res {
-                    Ok(()) => tracing::info!("controller channel closed; reopening"),
+                    // A virtio port whose host side is not connected reads EOF at once; that is
+                    // "no controller yet", not news, twice a second.
+                    Ok(0) => tracing::debug!("controller channel closed before any message"),
+                    Ok(n) => tracing::info!(messages = n, "controller channel closed; reopening"),
                     Err(e) => {
                         tracing::warn!(error = %format!("{e:#}"), "controller channel broke; reopening")
                     }
@@ -193,20 +196,29 @@ pub fn find_port(sys: &Path, name: &str) -> anyhow::Result<PathBuf> {
     bail!("no virtio port named {name} under {}", sys.display())
 }
 
-async fn session(agent: &Arc<Agent>, r: Reader, mut w: Writer) -> anyhow::Result<()> {
+/// One connection's life; returns how many messages the controller sent.
+async fn session(agent: &Arc<Agent>, r: Reader, mut w: Writer) -> anyhow::Result<u64> {
     let (in_tx, mut inbox) = mpsc::channel::<ToAgent>(16);
     // Reading in its own task keeps `select!` below free of a half-read line on cancellation.
     let reader = tokio::spawn(read_loop(r, in_tx).in_current_span());
-    let _reader = AbortOnDrop(reader);
+    let mut reader = AbortOnDrop(reader);
     let (out_tx, mut outbox) = mpsc::channel::<FromAgent>(4);
 
-    send(&mut w, &hello(agent).await).await?;
+    let mut received = 0u64;
+    // Raced against the reader: on a virtio port with no host side the write waits while the
+    // read sees EOF at once, and EOF is the answer we want (close quietly, retry), not a timeout.
+    let first = hello(agent).await;
+    tokio::select! {
+        res = send(&mut w, &first) => res?,
+        _ = &mut reader.0 => return Ok(0),
+    }
     let mut tick = tokio::time::interval(agent.shared.tunables.heartbeat_interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             msg = inbox.recv() => {
-                let Some(msg) = msg else { return Ok(()) };
+                let Some(msg) = msg else { return Ok(received) };
+                received += 1;
                 match msg {
                     ToAgent::Config { generation, config } => {
                         let ack = agent.apply(generation, &config).await;
