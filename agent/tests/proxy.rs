@@ -338,3 +338,35 @@ async fn a_port_can_change_protocol() {
     // Through the TCP proxy there would be no x-lbaas-member header.
     assert_eq!(get(&client(), port, "/").await.unwrap().member, "a");
 }
+
+/// `lbaas-agent --config file.json` (standalone mode): `run` applies the file and serves it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_serves_a_config_file() {
+    let a = Backend::http("a").await;
+    let port = free_port();
+    let cfg = listener(Protocol::Http, port, Algorithm::WeightedRoundRobin, vec![a.member()]);
+    let path =
+        std::env::temp_dir().join(format!("lbaas-agent-cfg-{}-{port}.json", std::process::id()));
+    std::fs::write(&path, serde_json::to_vec(&cfg).unwrap()).unwrap();
+    let mut opts = options();
+    opts.config = Some(path.clone());
+    let task = tokio::spawn(lbaas_agent::run(opts));
+    let c = client();
+    let served = wait_for(Duration::from_millis(20), Duration::from_secs(5), || async {
+        get(&c, port, "/").await.is_ok_and(|r| r.member == "a")
+    })
+    .await;
+    task.abort();
+    std::fs::remove_file(&path).unwrap();
+    assert!(served);
+
+    // A file that does not parse is an error at start, not a silently empty agent.
+    let bad =
+        std::env::temp_dir().join(format!("lbaas-agent-bad-{}-{port}.json", std::process::id()));
+    std::fs::write(&bad, b"{\"listeners\": 7}").unwrap();
+    let mut opts = options();
+    opts.config = Some(bad.clone());
+    let err = lbaas_agent::run(opts).await.unwrap_err();
+    std::fs::remove_file(&bad).unwrap();
+    assert!(format!("{err:#}").contains("parse config"), "{err:#}");
+}
