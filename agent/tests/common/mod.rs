@@ -31,7 +31,7 @@ pub struct Backend {
 impl Backend {
     /// Answers `<id>` with headers echoing what it saw: `x-seen-host`, `x-seen-xff`,
     /// `x-seen-xfp`, `x-seen-hop` (whether the hop-by-hop `x-hop` arrived). `/slow` answers after
-    /// 2 s, `/fail` with a 500.
+    /// 10 s, `/fail` with a 500.
     pub async fn http(id: &str) -> Backend {
         let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = l.local_addr().unwrap();
@@ -134,7 +134,7 @@ async fn answer(id: &str, mut req: Request<hyper::body::Incoming>) -> Response<F
         .header("x-seen-xfp", seen("x-forwarded-proto"))
         .header("x-seen-hop", if h.contains_key("x-hop") { "yes" } else { "no" });
     match req.uri().path() {
-        "/slow" => tokio::time::sleep(Duration::from_secs(2)).await,
+        "/slow" => tokio::time::sleep(Duration::from_secs(10)).await,
         "/fail" => r = r.status(StatusCode::INTERNAL_SERVER_ERROR),
         _ => {}
     }
@@ -174,8 +174,10 @@ pub fn options() -> Options {
     let mut o = Options::new("test-node");
     o.listen = "127.0.0.1".parse().unwrap();
     o.tunables = Tunables {
-        connect_timeout: Duration::from_millis(500),
-        response_timeout: Duration::from_millis(500),
+        // Generous for a loaded CI machine running debug builds: a healthy member must never
+        // look slow. `/slow` answers after 10 s, far beyond the response timeout.
+        connect_timeout: Duration::from_secs(2),
+        response_timeout: Duration::from_secs(2),
         heartbeat_interval: Duration::from_millis(200),
         health: HealthPolicy {
             failures_to_eject: 3,
