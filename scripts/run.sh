@@ -28,6 +28,8 @@ log "building"
 BIN="$CARGO_TARGET_DIR/debug"
 "$ROOT/scripts/vm-image.sh"
 export LBAAS_IMAGE_DIR="$STATE/image" LBAAS_RUN_DIR="$STATE/run"
+export LBAAS_VIRT_TYPE="${LBAAS_VIRT_TYPE:-$("$ROOT/scripts/kvm-probe.sh")}"
+log "LB VMs run as libvirt domain type $LBAAS_VIRT_TYPE"
 
 pids=()
 cleanup() {
