@@ -61,9 +61,7 @@ fn ns_path(ns: &str) -> PathBuf {
 /// crash between creating the file and bind-mounting onto it.
 fn is_netns_mount(path: &Path) -> bool {
     const NSFS_MAGIC: i64 = 0x6e73_6673;
-    nix::sys::statfs::statfs(path)
-        .map(|s| s.filesystem_type().0 as i64 == NSFS_MAGIC)
-        .unwrap_or(false)
+    nix::sys::statfs::statfs(path).map(|s| s.filesystem_type().0 == NSFS_MAGIC).unwrap_or(false)
 }
 
 /// A netlink handle whose socket lives in `ns` (None: the root namespace). The socket is made

@@ -215,19 +215,20 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
                         .is_some_and(|a| a.generation >= lb.generation as u64)
                 })
                 .count() as i32;
-            if ready >= lb.min_nodes {
-                if lbq::load_balancer_set_status(
-                    &self.db,
-                    lb.id,
-                    lb.generation,
-                    ProvisioningStatus::Active,
-                    "",
-                )
-                .await?
-                {
-                    event(&self.db, lb, None, "load_balancer.active", &lb.name).await;
-                    tracing::info!(lb_id = %lb.id, name = %lb.name, "load balancer ACTIVE");
-                }
+            if ready < lb.min_nodes {
+                continue;
+            }
+            let set = lbq::load_balancer_set_status(
+                &self.db,
+                lb.id,
+                lb.generation,
+                ProvisioningStatus::Active,
+                "",
+            )
+            .await?;
+            if set {
+                event(&self.db, lb, None, "load_balancer.active", &lb.name).await;
+                tracing::info!(lb_id = %lb.id, name = %lb.name, "load balancer ACTIVE");
             }
         }
 

@@ -266,7 +266,10 @@ async fn serial_grows_with_changes_and_survives_restart() {
 
     // A change that does not touch the records does not move the serial. (Heartbeat-only
     // updates are not even announced, migration 0004; a same-value status write is.)
-    sqlx::query("UPDATE node SET status = status, last_heartbeat = now()").execute(&db).await.unwrap();
+    sqlx::query("UPDATE node SET status = status, last_heartbeat = now()")
+        .execute(&db)
+        .await
+        .unwrap();
     sqlx::query("INSERT INTO event (id, kind, message) VALUES (gen_random_uuid(), 'x', 'y')")
         .execute(&db)
         .await

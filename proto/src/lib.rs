@@ -26,9 +26,14 @@ pub const MAX_LINE: usize = 4 * 1024 * 1024;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ToAgent {
-    Config { generation: u64, config: AgentConfig },
+    Config {
+        generation: u64,
+        config: AgentConfig,
+    },
     /// Stop accepting, finish in-flight work within `seconds`, report `Drained`.
-    Drain { seconds: u32 },
+    Drain {
+        seconds: u32,
+    },
     Ping,
 }
 
