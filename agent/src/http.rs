@@ -56,13 +56,14 @@ pub(crate) async fn serve(
     peer: SocketAddr,
     pool: Arc<ArcSwap<Pool>>,
     shared: Arc<Shared>,
+    client: HttpClient,
 ) {
     let _ = stream.set_nodelay(true);
     let mut drain = shared.drain.subscribe();
     let svc_shared = shared.clone();
     let svc = hyper::service::service_fn(move |req| {
-        let (pool, shared) = (pool.clone(), svc_shared.clone());
-        async move { Ok::<_, Infallible>(proxy(req, peer, &pool, &shared).await) }
+        let (pool, shared, client) = (pool.clone(), svc_shared.clone(), client.clone());
+        async move { Ok::<_, Infallible>(proxy(req, peer, &pool, &shared, &client).await) }
     });
     let conn = shared.server.serve_connection_with_upgrades(TokioIo::new(stream), svc);
     tokio::pin!(conn);
@@ -95,6 +96,7 @@ async fn proxy(
     peer: SocketAddr,
     pool: &ArcSwap<Pool>,
     shared: &Shared,
+    client: &HttpClient,
 ) -> Response<Body> {
     shared.node.requests_total.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let pool = pool.load_full();
@@ -130,9 +132,7 @@ async fn proxy(
 
         let active = m.state.begin();
         let start = Instant::now();
-        let res =
-            tokio::time::timeout(shared.tunables.response_timeout, shared.client.request(out))
-                .await;
+        let res = tokio::time::timeout(shared.tunables.response_timeout, client.request(out)).await;
         let elapsed = start.elapsed();
         match res {
             Err(_) => {

@@ -67,6 +67,10 @@ pub struct Options {
     pub config: Option<PathBuf>,
     /// The address listeners bind (the VIP lives on the VM's NIC, so all addresses by default).
     pub listen: IpAddr,
+    /// Event-loop threads serving traffic, each a single-threaded runtime with its own member
+    /// connection pool and its own `SO_REUSEPORT` socket per listener, so a request never hops
+    /// threads. 0 = serve on the caller's runtime (tests, embedding).
+    pub workers: usize,
     pub tunables: Tunables,
 }
 
@@ -77,6 +81,7 @@ impl Options {
             channel: None,
             config: None,
             listen: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            workers: 0,
             tunables: Tunables::default(),
         }
     }
@@ -86,10 +91,50 @@ impl Options {
 pub(crate) struct Shared {
     pub tunables: Tunables,
     pub node: stats::NodeStats,
-    pub client: http::HttpClient,
+    /// Never empty; listeners accept on every worker.
+    pub workers: Vec<Worker>,
     pub server: auto::Builder<TokioExecutor>,
     /// Flips to true when a drain starts: HTTP connections finish their request and close.
     pub drain: watch::Sender<bool>,
+}
+
+/// One event loop that serves traffic, and the pool of member connections that lives on it.
+#[derive(Clone)]
+pub(crate) struct Worker {
+    pub handle: tokio::runtime::Handle,
+    pub client: http::HttpClient,
+}
+
+/// Starts `n` worker threads, or uses the caller's runtime when `n` is 0.
+fn workers_start(n: usize, tunables: &Tunables) -> Vec<Worker> {
+    if n == 0 {
+        let handle = tokio::runtime::Handle::current();
+        return vec![Worker { handle, client: http::client(tunables) }];
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    for i in 0..n {
+        let (tx, tunables) = (tx.clone(), tunables.clone());
+        std::thread::Builder::new()
+            .name(format!("lbaas-worker-{i}"))
+            .spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("build worker runtime");
+                rt.block_on(async move {
+                    let worker = Worker {
+                        handle: tokio::runtime::Handle::current(),
+                        client: http::client(&tunables),
+                    };
+                    let _ = tx.send(worker);
+                    // Serve whatever the listeners spawn here, for the life of the process.
+                    std::future::pending::<()>().await
+                })
+            })
+            .expect("spawn worker thread");
+    }
+    drop(tx);
+    rx.iter().take(n).collect()
 }
 
 struct Applied {
@@ -117,7 +162,7 @@ impl Agent {
             .header_read_timeout(opts.tunables.client_header_timeout)
             .keep_alive(true);
         let shared = Arc::new(Shared {
-            client: http::client(&opts.tunables),
+            workers: workers_start(opts.workers, &opts.tunables),
             tunables: opts.tunables.clone(),
             node: Default::default(),
             server,

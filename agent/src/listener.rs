@@ -30,25 +30,28 @@ pub(crate) struct Listener {
     pub protocol: Protocol,
     pub local_addr: SocketAddr,
     pub pool: Arc<ArcSwap<Pool>>,
-    /// `None` only while closing.
-    accept: Option<JoinHandle<()>>,
+    /// One accept loop per worker (emptied while closing).
+    accept: Vec<JoinHandle<()>>,
 }
 
 impl Listener {
     /// Stops accepting and returns once the listening socket is closed, so the port can be bound
     /// again at once (a protocol change rebinds the same port).
     async fn close(mut self) {
-        if let Some(accept) = self.accept.take() {
-            accept.abort();
-            let _ = accept.await; // Resolves after the task, and its socket, are dropped.
+        let accept = std::mem::take(&mut self.accept);
+        for a in &accept {
+            a.abort();
+        }
+        for a in accept {
+            let _ = a.await; // Resolves after the task, and its socket, are dropped.
         }
     }
 }
 
 impl Drop for Listener {
     fn drop(&mut self) {
-        if let Some(accept) = &self.accept {
-            accept.abort();
+        for a in &self.accept {
+            a.abort();
         }
     }
 }
@@ -80,7 +83,7 @@ impl ListenerSet {
             if !keep && !rebind {
                 fresh.insert(
                     l.port,
-                    bind(SocketAddr::new(addr, l.port))
+                    bind(SocketAddr::new(addr, l.port), shared.workers.len())
                         .with_context(|| format!("bind listener {} on port {}", l.name, l.port))?,
                 );
             }
@@ -111,7 +114,7 @@ impl ListenerSet {
             // closed until the next config, and is reported in the ack.
             let socket = match fresh.remove(&l.port) {
                 Some(s) => s,
-                None => bind(SocketAddr::new(addr, l.port))
+                None => bind(SocketAddr::new(addr, l.port), shared.workers.len())
                     .with_context(|| format!("rebind listener {} on port {}", l.name, l.port))?,
             };
             let listener = start(l, socket, shared)?;
@@ -131,34 +134,55 @@ impl ListenerSet {
     }
 }
 
-fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
-    let socket = if addr.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
-    // Lets a restarted agent rebind while old connections sit in TIME_WAIT.
-    socket.set_reuseaddr(true)?;
-    socket.set_nodelay(true)?;
-    socket.bind(addr)?;
-    Ok(socket.listen(BACKLOG)?)
+/// Binds `n` sockets on `addr` (with `SO_REUSEPORT` when `n > 1`, so the kernel spreads new
+/// connections over the workers), detached from any runtime so each worker can adopt its own.
+/// Must run inside a tokio runtime (the sockets pass through tokio's listener on the way).
+fn bind(mut addr: SocketAddr, n: usize) -> anyhow::Result<Vec<std::net::TcpListener>> {
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n.max(1) {
+        let socket = if addr.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
+        // Lets a restarted agent rebind while old connections sit in TIME_WAIT.
+        socket.set_reuseaddr(true)?;
+        if n > 1 {
+            socket.set_reuseport(true)?;
+        }
+        socket.set_nodelay(true)?;
+        socket.bind(addr)?;
+        let l = socket.listen(BACKLOG)?;
+        addr = l.local_addr()?; // Port 0: the others join the port the first one got.
+        out.push(l.into_std()?);
+    }
+    Ok(out)
 }
 
 fn start(
     cfg: &ListenerConfig,
-    socket: TcpListener,
+    sockets: Vec<std::net::TcpListener>,
     shared: &Arc<Shared>,
 ) -> anyhow::Result<Listener> {
-    let local_addr = socket.local_addr()?;
+    let local_addr = sockets[0].local_addr()?;
     let pool = Arc::new(ArcSwap::from_pointee(Pool::new(cfg, None, shared.tunables.health)));
     let span = tracing::info_span!("listener", name = %cfg.name, port = local_addr.port());
-    let accept = tokio::spawn(
-        accept_loop(socket, cfg.protocol, pool.clone(), shared.clone()).instrument(span),
-    );
+    let accept = sockets
+        .into_iter()
+        .zip(&shared.workers)
+        .map(|(socket, worker)| {
+            let (pool, shared, client) = (pool.clone(), shared.clone(), worker.client.clone());
+            let protocol = cfg.protocol;
+            worker.handle.spawn(
+                async move {
+                    // Adopted here so the socket is registered with this worker's reactor.
+                    match TcpListener::from_std(socket) {
+                        Ok(socket) => accept_loop(socket, protocol, pool, shared, client).await,
+                        Err(e) => tracing::error!(error = %e, "cannot adopt listening socket"),
+                    }
+                }
+                .instrument(span.clone()),
+            )
+        })
+        .collect();
     tracing::info!(name = %cfg.name, %local_addr, protocol = ?cfg.protocol, "listening");
-    Ok(Listener {
-        name: cfg.name.clone(),
-        protocol: cfg.protocol,
-        local_addr,
-        pool,
-        accept: Some(accept),
-    })
+    Ok(Listener { name: cfg.name.clone(), protocol: cfg.protocol, local_addr, pool, accept })
 }
 
 async fn accept_loop(
@@ -166,6 +190,7 @@ async fn accept_loop(
     protocol: Protocol,
     pool: Arc<ArcSwap<Pool>>,
     shared: Arc<Shared>,
+    client: http::HttpClient,
 ) {
     loop {
         let (stream, peer) = match socket.accept().await {
@@ -178,7 +203,7 @@ async fn accept_loop(
                 continue;
             }
         };
-        let (pool, shared) = (pool.clone(), shared.clone());
+        let (pool, shared, client) = (pool.clone(), shared.clone(), client.clone());
         tokio::spawn(
             async move {
                 let _conn = Gauge::enter(&shared.node.active_connections);
@@ -190,7 +215,7 @@ async fn accept_loop(
                             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         tcp::serve(stream, pool, shared.clone()).await
                     }
-                    Protocol::Http => http::serve(stream, peer, pool, shared.clone()).await,
+                    Protocol::Http => http::serve(stream, peer, pool, shared.clone(), client).await,
                 }
             }
             .in_current_span(),

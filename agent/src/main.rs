@@ -23,6 +23,9 @@ struct Flags {
     /// Address the listeners bind.
     #[arg(long, default_value = "0.0.0.0")]
     listen: IpAddr,
+    /// Event-loop threads serving traffic (default: one per CPU). 0 serves on the control thread.
+    #[arg(long)]
+    workers: Option<usize>,
     /// Log filter (tracing-subscriber syntax), e.g. `info` or `lbaas_agent=debug`.
     #[arg(long, env = "RUST_LOG", default_value = "info")]
     log: String,
@@ -43,5 +46,13 @@ fn main() -> anyhow::Result<()> {
     opts.channel = flags.channel;
     opts.config = flags.config;
     opts.listen = flags.listen;
-    tokio::runtime::Runtime::new()?.block_on(lbaas_agent::run(opts))
+    opts.workers = flags
+        .workers
+        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    // The control runtime (channel, heartbeats, config) needs one thread; traffic runs on the
+    // workers `run` starts.
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(lbaas_agent::run(opts))
 }

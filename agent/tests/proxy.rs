@@ -370,3 +370,33 @@ async fn run_serves_a_config_file() {
     std::fs::remove_file(&bad).unwrap();
     assert!(format!("{err:#}").contains("parse config"), "{err:#}");
 }
+
+/// The production shape: worker threads with one `SO_REUSEPORT` socket each. Traffic spreads,
+/// config swaps under load fail nothing, and removing the listener closes every socket.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn worker_threads_share_the_ports() {
+    let (a, b) = (Backend::http("a").await, Backend::http("b").await);
+    let port = free_port();
+    let mut opts = options();
+    opts.workers = 2;
+    let agent = lbaas_agent::Agent::new(&opts);
+    let mut cfg = listener(Protocol::Http, port, Algorithm::RoundRobin, vec![a.member()]);
+    assert_eq!(
+        agent.apply(1, &cfg).await,
+        lbaas_proto::FromAgent::Ack { generation: 1, error: None }
+    );
+    let load = Load::start(port, 4);
+    load.advance(100).await;
+    cfg.listeners[0].members.push(b.member());
+    agent.apply(2, &cfg).await;
+    load.advance(200).await;
+    let served = load.served.clone();
+    let (ok, failed) = load.stop().await;
+    assert_eq!(failed, 0, "{failed} failed of {ok}");
+    assert!(served.lock().unwrap().iter().any(|m| m == "b"));
+    assert!(agent.heartbeat().await.requests_total >= 300);
+    agent.apply(3, &Default::default()).await;
+    for _ in 0..10 {
+        assert!(TcpStream::connect(("127.0.0.1", port)).await.is_err());
+    }
+}
