@@ -63,7 +63,9 @@ stats() { sort -n | awk '{a[NR]=$1} END {printf "p50 %.2f s  max %.2f s  (n=%d)"
 log "10 load balancers one after another"
 for i in $(seq 1 10); do create "seq$i"; done >"$work/seq"
 log "4 at once"
-for i in 1 2 3 4; do create "par$i" >"$work/par$i" & done; wait
+jobs_=()
+for i in 1 2 3 4; do create "par$i" >"$work/par$i" & jobs_+=($!); done
+wait "${jobs_[@]}"
 cat "$work"/par? >"$work/par"
 
 rss="$(ps -o rss= -C qemu-system-x86_64 | awk '{s+=$1; n++} END {printf "%.0f MiB avg over %d", s/n/1024, n}')"
