@@ -9,7 +9,11 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use lbaas_common::types::TenantId;
 use lbaas_common::Error;
-use lbaas_db::token::{token_authenticate, Caller};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use lbaas_db::token::{token_authenticate, token_hash, Caller};
 
 use crate::error::ApiError;
 use crate::App;
@@ -25,6 +29,37 @@ pub struct Tenant {
 #[derive(Debug, Clone)]
 pub struct Admin;
 
+/// Recently verified tokens, by hash, so the hot path costs no query for authentication.
+/// Only successes are cached (junk tokens cannot fill it) and the map is bounded. Revocation
+/// through this process clears it at once.
+/// TODO-security: another API replica keeps a revoked token valid for up to `TTL`.
+#[derive(Default)]
+pub struct AuthCache {
+    map: Mutex<HashMap<String, (Caller, Instant)>>,
+}
+
+impl AuthCache {
+    const TTL: Duration = Duration::from_secs(5);
+    const MAX: usize = 10_000;
+
+    fn get(&self, hash: &str) -> Option<Caller> {
+        let map = self.map.lock().unwrap();
+        map.get(hash).filter(|(_, at)| at.elapsed() < Self::TTL).map(|(c, _)| c.clone())
+    }
+
+    fn put(&self, hash: String, caller: Caller) {
+        let mut map = self.map.lock().unwrap();
+        if map.len() >= Self::MAX {
+            map.clear();
+        }
+        map.insert(hash, (caller, Instant::now()));
+    }
+
+    pub fn clear(&self) {
+        self.map.lock().unwrap().clear();
+    }
+}
+
 async fn caller(parts: &Parts, app: &App) -> Result<Caller, ApiError> {
     let header = parts
         .headers
@@ -37,7 +72,13 @@ async fn caller(parts: &Parts, app: &App) -> Result<Caller, ApiError> {
         .map(str::trim)
         .filter(|s| !s.is_empty() && s.len() <= 256)
         .ok_or(Error::Unauthorized)?;
-    Ok(token_authenticate(&app.db, secret).await?.ok_or(Error::Unauthorized)?)
+    let hash = token_hash(secret);
+    if let Some(c) = app.auth_cache.get(&hash) {
+        return Ok(c);
+    }
+    let c = token_authenticate(&app.db, secret).await?.ok_or(Error::Unauthorized)?;
+    app.auth_cache.put(hash, c.clone());
+    Ok(c)
 }
 
 impl FromRequestParts<App> for Tenant {

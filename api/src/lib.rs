@@ -35,6 +35,7 @@ pub struct App {
     pub zone: Arc<str>,
     /// Where the vendored API-page assets are (`swagger-ui-dist`), fetched at set-up.
     pub assets_dir: Arc<PathBuf>,
+    pub auth_cache: Arc<auth::AuthCache>,
 }
 
 #[derive(Debug, Clone)]
@@ -181,14 +182,19 @@ async fn docs_asset(
 
 /// Connects, migrates, installs the admin token, serves until SIGINT/SIGTERM.
 pub async fn run(config: Config) -> anyhow::Result<()> {
-    let db = lbaas_db::connect(&config.database_url, 16).await?;
+    let db = lbaas_db::connect(&config.database_url, 32).await?;
     lbaas_db::migrate(&db).await?;
     if let Some(path) = &config.admin_token_file {
         let secret = std::fs::read_to_string(path)
             .map_err(|e| anyhow::anyhow!("read admin token file {}: {e}", path.display()))?;
         lbaas_db::token::token_ensure_admin(&db, secret.trim()).await?;
     }
-    let app = App { db, zone: config.zone.into(), assets_dir: Arc::new(config.assets_dir) };
+    let app = App {
+        db,
+        zone: config.zone.into(),
+        assets_dir: Arc::new(config.assets_dir),
+        auth_cache: Arc::default(),
+    };
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     tracing::info!(addr = %listener.local_addr()?, "lbaas-api listening");
     serve(listener, app, shutdown_signal()).await

@@ -82,7 +82,9 @@ pub async fn tenant_update(
 
 pub async fn tenant_delete(app: &App, key: &str) -> Result<()> {
     let row = tq::tenant_view(&app.db, key).await?;
-    tq::tenant_delete(&app.db, TenantId(row.id)).await
+    tq::tenant_delete(&app.db, TenantId(row.id)).await?;
+    app.auth_cache.clear();
+    Ok(())
 }
 
 // ---- tokens -------------------------------------------------------------------------------
@@ -100,7 +102,9 @@ pub async fn token_list(app: &App, t: &Tenant, p: PageParams) -> Result<Page<Tok
 }
 
 pub async fn token_delete(app: &App, t: &Tenant, id: &str) -> Result<()> {
-    token::token_delete(&app.db, t.id, id).await
+    token::token_delete(&app.db, t.id, id).await?;
+    app.auth_cache.clear();
+    Ok(())
 }
 
 // ---- projects -----------------------------------------------------------------------------
@@ -338,8 +342,15 @@ pub async fn load_balancer_list(
 }
 
 async fn lb_row(app: &App, t: &Tenant, project_key: &str, key: &str) -> Result<LoadBalancerRow> {
-    let pr = project::project_view(&app.db, t.id, project_key).await?;
-    lbq::load_balancer_view(&app.db, t.id, ProjectId(pr.id), key).await
+    match lbq::load_balancer_view_in_project(&app.db, t.id, project_key, key).await {
+        Ok(row) => Ok(row),
+        // Say which part was missing: the project, or the load balancer in it.
+        Err(Error::NotFound { .. }) => {
+            project::project_view(&app.db, t.id, project_key).await?;
+            Err(Error::not_found("load balancer", key))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 pub async fn load_balancer_view(

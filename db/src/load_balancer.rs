@@ -167,6 +167,27 @@ pub async fn load_balancer_view(
     .ok_or_else(|| Error::not_found("load balancer", key))
 }
 
+/// Project (name or id) and load balancer (name or id) resolved in one query: the hot path of
+/// every load-balancer-scoped request.
+pub async fn load_balancer_view_in_project(
+    db: impl PgExecutor<'_>,
+    tenant: TenantId,
+    project_key: &str,
+    key: &str,
+) -> Result<LoadBalancerRow> {
+    let row: Option<LoadBalancerRow> = sqlx::query_as(&format!(
+        "{SELECT} WHERE lb.tenant_id = $1 AND (p.name = $2 OR p.id::text = $2) \
+         AND (lb.name = $3 OR lb.id::text = $3)"
+    ))
+    .bind(tenant.0)
+    .bind(project_key)
+    .bind(key)
+    .fetch_optional(db)
+    .await
+    .map_err(internal("view load balancer"))?;
+    row.ok_or_else(|| Error::not_found("load balancer", key))
+}
+
 /// For processes that act on every tenant (controller, healthcheckd).
 pub async fn load_balancer_view_by_id(
     db: impl PgExecutor<'_>,

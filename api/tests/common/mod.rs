@@ -32,6 +32,7 @@ impl TestApp {
             db: db.clone(),
             zone: "lbaas.test".into(),
             assets_dir: Arc::new("/nonexistent".into()),
+            auth_cache: Arc::default(),
         };
         TestApp { router: lbaas_api::router(app), db }
     }
