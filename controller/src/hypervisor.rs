@@ -106,8 +106,10 @@ impl Libvirt {
         Libvirt { uri: uri.to_string(), conn: Arc::new(Mutex::new(None)) }
     }
 
-    /// Runs `f` with a live connection on a blocking thread (libvirt calls block); on error
-    /// the connection is dropped so the next call reconnects (libvirtd may have restarted).
+    /// Runs `f` with a live connection on a blocking thread (libvirt calls block). The lock is
+    /// held only to (re)connect: a libvirt connection is thread-safe, so several calls (four
+    /// domain starts at once) proceed in parallel. On error the connection is dropped so the
+    /// next call reconnects (libvirtd may have restarted).
     async fn with<T: Send + 'static>(
         &self,
         f: impl FnOnce(&virt::connect::Connect) -> Result<T> + Send + 'static,
@@ -115,16 +117,19 @@ impl Libvirt {
         let conn = self.conn.clone();
         let uri = self.uri.clone();
         tokio::task::spawn_blocking(move || {
-            let mut guard = conn.lock().unwrap();
-            if guard.as_ref().is_none_or(|c| !c.is_alive().unwrap_or(false)) {
-                *guard = Some(
-                    virt::connect::Connect::open(Some(&uri))
-                        .with_context(|| format!("connect to libvirt {uri}"))?,
-                );
-            }
-            let r = f(guard.as_ref().expect("connected"));
+            let c = {
+                let mut guard = conn.lock().unwrap();
+                if guard.as_ref().is_none_or(|c| !c.is_alive().unwrap_or(false)) {
+                    *guard = Some(
+                        virt::connect::Connect::open(Some(&uri))
+                            .with_context(|| format!("connect to libvirt {uri}"))?,
+                    );
+                }
+                guard.as_ref().expect("connected").clone()
+            };
+            let r = f(&c);
             if r.is_err() {
-                *guard = None;
+                *conn.lock().unwrap() = None;
             }
             r
         })

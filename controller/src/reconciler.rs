@@ -183,6 +183,7 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         let placements = nq::node_list_placements(&self.db).await?;
         let running: BTreeSet<String> =
             self.hv.list(&format!("{}-n-", s.prefix)).await?.into_iter().collect();
+        let running = self.domains_start(&placements, &lbs, &running).await;
         let mut live_names = BTreeSet::new();
         for p in &placements {
             live_names.insert(p.name.clone());
@@ -283,29 +284,10 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
     ) -> Result<()> {
         let s = self.settings.clone();
         let taps = s.taps(p.id);
-        let vip = p.vip.as_deref().context("node has no VIP (pool exhausted?)")?;
-        let pip = p.project_ip.as_deref().context("node has no project address (subnet full?)")?;
         if !running {
-            std::fs::create_dir_all(&s.run_dir).context("create run dir")?;
-            let spec = DomainSpec {
-                name: p.name.clone(),
-                memory_mib: s.memory_mib,
-                kernel: s.image_dir.join("vmlinuz"),
-                initrd: s.image_dir.join("initramfs.gz"),
-                cmdline: format!(
-                    "console=ttyS0 quiet panic=-1 lbaas.node={} lbaas.vip={}/{} lbaas.pip={}/{}",
-                    p.name,
-                    vip,
-                    s.vip_pool.prefix_len(),
-                    pip,
-                    p.project_prefix.unwrap_or(24)
-                ),
-                taps: taps.clone(),
-                channel: s.socket(&p.name),
-                console_log: s.run_dir.join(format!("{}.console.log", p.name)),
-                virt_type: s.virt_type.clone(),
-            };
-            self.hv.create(&spec).await?;
+            // Normally started by `domains_start` at the top of the pass; this covers a start
+            // that failed there.
+            self.hv.create(&self.domain_spec(p)?).await?;
             self.status.domains_created += 1;
             event(&self.db, lb, Some(p.id), "node.domain_started", &p.name).await;
         }
@@ -333,6 +315,66 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
             event(&self.db, lb, Some(p.id), "node.active", &p.name).await;
         }
         Ok(())
+    }
+
+    fn domain_spec(&self, p: &NodePlacement) -> Result<DomainSpec> {
+        let s = &self.settings;
+        let vip = p.vip.as_deref().context("node has no VIP (pool exhausted?)")?;
+        let pip = p.project_ip.as_deref().context("node has no project address (subnet full?)")?;
+        std::fs::create_dir_all(&s.run_dir).context("create run dir")?;
+        Ok(DomainSpec {
+            name: p.name.clone(),
+            memory_mib: s.memory_mib,
+            kernel: s.image_dir.join("vmlinuz"),
+            initrd: s.image_dir.join("initramfs.gz"),
+            cmdline: format!(
+                "console=ttyS0 quiet panic=-1 lbaas.node={} lbaas.vip={}/{} lbaas.pip={}/{}",
+                p.name,
+                vip,
+                s.vip_pool.prefix_len(),
+                pip,
+                p.project_prefix.unwrap_or(24)
+            ),
+            taps: s.taps(p.id),
+            channel: s.socket(&p.name),
+            console_log: s.run_dir.join(format!("{}.console.log", p.name)),
+            virt_type: s.virt_type.clone(),
+        })
+    }
+
+    /// Starts every missing domain at once: libvirt calls take seconds each under load, and
+    /// four load balancers created together should not wait in line. Returns the names that
+    /// are running afterwards.
+    async fn domains_start(
+        &mut self,
+        placements: &[NodePlacement],
+        lbs: &HashMap<Uuid, &LoadBalancerRow>,
+        running: &BTreeSet<String>,
+    ) -> BTreeSet<String> {
+        let todo: Vec<(&NodePlacement, DomainSpec)> = placements
+            .iter()
+            .filter(|p| lbs.contains_key(&p.load_balancer_id))
+            .filter(|p| p.status != NodeStatus::Failed.as_str() && !running.contains(&p.name))
+            .filter_map(|p| self.domain_spec(p).ok().map(|spec| (p, spec)))
+            .collect();
+        let results =
+            futures::future::join_all(todo.iter().map(|(_, spec)| self.hv.create(spec))).await;
+        let mut now_running = running.clone();
+        for ((p, _), r) in todo.iter().zip(results) {
+            match r {
+                Ok(()) => {
+                    self.status.domains_created += 1;
+                    now_running.insert(p.name.clone());
+                    if let Some(lb) = lbs.get(&p.load_balancer_id) {
+                        event(&self.db, lb, Some(p.id), "node.domain_started", &p.name).await;
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(node = %p.name, error = %format!("{e:#}"), "domain start failed");
+                }
+            }
+        }
+        now_running
     }
 
     /// A node that keeps failing past the build timeout is FAILED, its domain destroyed, and
