@@ -118,17 +118,24 @@ pub fn router(app: App) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(error::BODY_LIMIT))
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-                let id = req
-                    .headers()
-                    .get("x-request-id")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or_default();
-                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(),
-                    request_id = %id, tenant = tracing::field::Empty, project = tracing::field::Empty)
-            }),
-        )
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+            let id =
+                req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default();
+            // The project is known from the path for REST; the envelope records it from its
+            // body once parsed.
+            let project = req
+                .uri()
+                .path()
+                .strip_prefix("/v1/projects/")
+                .map(|rest| rest.split('/').next().unwrap_or_default().to_string());
+            let span = tracing::info_span!("request", method = %req.method(),
+                    path = %req.uri().path(), request_id = %id, tenant = tracing::field::Empty,
+                    project = tracing::field::Empty);
+            if let Some(p) = project {
+                span.record("project", p.as_str());
+            }
+            span
+        }))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(app)

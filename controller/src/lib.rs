@@ -27,7 +27,8 @@ pub struct Config {
     /// Safety-net period between passes when nothing wakes the loop.
     pub period: Duration,
     pub prefix: String,
-    pub libvirt_uri: String,
+    /// `None`: the URI of the `hypervisor` row named `local`.
+    pub libvirt_uri: Option<String>,
     pub vip_pool: IpNet,
     pub image_dir: PathBuf,
     pub run_dir: PathBuf,
@@ -54,12 +55,20 @@ impl Config {
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
     let db = lbaas_db::connect(&config.database_url, 6).await?;
+    // Compute hosts are rows: another host is an INSERT (and, today, a controller pointed at
+    // it), not a code change.
+    let uri = match &config.libvirt_uri {
+        Some(u) => u.clone(),
+        None => lbaas_db::hypervisor::hypervisor_uri(&db, "local")
+            .await?
+            .unwrap_or_else(|| "qemu:///system".into()),
+    };
     let wake = Arc::new(Notify::new());
     let agents = AgentLinks::new(wake.clone());
     let mut rec = Reconciler::new(
         db.clone(),
         netops::Netlink,
-        hypervisor::Libvirt::new(&config.libvirt_uri),
+        hypervisor::Libvirt::new(&uri),
         agents.clone(),
         config.settings(),
     );
@@ -72,7 +81,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     };
     let mut listener = PgListener::connect_with(&db).await?;
     listener.listen(lbaas_db::CHANGE_CHANNEL).await?;
-    tracing::info!(prefix = %config.prefix, virt_type = %config.virt_type, "lbaas-controller reconciling");
+    tracing::info!(prefix = %config.prefix, virt_type = %config.virt_type, libvirt = %uri,
+        "lbaas-controller reconciling");
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     loop {
         if let Err(e) = rec.pass().await {

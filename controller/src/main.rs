@@ -15,8 +15,9 @@ struct Cli {
     /// Prefix of every host object (namespaces, domains, taps); GC touches only these.
     #[arg(long, env = "LBAAS_PREFIX", default_value = "lbaas")]
     prefix: String,
-    #[arg(long, env = "LBAAS_LIBVIRT_URI", default_value = "qemu:///system")]
-    libvirt_uri: String,
+    /// Overrides the URI of the `hypervisor` row named `local` (default `qemu:///system`).
+    #[arg(long, env = "LBAAS_LIBVIRT_URI")]
+    libvirt_uri: Option<String>,
     #[arg(long, env = "LBAAS_VIP_POOL", default_value = "198.18.0.0/16")]
     vip_pool: ipnet::IpNet,
     #[arg(long, env = "LBAAS_IMAGE_DIR", default_value = ".lbaas/image")]

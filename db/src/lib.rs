@@ -11,6 +11,7 @@ use std::time::Duration;
 
 pub mod dns;
 pub mod event;
+pub mod hypervisor;
 pub mod listener;
 pub mod load_balancer;
 pub mod member;
