@@ -18,7 +18,14 @@ KDIR="$CACHE/$KVER_PKG"
 if [ ! -d "$KDIR/boot" ]; then
     log "fetching kernel $KVER_PKG"
     tmp="$(mktemp -d)"
-    (cd "$tmp" && apt-get download -qq "$KVER_PKG")
+    # Stale package lists may name a kernel the mirror no longer has: refresh once and retry.
+    (cd "$tmp" && apt-get download -qq "$KVER_PKG") || {
+        apt-get update -qq
+        KVER_PKG="$(apt-cache depends linux-image-cloud-amd64 | awk '/Depends: linux-image-/ {print $2; exit}')"
+        KVER="${KVER_PKG#linux-image-}"
+        KDIR="$CACHE/$KVER_PKG"
+        (cd "$tmp" && apt-get download -qq "$KVER_PKG")
+    }
     rm -rf "$KDIR"; mkdir -p "$KDIR"
     dpkg -x "$tmp"/*.deb "$KDIR"
     rm -rf "$tmp"
