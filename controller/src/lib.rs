@@ -5,11 +5,9 @@
 //! difference, so a missed notification or a crash mid-pass is repaired by the next pass.
 //! Passes run on every `NOTIFY lbaas_change`, on agent events (hello, ack) and on a timer.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ipnet::IpNet;
 use sqlx::postgres::PgListener;
 use tokio::sync::Notify;
 
@@ -26,31 +24,12 @@ pub struct Config {
     pub database_url: String,
     /// Safety-net period between passes when nothing wakes the loop.
     pub period: Duration,
-    pub prefix: String,
     /// `None`: the URI of the `hypervisor` row named `local`.
     pub libvirt_uri: Option<String>,
-    pub vip_pool: IpNet,
-    pub image_dir: PathBuf,
-    pub run_dir: PathBuf,
-    pub memory_mib: u32,
-    pub virt_type: String,
-    pub build_timeout: Duration,
+    /// What the reconciler needs to name and build host objects.
+    pub settings: Settings,
     /// The authoritative DNS server this process runs (DESIGN §6); `None` runs none.
     pub dns: Option<lbaas_dns::Config>,
-}
-
-impl Config {
-    fn settings(&self) -> Settings {
-        Settings {
-            prefix: self.prefix.clone(),
-            vip_pool: self.vip_pool,
-            image_dir: self.image_dir.clone(),
-            run_dir: self.run_dir.clone(),
-            memory_mib: self.memory_mib,
-            virt_type: self.virt_type.clone(),
-            build_timeout: self.build_timeout,
-        }
-    }
 }
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
@@ -70,7 +49,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         netops::Netlink,
         hypervisor::Libvirt::new(&uri),
         agents.clone(),
-        config.settings(),
+        config.settings.clone(),
     );
     tokio::spawn(heartbeater(db.clone(), agents.clone()));
     // DNS runs in this process: it needs nothing the controller holds, but one fewer process
@@ -81,7 +60,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     };
     let mut listener = PgListener::connect_with(&db).await?;
     listener.listen(lbaas_db::CHANGE_CHANNEL).await?;
-    tracing::info!(prefix = %config.prefix, virt_type = %config.virt_type, libvirt = %uri,
+    tracing::info!(prefix = %config.settings.prefix, virt_type = %config.settings.virt_type, libvirt = %uri,
         "lbaas-controller reconciling");
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     loop {

@@ -66,14 +66,16 @@ async fn main() -> anyhow::Result<()> {
     lbaas_controller::run(lbaas_controller::Config {
         database_url: cli.database_url,
         period: Duration::from_secs(cli.period),
-        prefix: cli.prefix,
         libvirt_uri: cli.libvirt_uri,
-        vip_pool: cli.vip_pool,
-        image_dir: abs(cli.image_dir),
-        run_dir: abs(cli.run_dir),
-        memory_mib: cli.memory_mib,
-        virt_type: cli.virt_type,
-        build_timeout: Duration::from_secs(cli.build_timeout),
+        settings: lbaas_controller::reconciler::Settings {
+            prefix: cli.prefix,
+            vip_pool: cli.vip_pool,
+            image_dir: abs(cli.image_dir),
+            run_dir: abs(cli.run_dir),
+            memory_mib: cli.memory_mib,
+            virt_type: cli.virt_type,
+            build_timeout: Duration::from_secs(cli.build_timeout),
+        },
         dns,
     })
     .await
