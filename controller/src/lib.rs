@@ -73,8 +73,11 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
                     tracing::warn!(error = %e, "notification stream broke; reconnecting");
                     tokio::time::sleep(Duration::from_millis(500)).await;
                 }
-                // Coalesce a burst of notifications into one pass.
-                tokio::time::sleep(Duration::from_millis(20)).await;
+                // Coalesce a burst (an instance create announces a dozen rows) into one pass:
+                // drain until the channel has been quiet for 20 ms.
+                while let Ok(Ok(_)) =
+                    tokio::time::timeout(Duration::from_millis(20), listener.recv()).await
+                {}
             }
             _ = wake.notified() => {}
             _ = tokio::time::sleep(config.period) => {}
