@@ -5,7 +5,10 @@ use std::path::PathBuf;
 use std::process::Command;
 
 fn spec_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../openapi/lbaas.json")
+    // Read at run time, not baked in at compile time: a shared target dir may hold a test
+    // binary built from another checkout of the same commit.
+    let dir = std::env::var("CARGO_MANIFEST_DIR").expect("run through cargo test");
+    PathBuf::from(dir).join("../openapi/lbaas.json")
 }
 
 #[test]

@@ -108,5 +108,8 @@ impl Drop for HostCleanup {
 }
 
 pub fn script(name: &str) -> std::path::PathBuf {
-    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts").join(name)
+    // Read at run time, not baked in at compile time: a shared target dir may hold a test
+    // binary built from another checkout.
+    let dir = std::env::var("CARGO_MANIFEST_DIR").expect("run through cargo test");
+    std::path::PathBuf::from(dir).join("../scripts").join(name)
 }
