@@ -4,7 +4,7 @@
 source "$(dirname "$0")/lib.sh"
 need_root
 
-apt_ensure postgresql postgresql-contrib curl ca-certificates pkg-config python3-venv dnsutils
+apt_ensure postgresql postgresql-contrib curl ca-certificates pkg-config python3-venv dnsutils bind9
 # Compute: libvirt + QEMU (TCG), and what the VM image build needs.
 apt_ensure libvirt-daemon-system qemu-system-x86 libvirt-dev busybox-static cpio binutils iproute2
 # No init system runs daemons here: start them ourselves when they are not running.

@@ -478,3 +478,85 @@ async fn dropping_the_server_frees_its_port() {
         "port {addr} still taken after drop"
     );
 }
+
+/// Kills the child when dropped, so a failed assert leaves no `named` behind.
+struct Named(std::process::Child);
+
+impl Drop for Named {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A stock BIND secondary (Debian's `named`) transfers the zone from lbaas-dns, then follows a
+/// change through DNS NOTIFY: what an operator running several DNS servers relies on.
+#[tokio::test]
+async fn bind_secondary_transfers_and_follows_notify() {
+    let db = database().await;
+    let lb = load_balancer(&db, "lb1").await;
+    node(&db, &lb, "n1", Some("10.0.0.5"), "ACTIVE").await;
+    let named_port = free_port();
+    let named_addr: SocketAddr = format!("127.0.0.1:{named_port}").parse().unwrap();
+    let server = start(&db, Config { notify: vec![named_addr], ..config() }).await;
+    let primary = server.local_addr();
+
+    let dir = std::env::temp_dir().join(format!("lbaas-named-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let conf = dir.join("named.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            r#"options {{
+    directory "{dir}";
+    pid-file "{dir}/named.pid";
+    listen-on port {named_port} {{ 127.0.0.1; }};
+    listen-on-v6 {{ none; }};
+    recursion no;
+    dnssec-validation no;
+    allow-notify {{ 127.0.0.1; }};
+}};
+controls {{ }};
+zone "lbaas.test" {{
+    type secondary;
+    primaries {{ 127.0.0.1 port {primary_port}; }};
+    file "{dir}/lbaas.test.db";
+}};
+"#,
+            dir = dir.display(),
+            primary_port = primary.port(),
+        ),
+    )
+    .unwrap();
+    let _named = Named(
+        std::process::Command::new("named")
+            .args(["-g", "-c"])
+            .arg(&conf)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("run named (install bind9)"),
+    );
+
+    // The initial transfer.
+    let ok = wait_for(Duration::from_secs(20), || async {
+        short(named_addr, LB1, "A").await == ["10.0.0.5"]
+    })
+    .await;
+    assert!(ok, "the BIND secondary never served the zone: {:?}", dig(named_addr, &[LB1]).await);
+
+    // A change: the serial grows, NOTIFY goes out, the secondary transfers again.
+    node(&db, &lb, "n2", Some("10.0.0.6"), "ACTIVE").await;
+    let ok = wait_for(Duration::from_secs(15), || async {
+        short(named_addr, LB1, "A").await == ["10.0.0.5", "10.0.0.6"]
+    })
+    .await;
+    assert!(ok, "the secondary did not follow the NOTIFY: {:?}", short(named_addr, LB1, "A").await);
+    assert_eq!(serial(named_addr).await, serial(primary).await);
+    server.shutdown().await.unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
