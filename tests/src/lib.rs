@@ -113,3 +113,39 @@ pub fn script(name: &str) -> std::path::PathBuf {
     let dir = std::env::var("CARGO_MANIFEST_DIR").expect("run through cargo test");
     std::path::PathBuf::from(dir).join("../scripts").join(name)
 }
+
+/// A running `lbaas-api` on a fresh database of the test cluster, as a user reaches it.
+pub struct Api {
+    pub proc: Proc,
+    /// `http://127.0.0.1:<port>`
+    pub base: String,
+    pub db_url: String,
+    /// The operator token the API accepts.
+    pub admin: String,
+}
+
+/// Makes a database, writes an admin token into `dir`, starts `lbaas-api` on a free loopback
+/// port and returns once it answers.
+pub async fn spawn_api(dir: &std::path::Path) -> Api {
+    let admin_url = std::env::var("LBAAS_TEST_DATABASE_URL")
+        .expect("LBAAS_TEST_DATABASE_URL is unset: run the tests through `make test`");
+    let (_, db_url) = lbaas_db::testing::fresh_database(&admin_url).await.unwrap();
+    std::fs::create_dir_all(dir).unwrap();
+    let admin = "lbt_e2e_admin".to_string();
+    let token_file = dir.join("admin-token");
+    std::fs::write(&token_file, format!("{admin}\n")).unwrap();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let proc = Proc::spawn(
+        Command::new(bin("lbaas-api"))
+            .args(["--listen", &format!("127.0.0.1:{port}"), "--database-url", &db_url])
+            .arg("--admin-token-file")
+            .arg(&token_file),
+    );
+    let up = wait_for(Duration::from_millis(100), Duration::from_secs(30), || async {
+        curl("GET", &format!("{base}/healthz"), None, None).0 == 200
+    })
+    .await;
+    assert!(up, "lbaas-api did not come up");
+    Api { proc, base, db_url, admin }
+}

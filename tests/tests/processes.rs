@@ -5,39 +5,19 @@
 use std::process::Command;
 use std::time::Duration;
 
-use lbaas_tests::{bin, curl, free_port, wait_for, Proc};
+use lbaas_tests::{bin, curl, wait_for, Proc};
 use serde_json::Value;
 
 #[tokio::test]
 async fn quickstart_flow_and_controller_restart() {
-    let admin_url = std::env::var("LBAAS_TEST_DATABASE_URL")
-        .expect("LBAAS_TEST_DATABASE_URL is unset: run the tests through `make test`");
-    let (_, db_url) = lbaas_db::testing::fresh_database(&admin_url).await.unwrap();
     let dir = std::env::temp_dir().join(format!("lbaas-e2e-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let token_file = dir.join("admin-token");
-    std::fs::write(&token_file, "lbt_e2e_admin\n").unwrap();
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-
-    let _api = Proc::spawn(
-        Command::new(bin("lbaas-api"))
-            .args(["--listen", &format!("127.0.0.1:{port}"), "--database-url", &db_url])
-            .arg("--admin-token-file")
-            .arg(&token_file),
-    );
-    assert!(
-        wait_for(Duration::from_millis(100), Duration::from_secs(30), || async {
-            curl("GET", &format!("{base}/healthz"), None, None).0 == 200
-        })
-        .await,
-        "lbaas-api did not come up"
-    );
+    let api = lbaas_tests::spawn_api(&dir).await;
+    let (base, db_url) = (api.base.clone(), api.db_url.clone());
 
     let (s, body) = curl(
         "POST",
         &format!("{base}/v1/tenants"),
-        Some("lbt_e2e_admin"),
+        Some(api.admin.as_str()),
         Some(r#"{"name":"acme"}"#),
     );
     assert_eq!(s, 201, "{body}");

@@ -100,30 +100,13 @@ impl Stack {
 }
 
 async fn stack(prefix: &str) -> Stack {
-    let admin_url = std::env::var("LBAAS_TEST_DATABASE_URL").expect("run through `make test`");
-    let (_, db_url) = lbaas_db::testing::fresh_database(&admin_url).await.unwrap();
     let run_dir = std::env::temp_dir().join(format!("{prefix}-run"));
-    std::fs::create_dir_all(&run_dir).unwrap();
-    let token_file = run_dir.join("admin-token");
-    std::fs::write(&token_file, "lbt_vm_admin\n").unwrap();
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let api = Proc::spawn(
-        Command::new(bin("lbaas-api"))
-            .args(["--listen", &format!("127.0.0.1:{port}"), "--database-url", &db_url])
-            .arg("--admin-token-file")
-            .arg(&token_file),
-    );
-    assert!(
-        wait_for(Duration::from_millis(100), Duration::from_secs(30), || async {
-            curl("GET", &format!("{base}/healthz"), None, None).0 == 200
-        })
-        .await
-    );
+    let lbaas_tests::Api { proc: api, base, db_url, admin } =
+        lbaas_tests::spawn_api(&run_dir).await;
     let (_, body) = curl(
         "POST",
         &format!("{base}/v1/tenants"),
-        Some("lbt_vm_admin"),
+        Some(admin.as_str()),
         Some(r#"{"name":"acme"}"#),
     );
     let tok = serde_json::from_str::<Value>(&body).unwrap()["token"].as_str().unwrap().to_string();
