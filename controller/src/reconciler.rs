@@ -383,14 +383,7 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         if p.status != NodeStatus::Building.as_str() {
             return Ok(());
         }
-        let (age,): (f64,) = sqlx::query_as(
-            "SELECT extract(epoch FROM now() - created_at)::float8 FROM node WHERE id = $1",
-        )
-        .bind(p.id)
-        .fetch_one(&self.db)
-        .await
-        .context("node age")?;
-        if age < self.settings.build_timeout.as_secs_f64() {
+        if p.age_seconds < self.settings.build_timeout.as_secs_f64() {
             return Ok(());
         }
         let why = self.failing.get(&p.id).cloned().unwrap_or_else(|| "agent never answered".into());

@@ -188,18 +188,6 @@ pub async fn load_balancer_view_in_project(
     row.ok_or_else(|| Error::not_found("load balancer", key))
 }
 
-/// For processes that act on every tenant (controller, healthcheckd).
-pub async fn load_balancer_view_by_id(
-    db: impl PgExecutor<'_>,
-    id: Uuid,
-) -> Result<Option<LoadBalancerRow>> {
-    sqlx::query_as(&format!("{SELECT} WHERE lb.id = $1"))
-        .bind(id)
-        .fetch_optional(db)
-        .await
-        .map_err(internal("view load balancer"))
-}
-
 pub async fn load_balancer_list(
     db: impl PgExecutor<'_>,
     tenant: TenantId,

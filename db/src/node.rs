@@ -72,15 +72,6 @@ pub async fn node_list(db: impl PgExecutor<'_>, lb: Uuid, page: PageReq) -> Resu
     .map_err(internal("list nodes"))
 }
 
-pub async fn node_count(db: impl PgExecutor<'_>, lb: Uuid) -> Result<i64> {
-    let (n,): (i64,) = sqlx::query_as("SELECT count(*) FROM node WHERE load_balancer_id = $1")
-        .bind(lb)
-        .fetch_one(db)
-        .await
-        .map_err(internal("count nodes"))?;
-    Ok(n)
-}
-
 /// A node as the controller sees it: with its load balancer's placement.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct NodePlacement {
@@ -90,16 +81,18 @@ pub struct NodePlacement {
     pub project_id: Uuid,
     pub name: String,
     pub vip: Option<String>,
-    pub vip_prefix: Option<i32>,
     pub project_ip: Option<String>,
     pub project_prefix: Option<i32>,
     pub status: String,
     pub config_generation: i64,
+    /// Seconds since the row was made (for the build timeout), read with the row.
+    pub age_seconds: f64,
 }
 
 const PLACEMENT: &str = "SELECT n.id, n.tenant_id, n.load_balancer_id, lb.project_id, n.name, \
-    host(n.vip) AS vip, NULL::int AS vip_prefix, host(n.project_ip) AS project_ip, \
-    masklen(s.cidr) AS project_prefix, n.status, n.config_generation \
+    host(n.vip) AS vip, host(n.project_ip) AS project_ip, \
+    masklen(s.cidr) AS project_prefix, n.status, n.config_generation, \
+    extract(epoch FROM now() - n.created_at)::float8 AS age_seconds \
     FROM node n JOIN load_balancer lb ON lb.id = n.load_balancer_id \
     LEFT JOIN subnet s ON s.id = n.subnet_id";
 

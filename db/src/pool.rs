@@ -183,3 +183,15 @@ pub async fn pool_list_all(db: impl PgExecutor<'_>, lb: Uuid) -> Result<Vec<Pool
         .await
         .map_err(internal("list pools"))
 }
+
+/// Pools with a health monitor, of load balancers not being deleted (what healthcheckd probes).
+pub async fn pool_count_monitored(db: impl PgExecutor<'_>) -> Result<i64> {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT count(*) FROM pool p JOIN load_balancer lb ON lb.id = p.load_balancer_id \
+         WHERE p.hm_protocol IS NOT NULL AND lb.provisioning_status <> 'PENDING_DELETE'",
+    )
+    .fetch_one(db)
+    .await
+    .map_err(internal("count monitored pools"))?;
+    Ok(n)
+}

@@ -7,23 +7,10 @@
 
 use std::time::Duration;
 
-use sqlx::PgPool;
-
 #[derive(Debug, Clone)]
 pub struct Config {
     pub database_url: String,
     pub period: Duration,
-}
-
-/// Number of monitored pools of load balancers that are not being deleted.
-pub async fn monitored_pools(db: &PgPool) -> anyhow::Result<i64> {
-    let (n,): (i64,) = sqlx::query_as(
-        "SELECT count(*) FROM pool p JOIN load_balancer lb ON lb.id = p.load_balancer_id \
-         WHERE p.hm_protocol IS NOT NULL AND lb.provisioning_status <> 'PENDING_DELETE'",
-    )
-    .fetch_one(db)
-    .await?;
-    Ok(n)
 }
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
@@ -32,7 +19,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut last = -1;
     loop {
-        match monitored_pools(&db).await {
+        match lbaas_db::pool::pool_count_monitored(&db).await {
             Ok(n) if n != last => {
                 tracing::info!(pools = n, "monitored pools (no probe namespaces yet)");
                 last = n;
