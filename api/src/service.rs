@@ -431,6 +431,7 @@ pub async fn listener_create(
 ) -> Result<Listener> {
     validate::name("listener", &params.name)?;
     validate::port("listener port", params.port)?;
+    validate::listener_cache(params.protocol, params.cache)?;
     let lb = lb_row(app, t, project_key, lb_key).await?;
     let mut tx = begin(app).await?;
     lbq::load_balancer_touch(&mut *tx, lb.id).await?;
@@ -442,6 +443,7 @@ pub async fn listener_create(
         params.protocol,
         params.port,
         params.default_pool_id.map(|p| p.0),
+        params.cache,
     )
     .await?;
     commit(tx).await?;
@@ -482,6 +484,9 @@ pub async fn listener_update(
 ) -> Result<Listener> {
     let lb = lb_row(app, t, project_key, lb_key).await?;
     let row = listener::listener_view(&app.db, lb.id, key).await?;
+    if let Some(cache) = params.cache {
+        validate::listener_cache(row.protocol.parse().unwrap_or(Protocol::Http), cache)?;
+    }
     let mut tx = begin(app).await?;
     lbq::load_balancer_touch(&mut *tx, lb.id).await?;
     let row = listener::listener_update(
@@ -490,6 +495,7 @@ pub async fn listener_update(
         row.id,
         params.generation,
         params.default_pool_id.map(|p| p.0),
+        params.cache,
     )
     .await?;
     commit(tx).await?;
@@ -835,6 +841,7 @@ pub async fn instance_create(
         spec.protocol,
         spec.port,
         Some(p.id),
+        false,
     )
     .await?;
     for m in &spec.members {

@@ -7,6 +7,23 @@ pub mod validate;
 
 pub use error::{Error, Result};
 
+/// Host object names shared by the controller (which makes them) and healthcheckd (which
+/// probes from inside them). Everything starts with the deployment's prefix: GC touches only
+/// those.
+pub mod names {
+    use uuid::Uuid;
+
+    /// Where VIPs live and clients and node probes run.
+    pub fn public_namespace(prefix: &str) -> String {
+        format!("{prefix}-pub")
+    }
+
+    /// One per project with subnets: its bridge carries the gateways, members and node legs.
+    pub fn project_namespace(prefix: &str, project: Uuid) -> String {
+        format!("{prefix}-p-{}", &project.simple().to_string()[..8])
+    }
+}
+
 /// The default authoritative zone (DESIGN §6).
 pub const DEFAULT_ZONE: &str = "lbaas.test";
 

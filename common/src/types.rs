@@ -98,10 +98,12 @@ text_enum!(
 );
 
 text_enum!(
-    /// Lifecycle of one LB VM.
+    /// Lifecycle of one LB VM. DOWN: was ACTIVE, observed dead; out of DNS, replaced, deleted
+    /// after a grace period unless it recovers first.
     NodeStatus {
         Building = "BUILDING",
         Active = "ACTIVE",
+        Down = "DOWN",
         Failed = "FAILED",
         Sundown = "SUNDOWN",
         Deleted = "DELETED",
@@ -317,6 +319,8 @@ pub struct LoadBalancer {
     pub auto_scaling: bool,
     pub min_nodes: i32,
     pub max_nodes: i32,
+    /// Nodes the load balancer should run now: `min_nodes` unless autoscale decided more.
+    pub desired_nodes: i32,
     pub provisioning_status: ProvisioningStatus,
     pub operating_status: OperatingStatus,
     pub status_reason: String,
@@ -360,6 +364,8 @@ pub struct Listener {
     pub protocol: Protocol,
     pub port: i32,
     pub default_pool_id: Option<PoolId>,
+    /// HTTP only: the agents cache GET responses that HTTP caching rules allow.
+    pub cache: bool,
     pub generation: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -373,6 +379,9 @@ pub struct ListenerCreate {
     pub port: i32,
     #[serde(default)]
     pub default_pool_id: Option<PoolId>,
+    /// HTTP only: cache GET responses that HTTP caching rules allow (default off).
+    #[serde(default)]
+    pub cache: bool,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -380,6 +389,7 @@ pub struct ListenerCreate {
 pub struct ListenerUpdate {
     pub generation: Option<i64>,
     pub default_pool_id: Option<PoolId>,
+    pub cache: Option<bool>,
 }
 
 /// Active health checking of a pool's members.

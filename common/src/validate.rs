@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 
 use crate::error::{Error, Result};
-use crate::types::HealthMonitor;
+use crate::types::{HealthMonitor, Protocol};
 
 /// RFC 1123 label: 1..=63 of `[a-z0-9-]`, not starting or ending with `-`. Upper case is refused
 /// rather than folded so the name a user sends is the name in DNS.
@@ -110,6 +110,17 @@ pub fn port(what: &str, value: i32) -> Result<()> {
     } else {
         Err(Error::invalid("invalid_port", format!("{what} {value} is not in 1..65535")))
     }
+}
+
+/// The response cache is HTTP's: a TCP listener cannot see requests to cache.
+pub fn listener_cache(protocol: Protocol, cache: bool) -> Result<()> {
+    if cache && protocol != Protocol::Http {
+        return Err(Error::invalid(
+            "cache_needs_http",
+            "the response cache works on HTTP listeners only; this one is TCP",
+        ));
+    }
+    Ok(())
 }
 
 pub fn weight(value: i32) -> Result<()> {

@@ -25,6 +25,8 @@ pub struct AgentState {
     pub last_error: Option<String>,
     pub last_heartbeat: Option<Instant>,
     pub heartbeat: Option<Heartbeat>,
+    /// The agent reported that a drain finished: nothing in flight any more.
+    pub drained: bool,
 }
 
 pub trait Agents: Send + Sync + 'static {
@@ -33,6 +35,8 @@ pub trait Agents: Send + Sync + 'static {
     fn state(&self, node: &str) -> Option<AgentState>;
     /// Sends a config (delivered if connected; the reconciler resends until acknowledged).
     fn push(&self, node: &str, generation: u64, config: AgentConfig);
+    /// Asks the agent to stop accepting and finish in-flight work within `seconds`.
+    fn drain(&self, node: &str, seconds: u32);
     fn forget(&self, node: &str);
     fn nodes(&self) -> Vec<String>;
 }
@@ -80,6 +84,12 @@ impl Agents for AgentLinks {
     fn push(&self, node: &str, generation: u64, config: AgentConfig) {
         if let Some(l) = self.links.lock().unwrap().get(node) {
             let _ = l.tx.send(ToAgent::Config { generation, config });
+        }
+    }
+
+    fn drain(&self, node: &str, seconds: u32) {
+        if let Some(l) = self.links.lock().unwrap().get(node) {
+            let _ = l.tx.send(ToAgent::Drain { seconds });
         }
     }
 
@@ -141,6 +151,9 @@ async fn link_task(
             s.connected = false;
             s.hello = false;
         }
+        // A link that drops usually means the VM died: the reconciler looks at once rather
+        // than at its next timer, which is what makes failover start within a second.
+        wake.notify_one();
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -168,6 +181,8 @@ fn on_message(node: &str, state: &Mutex<AgentState>, wake: &Notify, msg: FromAge
             s.heartbeat = Some(hb);
         }
         FromAgent::Drained => {
+            tracing::info!(node, "agent drained");
+            s.drained = true;
             wake.notify_one();
         }
     }
@@ -195,6 +210,12 @@ impl Agents for FakeAgents {
     fn push(&self, node: &str, generation: u64, _config: AgentConfig) {
         if let Some(s) = self.states.lock().unwrap().get_mut(node) {
             s.generation = generation;
+        }
+    }
+
+    fn drain(&self, node: &str, _seconds: u32) {
+        if let Some(s) = self.states.lock().unwrap().get_mut(node) {
+            s.drained = true;
         }
     }
 

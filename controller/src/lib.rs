@@ -92,24 +92,33 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Records each agent's heartbeat on its node row once a second, for healthcheckd and the API.
+/// Records each agent's heartbeat and load on its node row once a second, for healthcheckd,
+/// autoscale and the API; and the controller's own beat, which tells healthcheckd that a stale
+/// node heartbeat means a dead node rather than a stopped controller.
 async fn heartbeater(db: sqlx::PgPool, agents: AgentLinks) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     loop {
         tick.tick().await;
+        if let Err(e) = lbaas_db::health::service_beat(&db, "controller").await {
+            tracing::warn!(error = %e, "could not record the controller's beat");
+        }
         for node in agents.nodes() {
             let Some(st) = agents.state(&node) else { continue };
             let fresh = st.last_heartbeat.is_some_and(|t| t.elapsed() < Duration::from_secs(2));
             let Ok(id) = node.parse::<uuid::Uuid>() else { continue };
-            if fresh {
-                let util = match st.heartbeat.as_ref().map(|h| h.cpu).unwrap_or(0.0) {
-                    c if c > 0.7 => lbaas_common::types::Utilization::High,
-                    c if c > 0.3 => lbaas_common::types::Utilization::Medium,
-                    _ => lbaas_common::types::Utilization::Low,
-                };
-                if let Err(e) = lbaas_db::node::node_heartbeat(&db, id, util).await {
-                    tracing::warn!(error = %e, "could not record heartbeat");
-                }
+            let Some(hb) = st.heartbeat.as_ref().filter(|_| fresh) else { continue };
+            let util = match hb.cpu {
+                c if c > 0.7 => lbaas_common::types::Utilization::High,
+                c if c > 0.3 => lbaas_common::types::Utilization::Medium,
+                _ => lbaas_common::types::Utilization::Low,
+            };
+            let load = lbaas_db::node::Load {
+                cpu: hb.cpu,
+                requests_per_second: hb.requests_per_second,
+                active_connections: hb.active_connections,
+            };
+            if let Err(e) = lbaas_db::node::node_heartbeat(&db, id, util, load).await {
+                tracing::warn!(error = %e, "could not record heartbeat");
             }
         }
     }

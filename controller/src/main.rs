@@ -32,6 +32,13 @@ struct Cli {
     virt_type: String,
     #[arg(long, env = "LBAAS_BUILD_TIMEOUT", default_value_t = 120)]
     build_timeout: u64,
+    /// Seconds a DOWN node is kept (it may come back) before it is deleted; its replacement is
+    /// built at once either way.
+    #[arg(long, env = "LBAAS_FAILOVER_GRACE", default_value_t = 30)]
+    failover_grace: u64,
+    /// Seconds a node leaving (scale-in) gets to finish in-flight work.
+    #[arg(long, env = "LBAAS_DRAIN_PERIOD", default_value_t = 10)]
+    drain_period: u64,
     /// UDP and TCP address of the authoritative DNS server; `off` runs none.
     #[arg(long, env = "LBAAS_DNS_LISTEN", default_value = "127.0.0.1:5353")]
     dns_listen: String,
@@ -75,6 +82,8 @@ async fn main() -> anyhow::Result<()> {
             memory_mib: cli.memory_mib,
             virt_type: cli.virt_type,
             build_timeout: Duration::from_secs(cli.build_timeout),
+            failover_grace: Duration::from_secs(cli.failover_grace),
+            drain_period: Duration::from_secs(cli.drain_period),
         },
         dns,
     })

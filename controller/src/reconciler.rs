@@ -4,10 +4,14 @@
 //! Order of a pass (each step safe to repeat, each failure local to its node or project):
 //! 1. the public namespace and its bridge (VIP side);
 //! 2. a namespace + bridge per project that has subnets, holding each subnet's gateway;
-//! 3. node rows for load balancers short of `min_nodes` (VIP and project address allocated in
-//!    PostgreSQL);
-//! 4. per live node: domain running → taps attached → agent link → config pushed at the load
-//!    balancer's generation → node ACTIVE once the agent acknowledged it;
+//! 3. node count: load balancers with fewer BUILDING/ACTIVE nodes than they should run (min,
+//!    or what autoscale decided; a DOWN node does not count, so it gets a replacement) get node
+//!    rows (VIP and project address allocated in PostgreSQL); those with more lose their newest
+//!    (a BUILDING one at once, an ACTIVE one through SUNDOWN: out of DNS, drained, deleted);
+//! 4. per node: BUILDING: domain running → taps attached → agent link → config pushed at the
+//!    load balancer's config generation → ACTIVE once the agent acknowledged it; ACTIVE: config
+//!    kept current, DOWN when its VM is gone; DOWN: deleted after the failover grace period;
+//!    SUNDOWN: deleted once drained or after the drain period;
 //! 5. load balancers whose nodes all run their generation → ACTIVE (compare-and-set on the
 //!    generation, so a change made meanwhile keeps it pending);
 //! 6. PENDING_DELETE: domains destroyed, node rows removed, then the load balancer's rows;
@@ -49,15 +53,19 @@ pub struct Settings {
     pub virt_type: String,
     /// A node not ACTIVE this long after its row was made is declared FAILED.
     pub build_timeout: Duration,
+    /// A DOWN node is deleted after this long; if it recovers first, the surplus (newest) goes.
+    pub failover_grace: Duration,
+    /// A SUNDOWN node's in-flight work gets this long before its VM is destroyed.
+    pub drain_period: Duration,
 }
 
 impl Settings {
     pub fn public_namespace(&self) -> String {
-        format!("{}-pub", self.prefix)
+        lbaas_common::names::public_namespace(&self.prefix)
     }
 
     pub fn project_namespace(&self, project: Uuid) -> String {
-        format!("{}-p-{}", self.prefix, &project.simple().to_string()[..8])
+        lbaas_common::names::project_namespace(&self.prefix, project)
     }
 
     /// The public bridge's address: the first host of the VIP pool; clients and probes in the
@@ -164,19 +172,7 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         )
         .await?;
         for lb in &building {
-            let live = nq::node_list_live(&self.db, lb.id).await?;
-            let have =
-                live.iter().filter(|n| n.status != NodeStatus::Failed.as_str()).count() as i32;
-            for _ in have..lb.min_nodes {
-                // The domain name derives from the node id, so a restarted controller finds it.
-                let id = Uuid::new_v4();
-                match nq::node_create(&self.db, id, lb.id, &s.node_name(id), &s.vip_pool).await {
-                    Ok(()) => event(&self.db, lb, Some(id), "node.created", &s.node_name(id)).await,
-                    Err(e) => {
-                        tracing::warn!(lb_id = %lb.id, error = %e, "could not allocate a node")
-                    }
-                }
-            }
+            self.node_count_converge(lb).await?;
         }
 
         let lbs: HashMap<Uuid, &LoadBalancerRow> = building.iter().map(|l| (l.id, l)).collect();
@@ -188,17 +184,59 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         for p in &placements {
             live_names.insert(p.name.clone());
             let Some(lb) = lbs.get(&p.load_balancer_id) else { continue };
-            if p.status == NodeStatus::Failed.as_str() {
-                continue;
+            let is_running = running.contains(&p.name);
+            match p.status.parse::<NodeStatus>() {
+                Ok(NodeStatus::Building) => {
+                    self.node_converge_logged(p, lb, is_running).await;
+                    self.node_check_timeout(p, lb).await?;
+                }
+                Ok(NodeStatus::Active) if !is_running => {
+                    // The controller sees this first and for certain (the domain is gone), so
+                    // it does not wait for healthcheckd's thresholds.
+                    let reason = "its VM is not running";
+                    if nq::node_transition(
+                        &self.db,
+                        p.id,
+                        NodeStatus::Active,
+                        NodeStatus::Down,
+                        reason,
+                    )
+                    .await?
+                    {
+                        tracing::warn!(node = %p.name, reason, "node DOWN");
+                        event(
+                            &self.db,
+                            lb,
+                            Some(p.id),
+                            "node.down",
+                            &format!("{}: {reason}", p.name),
+                        )
+                        .await;
+                    }
+                }
+                Ok(NodeStatus::Active) => self.node_converge_logged(p, lb, true).await,
+                Ok(NodeStatus::Down) if p.status_age_seconds >= s.failover_grace.as_secs_f64() => {
+                    let why = format!(
+                        "{} stayed DOWN for {}s (failover grace period)",
+                        p.name,
+                        s.failover_grace.as_secs()
+                    );
+                    self.node_remove(p, lb, "node.deleted", &why).await?;
+                    live_names.remove(&p.name);
+                }
+                // Kept current while it may still come back.
+                Ok(NodeStatus::Down) if is_running => self.node_converge_logged(p, lb, true).await,
+                Ok(NodeStatus::Sundown) => {
+                    let drained = self.agents.state(&p.id.to_string()).is_some_and(|a| a.drained);
+                    if drained || p.status_age_seconds >= s.drain_period.as_secs_f64() {
+                        let why = if drained { "drained" } else { "drain period over" };
+                        self.node_remove(p, lb, "node.deleted", &format!("{}: {why}", p.name))
+                            .await?;
+                        live_names.remove(&p.name);
+                    }
+                }
+                _ => {}
             }
-            if let Err(e) = self.node_converge(p, lb, running.contains(&p.name)).await {
-                let text = format!("{e:#}");
-                tracing::warn!(node = %p.name, error = %text, "node not converged yet");
-                self.failing.insert(p.id, text);
-            } else {
-                self.failing.remove(&p.id);
-            }
-            self.node_check_timeout(p, lb).await?;
         }
 
         // 5: provisioning status of load balancers whose nodes all run their generation.
@@ -213,7 +251,7 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
                 .filter(|n| {
                     self.agents
                         .state(&n.id.to_string())
-                        .is_some_and(|a| a.generation >= lb.generation as u64)
+                        .is_some_and(|a| a.generation >= lb.config_generation())
                 })
                 .count() as i32;
             if ready < lb.min_nodes {
@@ -276,6 +314,101 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         Ok(())
     }
 
+    /// Steps 3's node count for one load balancer (see the module comment).
+    async fn node_count_converge(&mut self, lb: &LoadBalancerRow) -> Result<()> {
+        let s = self.settings.clone();
+        let live = nq::node_list_live(&self.db, lb.id).await?;
+        let serving: Vec<_> = live
+            .iter()
+            .filter(|n| {
+                n.status == NodeStatus::Building.as_str() || n.status == NodeStatus::Active.as_str()
+            })
+            .collect();
+        let want = lb.desired_nodes.max(1) as usize;
+        if serving.len() < want {
+            let why =
+                if let Some(down) = live.iter().find(|n| n.status == NodeStatus::Down.as_str()) {
+                    format!("replaces DOWN node {}", down.name)
+                } else if serving.len() >= lb.min_nodes as usize {
+                    format!("scale out to {want} nodes")
+                } else {
+                    "initial node".to_string()
+                };
+            for _ in serving.len()..want {
+                // The domain name derives from the node id, so a restarted controller finds it.
+                let id = Uuid::new_v4();
+                let name = s.node_name(id);
+                match nq::node_create(&self.db, id, lb.id, &name, &s.vip_pool).await {
+                    Ok(()) => {
+                        event(&self.db, lb, Some(id), "node.created", &format!("{name}: {why}"))
+                            .await
+                    }
+                    Err(e) => {
+                        tracing::warn!(lb_id = %lb.id, error = %e, "could not allocate a node")
+                    }
+                }
+            }
+        }
+        // Surplus: the newest go first. After a failover whose old node came back, that is the
+        // replacement (the seed's rule); after a scale-in, the node with the least warm state.
+        for n in serving.iter().rev().take(serving.len().saturating_sub(want)) {
+            let why = format!("{}: scale in to {want} nodes", n.name);
+            if n.status == NodeStatus::Building.as_str() {
+                self.hv.destroy(&n.name).await.with_context(|| format!("destroy {}", n.name))?;
+                self.status.domains_destroyed += 1;
+                self.agents.forget(&n.id.to_string());
+                nq::node_delete(&self.db, n.id).await?;
+                event(&self.db, lb, Some(n.id), "node.deleted", &why).await;
+            } else if nq::node_transition(
+                &self.db,
+                n.id,
+                NodeStatus::Active,
+                NodeStatus::Sundown,
+                &why,
+            )
+            .await?
+            {
+                // Out of DNS with the status change; the agent finishes what is in flight.
+                self.agents.drain(&n.id.to_string(), s.drain_period.as_secs().max(1) as u32);
+                event(&self.db, lb, Some(n.id), "node.sundown", &why).await;
+                tracing::info!(node = %n.name, "node SUNDOWN (draining)");
+            }
+        }
+        Ok(())
+    }
+
+    /// Destroys a node's VM and deletes its row, with the reason in the monitor log.
+    async fn node_remove(
+        &mut self,
+        p: &NodePlacement,
+        lb: &LoadBalancerRow,
+        kind: &str,
+        why: &str,
+    ) -> Result<()> {
+        self.hv.destroy(&p.name).await.with_context(|| format!("destroy {}", p.name))?;
+        self.status.domains_destroyed += 1;
+        self.agents.forget(&p.id.to_string());
+        nq::node_delete(&self.db, p.id).await?;
+        tracing::info!(node = %p.name, why, "node removed");
+        event(&self.db, lb, Some(p.id), kind, why).await;
+        Ok(())
+    }
+
+    async fn node_converge_logged(
+        &mut self,
+        p: &NodePlacement,
+        lb: &LoadBalancerRow,
+        running: bool,
+    ) {
+        if let Err(e) = self.node_converge(p, lb, running).await {
+            let text = format!("{e:#}");
+            tracing::warn!(node = %p.name, error = %text, "node not converged yet");
+            self.failing.insert(p.id, text);
+        } else {
+            self.failing.remove(&p.id);
+        }
+    }
+
     async fn node_converge(
         &mut self,
         p: &NodePlacement,
@@ -300,14 +433,14 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         if !agent.hello {
             anyhow::bail!("agent not connected yet");
         }
-        let want = lb.generation as u64;
+        let want = lb.config_generation();
         if agent.generation < want {
             let config = agent_config(&self.db, lb.id).await?;
             self.agents.push(&key, want, config);
             self.status.configs_pushed += 1;
             return Ok(());
         }
-        if p.config_generation < lb.generation {
+        if (p.config_generation as u64) < want {
             nq::node_set_config_generation(&self.db, p.id, agent.generation as i64).await?;
         }
         if p.status == NodeStatus::Building.as_str() {
@@ -354,7 +487,9 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         let todo: Vec<(&NodePlacement, DomainSpec)> = placements
             .iter()
             .filter(|p| lbs.contains_key(&p.load_balancer_id))
-            .filter(|p| p.status != NodeStatus::Failed.as_str() && !running.contains(&p.name))
+            // Only nodes being built are (re)started: an ACTIVE node whose VM vanished is DOWN
+            // and replaced, not silently rebooted under the same VIP.
+            .filter(|p| p.status == NodeStatus::Building.as_str() && !running.contains(&p.name))
             .filter_map(|p| self.domain_spec(p).ok().map(|spec| (p, spec)))
             .collect();
         let results =
@@ -459,7 +594,7 @@ pub fn build_config(
                         })
                     })
                     .collect(),
-                cache: false,
+                cache: l.cache,
             }
         })
         .collect();

@@ -28,6 +28,8 @@ fn settings() -> Settings {
         memory_mib: 96,
         virt_type: "qemu".into(),
         build_timeout: Duration::from_secs(600),
+        failover_grace: Duration::from_secs(30),
+        drain_period: Duration::from_secs(10),
     }
 }
 
@@ -204,4 +206,138 @@ async fn delete_tears_everything_down() {
     r.pass().await.unwrap();
     let names: Vec<String> = r.hv.state.lock().unwrap().domains.keys().cloned().collect();
     assert_eq!(names, ["other-vm"], "only our prefix is collected");
+}
+
+async fn nodes(db: &PgPool, lb: Uuid) -> Vec<(String, String)> {
+    sqlx::query_as("SELECT name, status FROM node WHERE load_balancer_id = $1 ORDER BY created_at")
+        .bind(lb)
+        .fetch_all(db)
+        .await
+        .unwrap()
+}
+
+/// Nodes that went through SUNDOWN, from the monitor log.
+async fn sundowns(db: &PgPool, lb: Uuid) -> Vec<String> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT split_part(message, ':', 1) FROM event WHERE load_balancer_id = $1 AND kind = 'node.sundown' ORDER BY id",
+    )
+    .bind(lb)
+    .fetch_all(db)
+    .await
+    .unwrap();
+    rows.into_iter().map(|r| r.0).collect()
+}
+
+async fn passes(r: &mut R, n: usize) {
+    for _ in 0..n {
+        r.pass().await.unwrap();
+    }
+}
+
+async fn set_node(db: &PgPool, name: &str, status: &str) {
+    sqlx::query("UPDATE node SET status = $2, status_changed_at = now() WHERE name = $1")
+        .bind(name)
+        .bind(status)
+        .execute(db)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn failover_replaces_a_down_node_and_removes_it_after_the_grace_period() {
+    let db = db().await;
+    let (_, lb) = seed(&db).await;
+    let mut r = rec(&db);
+    converge(&mut r, lb).await;
+    let first = nodes(&db, lb).await[0].0.clone();
+
+    // healthcheckd's decision: DOWN. The next pass builds a replacement; the DOWN node stays
+    // (it may come back) and keeps its VM.
+    set_node(&db, &first, "DOWN").await;
+    passes(&mut r, 3).await;
+    let ns = nodes(&db, lb).await;
+    assert_eq!(ns.len(), 2, "{ns:?}");
+    assert_eq!(ns[0], (first.clone(), "DOWN".into()));
+    assert_eq!(ns[1].1, "ACTIVE");
+    assert!(r.hv.state.lock().unwrap().domains.contains_key(&first));
+    let kinds: Vec<(String,)> = sqlx::query_as(
+        "SELECT message FROM event WHERE load_balancer_id = $1 AND kind = 'node.created' ORDER BY id",
+    )
+    .bind(lb)
+    .fetch_all(&db)
+    .await
+    .unwrap();
+    assert!(kinds.last().unwrap().0.contains(&format!("replaces DOWN node {first}")), "{kinds:?}");
+
+    // Past the grace period the DOWN node and its VM go.
+    let mut s = (*r.settings).clone();
+    s.failover_grace = Duration::ZERO;
+    r.settings = std::sync::Arc::new(s);
+    passes(&mut r, 2).await;
+    let ns = nodes(&db, lb).await;
+    assert_eq!(ns.len(), 1, "{ns:?}");
+    assert_ne!(ns[0].0, first);
+    assert!(!r.hv.state.lock().unwrap().domains.contains_key(&first));
+}
+
+#[tokio::test]
+async fn a_node_that_comes_back_makes_the_newest_surplus_node_go() {
+    let db = db().await;
+    let (_, lb) = seed(&db).await;
+    let mut r = rec(&db);
+    converge(&mut r, lb).await;
+    let first = nodes(&db, lb).await[0].0.clone();
+    set_node(&db, &first, "DOWN").await;
+    passes(&mut r, 3).await;
+    let replacement = nodes(&db, lb).await[1].0.clone();
+
+    // Back before the grace period: the replacement (newest) drains and goes (the fake agent
+    // reports drained at once, so within one pass).
+    set_node(&db, &first, "ACTIVE").await;
+    passes(&mut r, 1).await;
+    assert_eq!(nodes(&db, lb).await, [(first, "ACTIVE".to_string())]);
+    assert_eq!(sundowns(&db, lb).await, [replacement.clone()]);
+    assert!(!r.hv.state.lock().unwrap().domains.contains_key(&replacement));
+}
+
+#[tokio::test]
+async fn an_active_node_whose_vm_vanished_is_down_and_replaced_not_rebooted() {
+    let db = db().await;
+    let (_, lb) = seed(&db).await;
+    let mut r = rec(&db);
+    converge(&mut r, lb).await;
+    let first = nodes(&db, lb).await[0].0.clone();
+    r.hv.state.lock().unwrap().domains.remove(&first);
+    passes(&mut r, 3).await;
+    let ns = nodes(&db, lb).await;
+    assert_eq!(ns[0], (first.clone(), "DOWN".into()), "{ns:?}");
+    assert_eq!(ns[1].1, "ACTIVE");
+    assert!(!r.hv.state.lock().unwrap().domains.contains_key(&first), "not restarted");
+}
+
+#[tokio::test]
+async fn desired_nodes_scale_out_and_in_through_sundown() {
+    let db = db().await;
+    let (_, lb) = seed(&db).await;
+    sqlx::query("UPDATE load_balancer SET auto_scaling = true, max_nodes = 3 WHERE id = $1")
+        .bind(lb)
+        .execute(&db)
+        .await
+        .unwrap();
+    let mut r = rec(&db);
+    converge(&mut r, lb).await;
+    assert!(lbaas_db::load_balancer::load_balancer_set_desired(&db, lb, 3).await.unwrap());
+    passes(&mut r, 3).await;
+    let ns = nodes(&db, lb).await;
+    assert_eq!(ns.iter().filter(|n| n.1 == "ACTIVE").count(), 3, "{ns:?}");
+    assert_eq!(r.hv.state.lock().unwrap().domains.len(), 3);
+    // Beyond max is refused.
+    assert!(!lbaas_db::load_balancer::load_balancer_set_desired(&db, lb, 4).await.unwrap());
+
+    assert!(lbaas_db::load_balancer::load_balancer_set_desired(&db, lb, 1).await.unwrap());
+    let oldest = nodes(&db, lb).await[0].0.clone();
+    passes(&mut r, 1).await;
+    assert_eq!(nodes(&db, lb).await, [(oldest, "ACTIVE".to_string())], "the oldest stays");
+    assert_eq!(sundowns(&db, lb).await.len(), 2, "the others went through SUNDOWN");
+    assert_eq!(r.hv.state.lock().unwrap().domains.len(), 1);
 }

@@ -5,12 +5,12 @@
 
 use lbaas_common::{Error, Result};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::PgPool;
 use std::str::FromStr;
 use std::time::Duration;
 
 pub mod dns;
 pub mod event;
+pub mod health;
 pub mod hypervisor;
 pub mod listener;
 pub mod load_balancer;
@@ -23,7 +23,7 @@ pub mod subnet;
 pub mod tenant;
 pub mod token;
 
-pub use sqlx::{PgExecutor, Postgres, Transaction};
+pub use sqlx::{PgConnection, PgExecutor, PgPool, Postgres, Transaction};
 
 /// The channel every change is announced on (see `lbaas_notify_change` in the migrations).
 pub const CHANGE_CHANNEL: &str = "lbaas_change";

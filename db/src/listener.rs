@@ -18,6 +18,7 @@ pub struct ListenerRow {
     pub protocol: String,
     pub port: i32,
     pub default_pool_id: Option<Uuid>,
+    pub cache: bool,
     pub generation: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -33,6 +34,7 @@ impl From<ListenerRow> for Listener {
             protocol: parse_enum::<Protocol>(&r.protocol),
             port: r.port,
             default_pool_id: r.default_pool_id.map(PoolId),
+            cache: r.cache,
             generation: r.generation,
             created_at: r.created_at,
             updated_at: r.updated_at,
@@ -41,7 +43,7 @@ impl From<ListenerRow> for Listener {
 }
 
 const COLS: &str = "id, tenant_id, load_balancer_id, name, protocol, port, default_pool_id, \
-                    generation, created_at, updated_at";
+                    cache, generation, created_at, updated_at";
 
 pub async fn listener_create(
     db: impl PgExecutor<'_>,
@@ -51,11 +53,12 @@ pub async fn listener_create(
     protocol: Protocol,
     port: i32,
     default_pool: Option<Uuid>,
+    cache: bool,
 ) -> Result<ListenerRow> {
     // The pool must belong to the same load balancer; checked in the INSERT itself.
     sqlx::query_as(&format!(
-        "INSERT INTO listener (id, tenant_id, load_balancer_id, name, protocol, port, default_pool_id) \
-         SELECT $1, $2, $3, $4, $5, $6, $7 \
+        "INSERT INTO listener (id, tenant_id, load_balancer_id, name, protocol, port, default_pool_id, cache) \
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8 \
          WHERE $7::uuid IS NULL OR EXISTS (SELECT 1 FROM pool WHERE id = $7 AND load_balancer_id = $3) \
          RETURNING {COLS}"
     ))
@@ -66,6 +69,7 @@ pub async fn listener_create(
     .bind(protocol.as_str())
     .bind(port)
     .bind(default_pool)
+    .bind(cache)
     .fetch_optional(db)
     .await
     .map_err(|e| db_err(Ctx { kind: "listener", name }, e))?
@@ -107,9 +111,11 @@ pub async fn listener_update(
     id: Uuid,
     generation: Option<i64>,
     default_pool: Option<Uuid>,
+    cache: Option<bool>,
 ) -> Result<ListenerRow> {
     let row: Option<ListenerRow> = sqlx::query_as(&format!(
         "UPDATE listener SET default_pool_id = coalesce($4, default_pool_id), \
+           cache = coalesce($5, cache), \
            generation = generation + 1, updated_at = now() \
          WHERE load_balancer_id = $1 AND id = $2 AND ($3::bigint IS NULL OR generation = $3) \
            AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM pool WHERE id = $4 AND load_balancer_id = $1)) \
@@ -119,6 +125,7 @@ pub async fn listener_update(
     .bind(id)
     .bind(generation)
     .bind(default_pool)
+    .bind(cache)
     .fetch_optional(db)
     .await
     .map_err(internal("update listener"))?;

@@ -28,6 +28,10 @@ pub struct LoadBalancerRow {
     pub operating_status: String,
     pub status_reason: String,
     pub generation: i64,
+    /// Bumped by every member health transition (see `config_generation`).
+    pub health_generation: i64,
+    /// How many nodes should run: autoscale's decision clamped to min..max.
+    pub desired_nodes: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     // Joined, for the DNS name and URL.
@@ -39,6 +43,12 @@ pub struct LoadBalancerRow {
 }
 
 impl LoadBalancerRow {
+    /// The generation of the agents' config: it moves with every user change and every member
+    /// health transition, and never goes back (both terms only grow).
+    pub fn config_generation(&self) -> u64 {
+        (self.generation + self.health_generation) as u64
+    }
+
     pub fn provisioning_status(&self) -> ProvisioningStatus {
         parse_enum(&self.provisioning_status)
     }
@@ -68,6 +78,7 @@ impl LoadBalancerRow {
             auto_scaling: self.auto_scaling,
             min_nodes: self.min_nodes,
             max_nodes: self.max_nodes,
+            desired_nodes: self.desired_nodes,
             status_reason: self.status_reason,
             generation: self.generation,
             created_at: self.created_at,
@@ -78,7 +89,9 @@ impl LoadBalancerRow {
 
 const SELECT: &str = "SELECT lb.id, lb.tenant_id, lb.project_id, lb.subnet_id, lb.name, \
     lb.description, lb.auto_scaling, lb.min_nodes, lb.max_nodes, lb.provisioning_status, \
-    lb.operating_status, lb.status_reason, lb.generation, lb.created_at, lb.updated_at, \
+    lb.operating_status, lb.status_reason, lb.generation, lb.health_generation, \
+    LEAST(GREATEST(coalesce(lb.desired_nodes, lb.min_nodes), lb.min_nodes), lb.max_nodes) \
+      AS desired_nodes, lb.created_at, lb.updated_at, \
     p.name AS project_name, t.name AS tenant_name, \
     (SELECT l.protocol FROM listener l WHERE l.load_balancer_id = lb.id \
        ORDER BY l.created_at, l.port LIMIT 1) AS listener_protocol, \
@@ -338,5 +351,29 @@ pub async fn load_balancer_set_status(
     .execute(db)
     .await
     .map_err(internal("set load balancer status"))?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Autoscale's decision: run `desired` nodes (the caller keeps it within min..max). The node
+/// quota is checked here, where the tenant's total is known: a scale-out that would pass it is
+/// refused (`false`) and the load balancer keeps its size. Records when, for the cooldown.
+pub async fn load_balancer_set_desired(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    desired: i32,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE load_balancer lb SET desired_nodes = $2, scaled_at = now() \
+         FROM tenant t WHERE lb.id = $1 AND t.id = lb.tenant_id \
+           AND $2 BETWEEN lb.min_nodes AND lb.max_nodes \
+           AND (SELECT coalesce(sum(CASE WHEN x.id = lb.id THEN $2 \
+                       ELSE GREATEST(coalesce(x.desired_nodes, x.min_nodes), x.min_nodes) END), 0) \
+                  FROM load_balancer x WHERE x.tenant_id = lb.tenant_id) <= t.quota_nodes",
+    )
+    .bind(id)
+    .bind(desired)
+    .execute(db)
+    .await
+    .map_err(internal("set desired nodes"))?;
     Ok(done.rows_affected() > 0)
 }

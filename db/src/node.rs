@@ -87,12 +87,15 @@ pub struct NodePlacement {
     pub config_generation: i64,
     /// Seconds since the row was made (for the build timeout), read with the row.
     pub age_seconds: f64,
+    /// Seconds since the status last changed (grace and drain periods).
+    pub status_age_seconds: f64,
 }
 
 const PLACEMENT: &str = "SELECT n.id, n.tenant_id, n.load_balancer_id, lb.project_id, n.name, \
     host(n.vip) AS vip, host(n.project_ip) AS project_ip, \
     masklen(s.cidr) AS project_prefix, n.status, n.config_generation, \
-    extract(epoch FROM now() - n.created_at)::float8 AS age_seconds \
+    extract(epoch FROM now() - n.created_at)::float8 AS age_seconds, \
+    extract(epoch FROM now() - n.status_changed_at)::float8 AS status_age_seconds \
     FROM node n JOIN load_balancer lb ON lb.id = n.load_balancer_id \
     LEFT JOIN subnet s ON s.id = n.subnet_id";
 
@@ -155,7 +158,7 @@ pub async fn node_set_status(
 ) -> Result<()> {
     sqlx::query(
         "UPDATE node SET status = $2, status_reason = $3, generation = generation + 1, \
-         updated_at = now() WHERE id = $1 AND status <> $2",
+         status_changed_at = now(), updated_at = now() WHERE id = $1 AND status <> $2",
     )
     .bind(id)
     .bind(status.as_str())
@@ -164,6 +167,30 @@ pub async fn node_set_status(
     .await
     .map_err(internal("set node status"))?;
     Ok(())
+}
+
+/// Moves a node to `to` only if it is in `from` now: the controller and healthcheckd both
+/// write node status, and neither may undo a step the other took meanwhile (healthcheckd must
+/// not bring back a node the controller is draining). True when the row changed.
+pub async fn node_transition(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    from: NodeStatus,
+    to: NodeStatus,
+    reason: &str,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE node SET status = $3, status_reason = $4, generation = generation + 1, \
+         status_changed_at = now(), updated_at = now() WHERE id = $1 AND status = $2",
+    )
+    .bind(id)
+    .bind(from.as_str())
+    .bind(to.as_str())
+    .bind(reason)
+    .execute(db)
+    .await
+    .map_err(internal("node transition"))?;
+    Ok(done.rows_affected() > 0)
 }
 
 /// The agent acknowledged config `generation`.
@@ -181,17 +208,32 @@ pub async fn node_set_config_generation(
     Ok(())
 }
 
+/// The load figures of an agent's latest heartbeat.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Load {
+    pub cpu: f64,
+    pub requests_per_second: f64,
+    pub active_connections: u64,
+}
+
 pub async fn node_heartbeat(
     db: impl PgExecutor<'_>,
     id: Uuid,
     utilization: Utilization,
+    load: Load,
 ) -> Result<()> {
-    sqlx::query("UPDATE node SET last_heartbeat = now(), utilization = $2 WHERE id = $1")
-        .bind(id)
-        .bind(utilization.as_str())
-        .execute(db)
-        .await
-        .map_err(internal("record heartbeat"))?;
+    sqlx::query(
+        "UPDATE node SET last_heartbeat = now(), utilization = $2, cpu = $3, \
+         requests_per_second = $4, active_connections = $5 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(utilization.as_str())
+    .bind(load.cpu as f32)
+    .bind(load.requests_per_second as f32)
+    .bind(load.active_connections.min(i64::MAX as u64) as i64)
+    .execute(db)
+    .await
+    .map_err(internal("record heartbeat"))?;
     Ok(())
 }
 
