@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use lbaas_proto::{Algorithm, ListenerConfig, MemberConfig, MemberStats};
 
+use crate::cache::ResponseCache;
 use crate::stats::{now_ms, Histogram};
 
 /// Passive health parameters.
@@ -125,8 +126,17 @@ impl MemberState {
         });
     }
 
+    /// The member's statistics for a heartbeat; decays the latency histogram.
     pub fn stats(&self) -> MemberStats {
-        let (p50_ms, p99_ms) = self.latency.quantiles_and_decay();
+        self.stats_with(self.latency.quantiles_and_decay())
+    }
+
+    /// The same, leaving the histogram alone (local readers).
+    pub fn snapshot(&self) -> MemberStats {
+        self.stats_with(self.latency.quantiles())
+    }
+
+    fn stats_with(&self, (p50_ms, p99_ms): (f64, f64)) -> MemberStats {
         MemberStats {
             id: self.id.clone(),
             requests: self.requests.load(Relaxed),
@@ -170,6 +180,9 @@ pub struct Pool {
     cursor: AtomicUsize,
     /// nginx's smooth weighted round robin "current weights", one per member.
     swrr: Mutex<Vec<i64>>,
+    /// The listener's response cache when it has `cache` on; the listener hands the same one from
+    /// pool to pool (see [`crate::cache`]).
+    pub(crate) cache: Option<Arc<ResponseCache>>,
 }
 
 impl Pool {
@@ -199,6 +212,7 @@ impl Pool {
             // swaps do not keep sending the first request of each pool to member 0.
             cursor: AtomicUsize::new(previous.map(|p| p.cursor.load(Relaxed)).unwrap_or(0)),
             swrr: Mutex::new(vec![0; n]),
+            cache: None,
         }
     }
 

@@ -29,6 +29,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use tokio::net::TcpStream;
 
 use crate::balancer::{ActiveGuard, Pool};
+use crate::cache::{Lookup, X_CACHE};
 use crate::Shared;
 
 pub(crate) type Body = BoxBody<Bytes, hyper::Error>;
@@ -100,14 +101,23 @@ async fn proxy(
 ) -> Response<Body> {
     shared.node.requests_total.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let pool = pool.load_full();
-    if !pool.any_up() {
-        return error(StatusCode::SERVICE_UNAVAILABLE, "no member is up");
-    }
     let upgrade = upgrade_protocol(req.headers());
     let client_upgrade = upgrade.as_ref().map(|_| hyper::upgrade::on(&mut req));
     let (mut parts, body) = req.into_parts();
     prepare_request_headers(&mut parts.headers, &parts.uri, peer, upgrade.as_ref());
     let retryable = body.is_end_stream();
+    // Looked up before the members: a fresh entry is served even when no member is up.
+    let mut fill = None;
+    if let (Some(cache), true) = (&pool.cache, retryable && upgrade.is_none()) {
+        match cache.lookup(&parts, &shared.node) {
+            Lookup::Hit(resp) => return resp,
+            Lookup::Miss(key) => fill = Some(key),
+            Lookup::Bypass => {}
+        }
+    }
+    if !pool.any_up() {
+        return error(StatusCode::SERVICE_UNAVAILABLE, "no member is up");
+    }
     let mut body = Some(body.boxed());
     let path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/").to_owned();
 
@@ -163,12 +173,13 @@ async fn proxy(
                 if let (true, Some(client_up)) = (switching, client_upgrade) {
                     let member_up = hyper::upgrade::on(&mut resp);
                     let id = m.config.id.clone();
+                    let idle = shared.tunables.tunnel_idle_timeout;
                     tokio::spawn(async move {
                         let _active = active;
                         match tokio::try_join!(client_up, member_up) {
                             Ok((c, b)) => {
                                 let (mut c, mut b) = (TokioIo::new(c), TokioIo::new(b));
-                                let _ = tokio::io::copy_bidirectional(&mut c, &mut b).await;
+                                let _ = crate::tcp::splice(&mut c, &mut b, idle).await;
                             }
                             Err(e) => tracing::debug!(member = %id, error = %e, "upgrade failed"),
                         }
@@ -185,7 +196,14 @@ async fn proxy(
                 let (mut p, b) = resp.into_parts();
                 strip_hop_by_hop(&mut p.headers);
                 add_member_header(&mut p.headers, &m.config.id);
-                return Response::from_parts(p, Tracked { inner: b, _active: active }.boxed());
+                let mut body = Tracked { inner: b, _active: active }.boxed();
+                if let Some(cache) = &pool.cache {
+                    p.headers.insert(X_CACHE, HeaderValue::from_static("MISS"));
+                    if let Some(key) = fill {
+                        body = cache.admit(key, &parts.headers, p.status, &p.headers, body);
+                    }
+                }
+                return Response::from_parts(p, body);
             }
         }
     }

@@ -7,7 +7,9 @@
 //! stale generation in our `Hello`, so nothing needs to be persisted in the VM. Traffic never
 //! depends on the channel: when it breaks the agent keeps serving the last config.
 
+pub mod admin;
 pub mod balancer;
+mod cache;
 pub mod channel;
 mod http;
 mod listener;
@@ -24,8 +26,10 @@ use hyper_util::rt::{TokioExecutor, TokioTimer};
 use hyper_util::server::conn::auto;
 use lbaas_proto::{AgentConfig, FromAgent, Heartbeat};
 use tokio::sync::{watch, Mutex};
+use tracing::Instrument as _;
 
 pub use balancer::HealthPolicy;
+pub use cache::CacheStats;
 pub use channel::ChannelSpec;
 
 /// Timeouts and thresholds; the defaults are the product's, tests shorten them.
@@ -38,8 +42,18 @@ pub struct Tunables {
     pub response_timeout: Duration,
     /// Idle keep-alive connections to members are closed after this.
     pub backend_idle_timeout: Duration,
-    /// A client connection that does not send its request headers within this is closed.
-    pub client_header_timeout: Duration,
+    /// An HTTP/1 client connection that does not send a complete request head within this, after
+    /// connecting or after its previous response (an idle keep-alive connection), is closed.
+    pub client_idle_timeout: Duration,
+    /// A TCP proxy session, or an upgraded (WebSocket) HTTP connection, in which no byte moved
+    /// either way for this long is closed (checked once per period, so it closes between one
+    /// and two periods of silence).
+    pub tunnel_idle_timeout: Duration,
+    /// Client connections open at once per listener (over all workers); beyond it the listener
+    /// stops accepting and new clients wait in the kernel's backlog, as HAProxy's `maxconn`.
+    pub max_connections_per_listener: usize,
+    /// Byte budget of each caching listener's response cache.
+    pub cache_capacity_bytes: u64,
     pub heartbeat_interval: Duration,
     pub health: HealthPolicy,
 }
@@ -50,7 +64,13 @@ impl Default for Tunables {
             connect_timeout: Duration::from_secs(2),
             response_timeout: Duration::from_secs(30),
             backend_idle_timeout: Duration::from_secs(30),
-            client_header_timeout: Duration::from_secs(30),
+            client_idle_timeout: Duration::from_secs(30),
+            // AWS NLB's idle timeout: long enough for pooled database connections between
+            // their keep-alives, short enough that abandoned sessions do not pile up.
+            tunnel_idle_timeout: Duration::from_secs(350),
+            max_connections_per_listener: 10_000,
+            // The VM is small (hundreds of MB); a few listeners with a cache each must fit.
+            cache_capacity_bytes: 32 << 20,
             // Twice the protocol's "at least once a second", so one late tick is not a gap.
             heartbeat_interval: Duration::from_millis(500),
             health: HealthPolicy::default(),
@@ -71,6 +91,8 @@ pub struct Options {
     /// connection pool and its own `SO_REUSEPORT` socket per listener, so a request never hops
     /// threads. 0 = serve on the caller's runtime (tests, embedding).
     pub workers: usize,
+    /// Where the local admin endpoint (JSON stats) listens; loopback only, off when `None`.
+    pub admin_listen: Option<SocketAddr>,
     pub tunables: Tunables,
 }
 
@@ -82,6 +104,7 @@ impl Options {
             config: None,
             listen: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
             workers: 0,
+            admin_listen: None,
             tunables: Tunables::default(),
         }
     }
@@ -150,6 +173,8 @@ pub struct Agent {
     shared: Arc<Shared>,
     applied: Mutex<Applied>,
     rates: stats::RateMeter,
+    /// The admin endpoint's own rate window, so its readers do not shorten the heartbeat's.
+    admin_rates: stats::RateMeter,
 }
 
 impl Agent {
@@ -159,7 +184,7 @@ impl Agent {
         server
             .http1()
             .timer(TokioTimer::new())
-            .header_read_timeout(opts.tunables.client_header_timeout)
+            .header_read_timeout(opts.tunables.client_idle_timeout)
             .keep_alive(true);
         let shared = Arc::new(Shared {
             workers: workers_start(opts.workers, &opts.tunables),
@@ -175,6 +200,7 @@ impl Agent {
             shared,
             applied: Mutex::new(Applied { generation: 0, listeners: Default::default() }),
             rates: Default::default(),
+            admin_rates: Default::default(),
         })
     }
 
@@ -220,29 +246,64 @@ impl Agent {
         self.applied.lock().await.listeners.iter().map(|l| (l.name.clone(), l.local_addr)).collect()
     }
 
+    /// The heartbeat sent to the controller; starts a new window for the latency quantiles and
+    /// the rates.
     pub async fn heartbeat(&self) -> Heartbeat {
-        let (generation, members) = {
+        self.report(&self.rates, true).await.0
+    }
+
+    /// The same statistics for a local reader, without touching the heartbeat's windows, and
+    /// each listener's cache.
+    pub async fn stats(&self) -> admin::Stats {
+        let (heartbeat, listeners) = self.report(&self.admin_rates, false).await;
+        admin::Stats { node: self.node.clone(), heartbeat, listeners }
+    }
+
+    async fn report(
+        &self,
+        rates: &stats::RateMeter,
+        decay: bool,
+    ) -> (Heartbeat, Vec<admin::ListenerStats>) {
+        let (generation, members, listeners) = {
             let applied = self.applied.lock().await;
-            let members = applied
-                .listeners
-                .iter()
-                .flat_map(|l| {
-                    l.pool.load_full().members.iter().map(|m| m.state.stats()).collect::<Vec<_>>()
-                })
-                .collect();
-            (applied.generation, members)
+            let mut members = Vec::new();
+            let mut listeners = Vec::new();
+            for l in applied.listeners.iter() {
+                let pool = l.pool.load();
+                members.extend(pool.members.iter().map(|m| {
+                    if decay {
+                        m.state.stats()
+                    } else {
+                        m.state.snapshot()
+                    }
+                }));
+                listeners.push(admin::ListenerStats {
+                    name: l.name.clone(),
+                    port: l.local_addr.port(),
+                    protocol: l.protocol,
+                    connections: l.connections(),
+                    members: pool.members.iter().map(|m| m.config.id.clone()).collect(),
+                    cache: pool.cache.as_ref().map(|c| c.stats()),
+                });
+            }
+            listeners.sort_by_key(|l| l.port);
+            (applied.generation, members, listeners)
         };
-        let requests_total = self.shared.node.requests_total.load(Relaxed);
-        let (requests_per_second, cpu) = self.rates.sample(requests_total);
-        Heartbeat {
+        let node = &self.shared.node;
+        let requests_total = node.requests_total.load(Relaxed);
+        let (requests_per_second, cpu) = rates.sample(requests_total);
+        let hb = Heartbeat {
             generation,
             uptime_ms: self.started.elapsed().as_millis() as u64,
-            active_connections: self.shared.node.active_connections.load(Relaxed),
+            active_connections: node.active_connections.load(Relaxed),
             requests_total,
             requests_per_second,
             cpu,
             members,
-        }
+            cache_hits: node.cache_hits.load(Relaxed),
+            cache_misses: node.cache_misses.load(Relaxed),
+        };
+        (hb, listeners)
     }
 
     /// Stops accepting, asks keep-alive connections to close after their current request, and
@@ -272,6 +333,11 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
         if let FromAgent::Ack { error: Some(e), .. } = agent.apply(0, &cfg).await {
             anyhow::bail!("apply config {}: {e}", path.display());
         }
+    }
+    if let Some(addr) = opts.admin_listen {
+        let socket = admin::bind(addr).await?;
+        let agent = agent.clone();
+        tokio::spawn(admin::serve(agent, socket).instrument(tracing::info_span!("admin")));
     }
     if let Some(spec) = opts.channel.clone() {
         let agent = agent.clone();

@@ -15,10 +15,12 @@ use anyhow::{bail, Context as _};
 use arc_swap::ArcSwap;
 use lbaas_proto::{AgentConfig, ListenerConfig, Protocol};
 use tokio::net::{TcpListener, TcpSocket};
+use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 use tracing::Instrument as _;
 
 use crate::balancer::Pool;
+use crate::cache::ResponseCache;
 use crate::stats::Gauge;
 use crate::{http, tcp, Shared};
 
@@ -30,11 +32,19 @@ pub(crate) struct Listener {
     pub protocol: Protocol,
     pub local_addr: SocketAddr,
     pub pool: Arc<ArcSwap<Pool>>,
+    /// Connection slots shared by the workers' accept loops (`max_connections_per_listener`).
+    limit: Arc<Semaphore>,
+    max_connections: usize,
     /// One accept loop per worker (emptied while closing).
     accept: Vec<JoinHandle<()>>,
 }
 
 impl Listener {
+    /// Client connections open on this listener (all workers).
+    pub fn connections(&self) -> u64 {
+        self.max_connections.saturating_sub(self.limit.available_permits()) as u64
+    }
+
     /// Stops accepting and returns once the listening socket is closed, so the port can be bound
     /// again at once (a protocol change rebinds the same port).
     async fn close(mut self) {
@@ -104,7 +114,9 @@ impl ListenerSet {
         }
         for l in &cfg.listeners {
             if let Some(existing) = self.by_port.get_mut(&l.port) {
-                let pool = Pool::new(l, Some(&existing.pool.load()), shared.tunables.health);
+                let old = existing.pool.load();
+                let mut pool = Pool::new(l, Some(&old), shared.tunables.health);
+                pool.cache = cache_for(l, old.cache.as_ref(), shared);
                 existing.pool.store(Arc::new(pool));
                 existing.name.clone_from(&l.name);
                 continue;
@@ -161,19 +173,25 @@ fn start(
     shared: &Arc<Shared>,
 ) -> anyhow::Result<Listener> {
     let local_addr = sockets[0].local_addr()?;
-    let pool = Arc::new(ArcSwap::from_pointee(Pool::new(cfg, None, shared.tunables.health)));
+    let mut pool = Pool::new(cfg, None, shared.tunables.health);
+    pool.cache = cache_for(cfg, None, shared);
+    let pool = Arc::new(ArcSwap::from_pointee(pool));
+    let max_connections = shared.tunables.max_connections_per_listener.max(1);
+    let limit = Arc::new(Semaphore::new(max_connections));
     let span = tracing::info_span!("listener", name = %cfg.name, port = local_addr.port());
     let accept = sockets
         .into_iter()
         .zip(&shared.workers)
         .map(|(socket, worker)| {
             let (pool, shared, client) = (pool.clone(), shared.clone(), worker.client.clone());
-            let protocol = cfg.protocol;
+            let (protocol, limit) = (cfg.protocol, limit.clone());
             worker.handle.spawn(
                 async move {
                     // Adopted here so the socket is registered with this worker's reactor.
                     match TcpListener::from_std(socket) {
-                        Ok(socket) => accept_loop(socket, protocol, pool, shared, client).await,
+                        Ok(socket) => {
+                            accept_loop(socket, protocol, pool, limit, shared, client).await
+                        }
                         Err(e) => tracing::error!(error = %e, "cannot adopt listening socket"),
                     }
                 }
@@ -182,17 +200,45 @@ fn start(
         })
         .collect();
     tracing::info!(name = %cfg.name, %local_addr, protocol = ?cfg.protocol, "listening");
-    Ok(Listener { name: cfg.name.clone(), protocol: cfg.protocol, local_addr, pool, accept })
+    Ok(Listener {
+        name: cfg.name.clone(),
+        protocol: cfg.protocol,
+        local_addr,
+        pool,
+        limit,
+        max_connections,
+        accept,
+    })
+}
+
+/// The response cache a listener should have under `cfg`: the one it has if caching stays on,
+/// a new one if it is turned on, none for TCP or with caching off.
+fn cache_for(
+    cfg: &ListenerConfig,
+    current: Option<&Arc<ResponseCache>>,
+    shared: &Shared,
+) -> Option<Arc<ResponseCache>> {
+    if !cfg.cache || cfg.protocol != Protocol::Http {
+        return None;
+    }
+    Some(
+        current
+            .cloned()
+            .unwrap_or_else(|| Arc::new(ResponseCache::new(shared.tunables.cache_capacity_bytes))),
+    )
 }
 
 async fn accept_loop(
     socket: TcpListener,
     protocol: Protocol,
     pool: Arc<ArcSwap<Pool>>,
+    limit: Arc<Semaphore>,
     shared: Arc<Shared>,
     client: http::HttpClient,
 ) {
     loop {
+        // A slot first: at the limit we stop accepting, and the backlog holds newcomers.
+        let Ok(slot) = limit.clone().acquire_owned().await else { return };
         let (stream, peer) = match socket.accept().await {
             Ok(x) => x,
             Err(e) => {
@@ -206,6 +252,7 @@ async fn accept_loop(
         let (pool, shared, client) = (pool.clone(), shared.clone(), client.clone());
         tokio::spawn(
             async move {
+                let _slot = slot;
                 let _conn = Gauge::enter(&shared.node.active_connections);
                 match protocol {
                     Protocol::Tcp => {

@@ -1,6 +1,6 @@
 //! `lbaas-agent` entry point: flags → [`lbaas_agent::Options`], tracing, [`lbaas_agent::run`].
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use clap::Parser;
@@ -26,6 +26,16 @@ struct Flags {
     /// Event-loop threads serving traffic (default: one per CPU). 0 serves on the control thread.
     #[arg(long)]
     workers: Option<usize>,
+    /// Serve JSON statistics on this loopback address (`GET /stats`), e.g. `127.0.0.1:9901`.
+    /// Off by default; a non-loopback address is refused.
+    #[arg(long, env = "LBAAS_AGENT_ADMIN")]
+    admin_listen: Option<SocketAddr>,
+    /// Client connections open at once per listener; beyond it new ones wait in the backlog.
+    #[arg(long)]
+    max_connections: Option<usize>,
+    /// Byte budget of each caching listener's response cache, in MiB.
+    #[arg(long)]
+    cache_mb: Option<u64>,
     /// Log filter (tracing-subscriber syntax), e.g. `info` or `lbaas_agent=debug`.
     #[arg(long, env = "RUST_LOG", default_value = "info")]
     log: String,
@@ -46,6 +56,13 @@ fn main() -> anyhow::Result<()> {
     opts.channel = flags.channel;
     opts.config = flags.config;
     opts.listen = flags.listen;
+    opts.admin_listen = flags.admin_listen;
+    if let Some(n) = flags.max_connections {
+        opts.tunables.max_connections_per_listener = n;
+    }
+    if let Some(mb) = flags.cache_mb {
+        opts.tunables.cache_capacity_bytes = mb << 20;
+    }
     opts.workers = flags
         .workers
         .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));

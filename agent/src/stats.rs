@@ -36,10 +36,17 @@ impl Histogram {
     /// Returns (p50, p99) in milliseconds (a bucket's upper bound; 0 with no samples) and halves
     /// every bucket.
     pub fn quantiles_and_decay(&self) -> (f64, f64) {
-        let counts: Vec<u64> = self.buckets.iter().map(|b| b.load(Relaxed)).collect();
+        let q = self.quantiles();
         for b in &self.buckets {
             let _ = b.fetch_update(Relaxed, Relaxed, |v| Some(v / 2));
         }
+        q
+    }
+
+    /// (p50, p99) without decaying: for readers other than the heartbeat (the admin endpoint),
+    /// which must not shorten the heartbeat's window.
+    pub fn quantiles(&self) -> (f64, f64) {
+        let counts: Vec<u64> = self.buckets.iter().map(|b| b.load(Relaxed)).collect();
         (quantile(&counts, 0.50), quantile(&counts, 0.99))
     }
 }
@@ -69,6 +76,9 @@ pub struct NodeStats {
     pub active_connections: AtomicU64,
     /// HTTP requests plus TCP connections served since start.
     pub requests_total: AtomicU64,
+    /// Requests answered from a listener's response cache, and cacheable requests that were not.
+    pub cache_hits: AtomicU64,
+    pub cache_misses: AtomicU64,
 }
 
 /// Decrements a counter when dropped, so an early return or a panic cannot leak a count.

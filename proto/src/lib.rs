@@ -113,6 +113,12 @@ pub struct Heartbeat {
     /// CPU use of the agent process, 0.0..=1.0 per core.
     pub cpu: f64,
     pub members: Vec<MemberStats>,
+    /// Requests answered from a listener's response cache since start (absent from older agents).
+    #[serde(default)]
+    pub cache_hits: u64,
+    /// Cacheable requests (on listeners with `cache`) that went to a member.
+    #[serde(default)]
+    pub cache_misses: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]

@@ -25,28 +25,34 @@ pub struct Backend {
     pub id: String,
     pub addr: SocketAddr,
     pub accepted: Arc<AtomicU64>,
+    /// HTTP requests answered (HTTP backends).
+    pub requests: Arc<AtomicU64>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl Backend {
     /// Answers `<id>` with headers echoing what it saw: `x-seen-host`, `x-seen-xff`,
     /// `x-seen-xfp`, `x-seen-hop` (whether the hop-by-hop `x-hop` arrived). `/slow` answers after
-    /// 10 s, `/fail` with a 500.
+    /// 10 s, `/fail` with a 500. Caching tests steer the answer with request headers:
+    /// `x-reply-cache-control` and `x-reply-vary` become the response's `cache-control` and
+    /// `vary`, and `x-seen-lang` echoes `accept-language`.
     pub async fn http(id: &str) -> Backend {
         let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = l.local_addr().unwrap();
         let accepted = Arc::new(AtomicU64::new(0));
-        let (id2, acc) = (id.to_owned(), accepted.clone());
+        let requests = Arc::new(AtomicU64::new(0));
+        let (id2, acc, reqs) = (id.to_owned(), accepted.clone(), requests.clone());
         let task = tokio::spawn(async move {
             let mut conns = JoinSet::new();
             loop {
                 let (s, _) = l.accept().await.unwrap();
                 acc.fetch_add(1, Relaxed);
-                let id = id2.clone();
+                let (id, reqs) = (id2.clone(), reqs.clone());
                 conns.spawn(async move {
                     let svc =
                         hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
                             let id = id.clone();
+                            reqs.fetch_add(1, Relaxed);
                             async move { Ok::<_, Infallible>(answer(&id, req).await) }
                         });
                     let _ = hyper::server::conn::http1::Builder::new()
@@ -57,7 +63,7 @@ impl Backend {
                 while conns.try_join_next().is_some() {}
             }
         });
-        Backend { id: id.to_owned(), addr, accepted, task }
+        Backend { id: id.to_owned(), addr, accepted, requests, task }
     }
 
     /// Reads until the client half-closes, then writes `<id>:<bytes read>` and closes.
@@ -82,7 +88,11 @@ impl Backend {
                 while conns.try_join_next().is_some() {}
             }
         });
-        Backend { id: id.to_owned(), addr, accepted, task }
+        Backend { id: id.to_owned(), addr, accepted, requests: Default::default(), task }
+    }
+
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Relaxed)
     }
 
     pub fn member(&self) -> MemberConfig {
@@ -132,7 +142,14 @@ async fn answer(id: &str, mut req: Request<hyper::body::Incoming>) -> Response<F
         .header("x-seen-host", seen("host"))
         .header("x-seen-xff", seen("x-forwarded-for"))
         .header("x-seen-xfp", seen("x-forwarded-proto"))
-        .header("x-seen-hop", if h.contains_key("x-hop") { "yes" } else { "no" });
+        .header("x-seen-hop", if h.contains_key("x-hop") { "yes" } else { "no" })
+        .header("x-seen-lang", seen("accept-language"));
+    if let Some(v) = h.get("x-reply-cache-control") {
+        r = r.header("cache-control", v);
+    }
+    if let Some(v) = h.get("x-reply-vary") {
+        r = r.header("vary", v);
+    }
     match req.uri().path() {
         "/slow" => tokio::time::sleep(Duration::from_secs(10)).await,
         "/fail" => r = r.status(StatusCode::INTERNAL_SERVER_ERROR),
@@ -190,7 +207,11 @@ pub fn options() -> Options {
 }
 
 pub async fn start_agent(cfg: &AgentConfig) -> Arc<Agent> {
-    let agent = Agent::new(&options());
+    start_agent_with(&options(), cfg).await
+}
+
+pub async fn start_agent_with(opts: &Options, cfg: &AgentConfig) -> Arc<Agent> {
+    let agent = Agent::new(opts);
     match agent.apply(1, cfg).await {
         lbaas_proto::FromAgent::Ack { generation: 1, error: None } => agent,
         other => panic!("apply failed: {other:?}"),
@@ -211,9 +232,22 @@ pub struct Reply {
 }
 
 pub async fn get(c: &HttpClient, port: u16, path: &str) -> anyhow::Result<Reply> {
-    let req = Request::get(format!("http://127.0.0.1:{port}{path}"))
-        .header("host", "web.demo.acme.lbaas.test")
-        .body(Empty::new())?;
+    get_with(c, port, path, &[]).await
+}
+
+/// A GET with extra request headers.
+pub async fn get_with(
+    c: &HttpClient,
+    port: u16,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> anyhow::Result<Reply> {
+    let mut req = Request::get(format!("http://127.0.0.1:{port}{path}"))
+        .header("host", "web.demo.acme.lbaas.test");
+    for (n, v) in headers {
+        req = req.header(*n, *v);
+    }
+    let req = req.body(Empty::new())?;
     let resp = tokio::time::timeout(Duration::from_secs(5), c.request(req)).await??;
     let status = resp.status();
     let headers = resp.headers().clone();
