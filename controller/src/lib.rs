@@ -80,7 +80,11 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
                 {}
             }
             _ = wake.notified() => {}
-            _ = tokio::time::sleep(config.period) => {}
+            _ = tokio::time::sleep(if rec.status.recheck_soon {
+                Duration::from_millis(250)
+            } else {
+                config.period
+            }) => {}
             _ = tokio::signal::ctrl_c() => break,
             _ = term.recv() => break,
         }

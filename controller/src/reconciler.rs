@@ -101,6 +101,10 @@ pub struct Status {
     pub domains_destroyed: u64,
     pub configs_pushed: u64,
     pub purged: u64,
+    /// An ACTIVE node's agent link is down while its domain is still listed: libvirt may not
+    /// have finished tearing a dead VM down, so the next pass should come soon, not at the
+    /// safety-net period (failover starts from that pass).
+    pub recheck_soon: bool,
 }
 
 pub struct Reconciler<N, H, A> {
@@ -181,6 +185,7 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
             self.hv.list(&format!("{}-n-", s.prefix)).await?.into_iter().collect();
         let running = self.domains_start(&placements, &lbs, &running).await;
         let mut live_names = BTreeSet::new();
+        self.status.recheck_soon = false;
         for p in &placements {
             live_names.insert(p.name.clone());
             let Some(lb) = lbs.get(&p.load_balancer_id) else { continue };
@@ -214,7 +219,11 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
                         .await;
                     }
                 }
-                Ok(NodeStatus::Active) => self.node_converge_logged(p, lb, true).await,
+                Ok(NodeStatus::Active) => {
+                    let linked = self.agents.state(&p.id.to_string()).is_some_and(|a| a.connected);
+                    self.status.recheck_soon |= !linked;
+                    self.node_converge_logged(p, lb, true).await
+                }
                 Ok(NodeStatus::Down) if p.status_age_seconds >= s.failover_grace.as_secs_f64() => {
                     let why = format!(
                         "{} stayed DOWN for {}s (failover grace period)",

@@ -28,7 +28,13 @@ pub struct Proc(pub Child);
 
 impl Proc {
     pub fn spawn(cmd: &mut Command) -> Proc {
-        Proc(cmd.stdout(Stdio::null()).stderr(Stdio::inherit()).spawn().expect("spawn"))
+        // The processes log to stdout; LBAAS_TEST_LOGS=1 shows them (debugging a failed run).
+        let out = if std::env::var_os("LBAAS_TEST_LOGS").is_some() {
+            Stdio::inherit()
+        } else {
+            Stdio::null()
+        };
+        Proc(cmd.stdout(out).stderr(Stdio::inherit()).spawn().expect("spawn"))
     }
 
     pub fn kill9(&mut self) {

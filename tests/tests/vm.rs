@@ -67,22 +67,37 @@ impl Stack {
     }
 
     fn controller(&self) -> Proc {
+        self.controller_with(&[])
+    }
+
+    fn healthcheckd(&self, extra: &[&str]) -> Proc {
+        let mut args =
+            vec!["--database-url", &self.db_url, "--prefix", &self.prefix, "--refresh-ms", "200"];
+        args.extend_from_slice(extra);
+        Proc::spawn(Command::new(bin("lbaas-healthcheckd")).args(args))
+    }
+
+    fn controller_with(&self, extra: &[&str]) -> Proc {
         let image =
             std::env::var("LBAAS_IMAGE_DIR").expect("LBAAS_IMAGE_DIR: run through `make test`");
-        Proc::spawn(Command::new(bin("lbaas-controller")).args([
-            "--database-url",
-            &self.db_url,
-            "--prefix",
-            &self.prefix,
-            "--image-dir",
-            &image,
-            "--run-dir",
-            self.run_dir.to_str().unwrap(),
-            "--period",
-            "2",
-            "--dns-listen",
-            &format!("127.0.0.1:{}", self.dns_port),
-        ]))
+        Proc::spawn(
+            Command::new(bin("lbaas-controller"))
+                .args([
+                    "--database-url",
+                    &self.db_url,
+                    "--prefix",
+                    &self.prefix,
+                    "--image-dir",
+                    &image,
+                    "--run-dir",
+                    self.run_dir.to_str().unwrap(),
+                    "--period",
+                    "2",
+                    "--dns-listen",
+                    &format!("127.0.0.1:{}", self.dns_port),
+                ])
+                .args(extra),
+        )
     }
 
     async fn wait_active(&self, name: &str) -> Value {
@@ -273,6 +288,218 @@ async fn controller_killed_mid_create_converges_without_leaks() {
     let _ctl = s.controller();
     s.wait_active("web").await;
     assert_eq!(domains(&prefix).len(), 1, "exactly one VM for one node: {:?}", domains(&prefix));
+    assert_eq!(
+        s.env("delete", "instance", serde_json::json!({"project": "demo", "name": "web"})).0,
+        202
+    );
+    let ok = wait_for(Duration::from_millis(200), Duration::from_secs(60), || async {
+        s.lb("web").0 == 404
+    })
+    .await;
+    assert!(ok);
+    assert!(domains(&prefix).is_empty());
+}
+
+/// The A records of `name`, sorted.
+fn vips(port: u16, name: &str) -> Vec<String> {
+    let mut v: Vec<String> = dig(port, name).lines().map(str::to_string).collect();
+    v.sort();
+    v
+}
+
+fn member_statuses(s: &Stack, lb: &str) -> Vec<(String, String)> {
+    let (_, body) = curl(
+        "GET",
+        &format!("{}/v1/projects/demo/load-balancers/{lb}/pools/default/members", s.base),
+        Some(&s.tok),
+        None,
+    );
+    let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    let mut out: Vec<(String, String)> = v["items"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|m| {
+                    (
+                        m["address"].as_str().unwrap_or("").to_string(),
+                        m["operating_status"].as_str().unwrap_or("").to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
+}
+
+/// One `curl` process sending `n` keep-alive requests to `url` from inside `ns`; how many
+/// answered 200.
+fn burst(ns: &str, url: &str, n: usize) -> usize {
+    let mut args = vec!["netns", "exec", ns, "curl", "-s", "-m", "10", "-o", "/dev/null"];
+    args.extend(["-w", "%{http_code}\\n"]);
+    let urls = vec![url; n];
+    args.extend(urls.iter().copied());
+    let out = Command::new("ip").args(&args).output().expect("curl");
+    String::from_utf8_lossy(&out.stdout).lines().filter(|l| *l == "200").count()
+}
+
+/// DESIGN §7 on the real thing: a dead backend leaves rotation; a VM that dies is replaced and
+/// DNS follows; sustained load adds a node (DNS answers both), and when it stops the newest
+/// node drains and goes. Timings are printed for the notes, not asserted.
+#[tokio::test]
+async fn health_checks_failover_and_autoscale() {
+    let prefix = format!("lbt{}", &uuid::Uuid::new_v4().simple().to_string()[..4]);
+    let mut cleanup = HostCleanup { prefix: prefix.clone(), backends: vec![] };
+    let s = stack(&prefix).await;
+    let _ctl = s.controller_with(&["--failover-grace", "5", "--drain-period", "3"]);
+    let _hc = s.healthcheckd(&[
+        "--scale-rps-high",
+        "5",
+        "--scale-rps-low",
+        "1",
+        "--scale-out-after",
+        "2",
+        "--scale-in-after",
+        "4",
+        "--scale-cooldown",
+        "4",
+    ]);
+    let pub_ns = format!("{prefix}-pub");
+    let name = "web.demo.acme.lbaas.test";
+    let (st, v) = s.env(
+        "create",
+        "instance",
+        serde_json::json!({"project": "demo", "name": "web", "traffic_type": "http", "subnet": "10.30.0.0/24",
+            "backend": {"entities": ["10.30.0.11:8080", "10.30.0.12:8080"], "auto-scaling": true,
+              "health-check": {"protocol": "HTTP", "port": 8080, "request-path": "/healthz",
+                "criteria": {"interval": 1, "timeout": 1, "health-threshold": 2, "unhealth-threshold": 2}}}}),
+    );
+    assert_eq!(st, 202, "{v}");
+    let project_id: String = {
+        let (_, body) = curl("GET", &format!("{}/v1/projects/demo", s.base), Some(&s.tok), None);
+        serde_json::from_str::<Value>(&body).unwrap()["id"].as_str().unwrap().to_string()
+    };
+    let ok = wait_for(Duration::from_millis(200), Duration::from_secs(30), || async {
+        Command::new(script("backend.sh"))
+            .args(["project-ns", &prefix, &project_id])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
+    .await;
+    assert!(ok, "project namespace");
+    let pns = sh(&[script("backend.sh").to_str().unwrap(), "project-ns", &prefix, &project_id])
+        .trim()
+        .to_string();
+    for (i, ip) in ["10.30.0.11", "10.30.0.12"].iter().enumerate() {
+        let b = format!("{prefix}-b{i}");
+        sh(&[script("backend.sh").to_str().unwrap(), "add", &pns, &b, &format!("{ip}/24"), "8080"]);
+        cleanup.backends.push(b);
+    }
+    let lb = s.wait_active("web").await;
+    let vip1 = lb["vips"][0].as_str().unwrap().to_string();
+    let both_online = [
+        ("10.30.0.11".to_string(), "ONLINE".to_string()),
+        ("10.30.0.12".to_string(), "ONLINE".to_string()),
+    ];
+    let ok = wait_for(Duration::from_millis(200), Duration::from_secs(20), || async {
+        member_statuses(&s, "web") == both_online
+    })
+    .await;
+    assert!(ok, "members ONLINE: {:?}", member_statuses(&s, "web"));
+
+    // 1. A backend dies: OFFLINE after 2 failed probes, and the agents stop sending to it.
+    let t0 = std::time::Instant::now();
+    sh(&[script("backend.sh").to_str().unwrap(), "del", &cleanup.backends[1]]);
+    let ok = wait_for(Duration::from_millis(100), Duration::from_secs(20), || async {
+        member_statuses(&s, "web").get(1).is_some_and(|m| m.1 == "OFFLINE")
+    })
+    .await;
+    assert!(ok, "dead member OFFLINE: {:?}", member_statuses(&s, "web"));
+    eprintln!("member OFFLINE after {:.1}s", t0.elapsed().as_secs_f64());
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    for _ in 0..10 {
+        let b = curl_in(&pub_ns, &format!("http://{vip1}/")).unwrap_or_default();
+        assert!(b.contains("10.30.0.11"), "only the live member serves: {b:?}");
+    }
+
+    // 2. The node's VM dies: DOWN, out of DNS, a replacement serves under a new VIP.
+    let dom = domains(&prefix);
+    assert_eq!(dom.len(), 1);
+    let t0 = std::time::Instant::now();
+    sh(&["virsh", "-c", "qemu:///system", "destroy", &dom[0]]);
+    let ok = wait_for(Duration::from_millis(100), Duration::from_secs(20), || async {
+        !vips(s.dns_port, name).contains(&vip1)
+    })
+    .await;
+    assert!(ok, "the dead VIP left DNS");
+    let out_of_dns = t0.elapsed();
+    let mut vip2 = String::new();
+    let ok = wait_for(Duration::from_millis(100), Duration::from_secs(90), || {
+        let v = vips(s.dns_port, name);
+        let found = v.len() == 1 && v[0] != vip1;
+        if found {
+            vip2 = v[0].clone();
+        }
+        async move { found }
+    })
+    .await;
+    assert!(ok, "a replacement answers in DNS: {:?}", vips(s.dns_port, name));
+    eprintln!(
+        "failover: dead VIP out of DNS after {:.1}s, replacement VIP {vip2} in DNS after {:.1}s",
+        out_of_dns.as_secs_f64(),
+        t0.elapsed().as_secs_f64()
+    );
+    let b = curl_in(&pub_ns, &format!("http://{vip2}/")).unwrap_or_default();
+    assert!(b.contains("10.30.0.11"), "the replacement serves: {b:?}");
+    // After the grace period the DOWN node's row is gone too.
+    let ok = wait_for(Duration::from_millis(200), Duration::from_secs(20), || async {
+        let (_, body) = curl(
+            "GET",
+            &format!("{}/v1/projects/demo/load-balancers/web/nodes", s.base),
+            Some(&s.tok),
+            None,
+        );
+        let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+        v["items"].as_array().is_some_and(|a| a.len() == 1)
+    })
+    .await;
+    assert!(ok, "the DOWN node was deleted after the grace period");
+
+    // 3. Sustained load (bounded: at most 60 s, 100 requests per burst): a second node.
+    let t0 = std::time::Instant::now();
+    let mut served = 0;
+    while t0.elapsed() < Duration::from_secs(60) && vips(s.dns_port, name).len() < 2 {
+        served += burst(&pub_ns, &format!("http://{vip2}/"), 100);
+    }
+    let two = vips(s.dns_port, name);
+    assert_eq!(two.len(), 2, "scaled out to two nodes in DNS after {served} requests");
+    eprintln!("scale-out: second VIP in DNS after {:.1}s of load", t0.elapsed().as_secs_f64());
+    for v in &two {
+        let b = curl_in(&pub_ns, &format!("http://{v}/")).unwrap_or_default();
+        assert!(b.contains("10.30.0.11"), "{v} serves: {b:?}");
+    }
+
+    // 4. Load stops: one node drains and goes; DNS back to one VIP.
+    let t0 = std::time::Instant::now();
+    let ok = wait_for(Duration::from_millis(200), Duration::from_secs(60), || async {
+        vips(s.dns_port, name).len() == 1 && domains(&prefix).len() == 1
+    })
+    .await;
+    assert!(ok, "scaled in: {:?} / {:?}", vips(s.dns_port, name), domains(&prefix));
+    eprintln!("scale-in: back to one node after {:.1}s idle", t0.elapsed().as_secs_f64());
+    let (_, body) = curl("GET", &format!("{}/v1/events?limit=1000", s.base), Some(&s.tok), None);
+    for kind in [
+        "member.down",
+        "node.down",
+        "node.created",
+        "node.deleted",
+        "autoscale.out",
+        "autoscale.in",
+        "node.sundown",
+    ] {
+        assert!(body.contains(kind), "event {kind} in the monitor log");
+    }
+
     assert_eq!(
         s.env("delete", "instance", serde_json::json!({"project": "demo", "name": "web"})).0,
         202
