@@ -173,6 +173,17 @@ async fn resources_crud() {
     )
     .await;
     assert_eq!((s, code(&v)), (StatusCode::BAD_REQUEST, "invalid_port"));
+    // The response cache is HTTP's: on a TCP listener it is refused, on HTTP it can be switched.
+    let (s, v) = call!(
+        Method::POST,
+        &format!("{lb}/listeners"),
+        Some(json!({"name": "raw", "protocol": "TCP", "port": 9000, "cache": true}))
+    )
+    .await;
+    assert_eq!((s, code(&v)), (StatusCode::BAD_REQUEST, "cache_needs_http"));
+    let (s, v) =
+        call!(Method::PATCH, &format!("{lb}/listeners/http"), Some(json!({"cache": true}))).await;
+    assert_eq!((s, v["cache"].as_bool()), (StatusCode::OK, Some(true)), "{v}");
     let (_, v) = call!(Method::GET, &lb, None).await;
     assert_eq!(v["url"], "http://web.demo.acme.lbaas.test/");
 
