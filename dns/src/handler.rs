@@ -1,5 +1,6 @@
-//! The request handler hickory's `Server` calls for every query: it owns what is served (a
-//! `Catalog` and the zone transfer, swapped whole by the publisher, never edited in place, so a
+//! The request handler hickory's `Server` calls for every TCP query, and the UDP threads for
+//! every datagram the fast path leaves to hickory: it owns what is served (a `Catalog`, the zone
+//! transfer and the fast path's table, swapped whole by the publisher, never edited in place, so a
 //! query sees either the old or the new zone and nothing in between), the AXFR allow-list and the
 //! bound on requests in flight. Answering queries (NXDOMAIN with SOA, REFUSED outside the zone,
 //! EDNS, UDP truncation) is hickory's `Catalog`; zone transfers are answered here, because
@@ -9,7 +10,9 @@ use std::future::Future;
 use std::iter;
 use std::marker::PhantomData;
 use std::pin::Pin;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
+
+use arc_swap::ArcSwapOption;
 
 use hickory_proto::op::{Edns, Header, HeaderCounts, Metadata, OpCode, ResponseCode};
 use hickory_proto::rr::{LowerName, Record, RecordType};
@@ -20,34 +23,42 @@ use hickory_server::zone_handler::MessageResponseBuilder;
 use tokio::sync::Semaphore;
 
 use crate::cidr::Cidr;
+use crate::fast;
 use crate::records::Served;
 
-/// What is being served; the publisher replaces the whole `Arc`.
+/// One published zone: what hickory answers from, and the fast path's table built from it.
+pub(crate) struct Published {
+    pub(crate) served: Served,
+    pub(crate) fast: fast::Table,
+}
+
+/// What is being served; the publisher replaces the whole `Arc`. An `ArcSwap` rather than a
+/// lock: the UDP threads read it for every datagram, and a read is then a few atomic operations
+/// that never wait for the publisher (nor for each other).
 #[derive(Default)]
 pub(crate) struct ZoneSlot {
-    served: RwLock<Option<Arc<Served>>>,
+    published: ArcSwapOption<Published>,
 }
 
 impl ZoneSlot {
-    pub(crate) fn swap(&self, served: Served) {
-        // A poisoned lock only means a panic elsewhere while holding it; the value is a plain
-        // Arc and always valid, so keep serving.
-        let mut slot = self.served.write().unwrap_or_else(|e| e.into_inner());
-        *slot = Some(Arc::new(served));
+    pub(crate) fn swap(&self, published: Published) {
+        self.published.store(Some(Arc::new(published)));
     }
 
-    fn current(&self) -> Option<Arc<Served>> {
-        self.served.read().unwrap_or_else(|e| e.into_inner()).clone()
+    pub(crate) fn current(&self) -> arc_swap::Guard<Option<Arc<Published>>> {
+        self.published.load()
     }
 }
 
+#[derive(Clone)]
 pub(crate) struct Handler {
     pub(crate) zone: Arc<ZoneSlot>,
-    pub(crate) axfr_allow: Vec<Cidr>,
-    /// Requests being answered. hickory spawns a task per UDP datagram and per TCP connection
-    /// without a limit; past this bound a request gets SERVFAIL at once instead of queueing, so
-    /// a flood costs a bounded amount of work and the answer tells the client to retry.
-    pub(crate) in_flight: Semaphore,
+    pub(crate) axfr_allow: Arc<[Cidr]>,
+    /// Requests being answered. hickory spawns a task per TCP connection without a limit (and
+    /// the UDP threads one per slow-path datagram, bounded there); past this bound a request gets
+    /// SERVFAIL at once instead of queueing, so a flood costs a bounded amount of work and the
+    /// answer tells the client to retry.
+    pub(crate) in_flight: Arc<Semaphore>,
 }
 
 impl Handler {
@@ -62,15 +73,16 @@ impl Handler {
             return error_response(request, ResponseCode::ServFail, response_handle).await;
         };
         // Never None once `DnsServer::start` returned: it publishes before serving.
-        let Some(served) = self.zone.current() else {
+        let Some(published) = self.zone.current().clone() else {
             return error_response(request, ResponseCode::ServFail, response_handle).await;
         };
+        let served = &published.served;
         if is_transfer(request) {
             if !self.axfr_allow.iter().any(|n| n.contains(request.src().ip())) {
                 tracing::info!(src = %request.src(), "zone transfer refused: not in the allow-list");
                 return error_response(request, ResponseCode::Refused, response_handle).await;
             }
-            return transfer(request, &served, response_handle).await;
+            return transfer(request, served, response_handle).await;
         }
         served.catalog.handle_request::<R, T>(request, response_handle).await
     }

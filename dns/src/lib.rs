@@ -8,6 +8,11 @@
 //! SOA serial (`dns_zone`), which grows with every change and never goes back. Answering rules
 //! (NXDOMAIN with SOA, REFUSED outside the zone, EDNS, truncation over UDP) are hickory's.
 //!
+//! TCP (and so AXFR) is hickory's `Server`. UDP is served by a few threads of this crate
+//! (`udp.rs`) that answer ordinary queries from a table of responses hickory made when the zone
+//! was published (`fast.rs`), and hand everything else to the same handler as TCP: the answers are
+//! hickory's either way, but the common ones cost a table lookup instead of a task and a parse.
+//!
 //! Start it with [`DnsServer::start`] (tests, or a caller that wants the bound address and the
 //! status) or [`run`] (until a shutdown future completes).
 
@@ -19,18 +24,21 @@ use std::time::Duration;
 use anyhow::Context;
 use hickory_server::Server;
 use sqlx::PgPool;
-use tokio::net::{TcpListener, UdpSocket};
+use tokio::net::TcpListener;
 use tokio::sync::{watch, Notify, Semaphore};
 use tokio::task::JoinHandle;
 use tracing::Instrument;
 
 mod cidr;
+mod fast;
 mod handler;
 mod publisher;
 pub mod records;
+mod udp;
 
 pub use cidr::Cidr;
 pub use publisher::PublisherStatus;
+pub use udp::UdpStats;
 
 use handler::{Handler, ZoneSlot};
 use publisher::DnsPublisher;
@@ -54,8 +62,15 @@ pub struct Config {
     pub refresh: Duration,
     /// Least time between two reloads: bursts of changes (heartbeats) become one reload.
     pub min_reload_interval: Duration,
-    /// Requests answered at once; more get SERVFAIL.
+    /// Requests answered by hickory at once (TCP, and UDP the fast path cannot answer); more TCP
+    /// requests get SERVFAIL, more UDP datagrams are dropped.
     pub max_in_flight: usize,
+    /// Threads answering UDP. The default is one per CPU, at most 4: each thread answers on its
+    /// own, so more than the CPUs only adds context switches.
+    pub udp_threads: usize,
+    /// Bytes of UDP receive buffer asked of the kernel (which caps it at
+    /// `net.core.rmem_max`): the queue that absorbs bursts; past it datagrams are lost.
+    pub udp_recv_buffer: usize,
     /// An idle TCP connection is closed after this long.
     pub tcp_timeout: Duration,
 }
@@ -72,6 +87,8 @@ impl Default for Config {
             refresh: Duration::from_secs(10),
             min_reload_interval: Duration::from_millis(200),
             max_in_flight: 1024,
+            udp_threads: std::thread::available_parallelism().map_or(2, |n| n.get().min(4)),
+            udp_recv_buffer: 4 << 20,
             tcp_timeout: Duration::from_secs(5),
         }
     }
@@ -82,6 +99,7 @@ impl Default for Config {
 pub struct DnsServer {
     addr: SocketAddr,
     server: Server<Handler>,
+    udp: udp::UdpServer,
     status: Arc<Mutex<PublisherStatus>>,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
@@ -93,7 +111,7 @@ impl DnsServer {
     pub async fn start(db: PgPool, config: Config) -> anyhow::Result<Self> {
         let spec = records::ZoneSpec::new(&config.zone, config.ttl, config.ns_address)?;
         anyhow::ensure!(!config.refresh.is_zero(), "refresh must be longer than zero");
-        let (udp, tcp) = bind(config.listen).await?;
+        let (udp, tcp) = bind(config.listen, config.udp_recv_buffer).await?;
         let addr = udp.local_addr().context("read bound UDP address")?;
 
         let zone = Arc::new(ZoneSlot::default());
@@ -110,16 +128,20 @@ impl DnsServer {
 
         let handler = Handler {
             zone,
-            axfr_allow: config.axfr_allow.clone(),
-            in_flight: Semaphore::new(config.max_in_flight.max(1)),
+            axfr_allow: config.axfr_allow.clone().into(),
+            in_flight: Arc::new(Semaphore::new(config.max_in_flight.max(1))),
         };
+        let span = tracing::info_span!("dns", zone = %config.zone, %addr);
+        let udp = span
+            .in_scope(|| {
+                udp::UdpServer::start(udp, config.udp_threads, handler.clone(), config.max_in_flight)
+            })
+            .context("start the UDP threads")?;
         let mut server = Server::new(handler);
-        server.register_socket(udp);
         server.register_listener(tcp, config.tcp_timeout, 64);
 
         let (stop, stop_rx) = watch::channel(false);
         let wake = Arc::new(Notify::new());
-        let span = tracing::info_span!("dns", zone = %config.zone, %addr);
         let tasks = vec![
             tokio::spawn(
                 publisher
@@ -129,7 +151,7 @@ impl DnsServer {
             tokio::spawn(publisher::listen(db, wake, stop_rx).instrument(span)),
         ];
         tracing::info!(%addr, zone = %config.zone, "DNS server listening (UDP and TCP)");
-        Ok(Self { addr, server, status, stop, tasks })
+        Ok(Self { addr, server, udp, status, stop, tasks })
     }
 
     /// The bound address (UDP and TCP share it).
@@ -142,12 +164,18 @@ impl DnsServer {
         self.status.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    /// Stops reloading, closes the sockets and waits for the tasks.
+    /// What the UDP threads did: answered from the table, handed to hickory, dropped.
+    pub fn udp_stats(&self) -> UdpStats {
+        self.udp.stats()
+    }
+
+    /// Stops reloading, closes the sockets and waits for the tasks and threads.
     pub async fn shutdown(mut self) -> anyhow::Result<()> {
         let _ = self.stop.send(true);
         for task in self.tasks.drain(..) {
             let _ = task.await;
         }
+        self.udp.shutdown().await;
         self.server.shutdown_gracefully().await.context("shut the DNS server down")?;
         Ok(())
     }
@@ -166,10 +194,14 @@ pub async fn run(
 
 /// Binds UDP then TCP on the same port. With port 0 the kernel picks the UDP port, which may be
 /// taken for TCP; then another is tried.
-async fn bind(listen: SocketAddr) -> anyhow::Result<(UdpSocket, TcpListener)> {
+async fn bind(
+    listen: SocketAddr,
+    recv_buffer: usize,
+) -> anyhow::Result<(std::net::UdpSocket, TcpListener)> {
     let mut last_err = None;
     for _ in 0..if listen.port() == 0 { 16 } else { 1 } {
-        let udp = UdpSocket::bind(listen).await.with_context(|| format!("bind UDP {listen}"))?;
+        let udp =
+            udp::bind(listen, recv_buffer).with_context(|| format!("bind UDP {listen}"))?;
         let addr = udp.local_addr().context("read bound UDP address")?;
         match TcpListener::bind(addr).await {
             Ok(tcp) => return Ok((udp, tcp)),

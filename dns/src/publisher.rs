@@ -1,7 +1,7 @@
 //! `DnsPublisher`: the reconciler that turns PostgreSQL rows into the served zone. It runs on a
 //! `NOTIFY lbaas_change` (relevant tables only) and on a timer, takes no input, and is idempotent:
 //! a pass reads everything, builds the record set, advances the persisted serial if the set
-//! changed, and swaps the whole catalog. A failed pass changes nothing served; the next one
+//! changed, and swaps the whole catalog and the fast path's table built from it. A failed pass changes nothing served; the next one
 //! retries. Its status (last run, last error, counts, serial) is readable by an operator.
 //!
 //! Invariants: the served serial is the one PostgreSQL returned for exactly the served record set;
@@ -18,7 +18,8 @@ use sqlx::PgPool;
 use tokio::sync::{watch, Notify};
 use tracing::Instrument;
 
-use crate::handler::ZoneSlot;
+use crate::fast;
+use crate::handler::{Published, ZoneSlot};
 use crate::records::{self, ZoneSpec};
 
 /// What an operator can read about the publisher.
@@ -66,7 +67,8 @@ impl DnsPublisher {
         let previous = self.served.as_ref().map(|(_, s)| *s);
         if self.served.as_ref() != Some(&(text.clone(), serial)) {
             let served = records::served(&self.spec, &built, records::soa_serial(serial))?;
-            self.zone.swap(served);
+            let fast = fast::build(&self.spec, &built, &served.soa, &served.catalog).await?;
+            self.zone.swap(Published { served, fast });
             tracing::info!(
                 serial,
                 records = built.records.len(),
