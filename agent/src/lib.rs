@@ -13,8 +13,10 @@ mod cache;
 pub mod channel;
 mod http;
 mod listener;
+mod netcfg;
 pub mod stats;
 mod tcp;
+mod upstream;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
@@ -163,6 +165,7 @@ fn workers_start(n: usize, tunables: &Tunables) -> Vec<Worker> {
 struct Applied {
     generation: u64,
     listeners: listener::ListenerSet,
+    network: Option<lbaas_proto::NetworkConfig>,
 }
 
 /// The running data plane: listeners, the config generation in force, statistics.
@@ -198,7 +201,7 @@ impl Agent {
             listen: opts.listen,
             started: Instant::now(),
             shared,
-            applied: Mutex::new(Applied { generation: 0, listeners: Default::default() }),
+            applied: Mutex::new(Applied { generation: 0, listeners: Default::default(), network: None }),
             rates: Default::default(),
             admin_rates: Default::default(),
         })
@@ -224,6 +227,14 @@ impl Agent {
                 tracing::info!(generation, current = applied.generation, "stale config ignored");
             }
             return FromAgent::Ack { generation: applied.generation, error: None };
+        }
+        // Addresses first: listeners of a claimed spare serve on the VIP it receives here.
+        if let Some(net) = config.network.as_ref().filter(|n| applied.network.as_ref() != Some(n)) {
+            if let Err(e) = netcfg::apply(net).await {
+                tracing::warn!(generation, error = %format!("{e:#}"), "network config rejected");
+                return FromAgent::Ack { generation, error: Some(format!("{e:#}")) };
+            }
+            applied.network = Some(net.clone());
         }
         match applied.listeners.apply(config, self.listen, &self.shared).await {
             Ok(()) => {

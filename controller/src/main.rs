@@ -39,6 +39,10 @@ struct Cli {
     /// Seconds a node leaving (scale-in) gets to finish in-flight work.
     #[arg(long, env = "LBAAS_DRAIN_PERIOD", default_value_t = 10)]
     drain_period: u64,
+    /// VMs kept booted ahead of need (the warm pool): creates, failovers and scale-outs claim
+    /// one instead of waiting for a boot. Each costs a node's memory while it waits.
+    #[arg(long, env = "LBAAS_SPARE_NODES", default_value_t = 2)]
+    spare_nodes: usize,
     /// UDP and TCP address of the authoritative DNS server; `off` runs none.
     #[arg(long, env = "LBAAS_DNS_LISTEN", default_value = "127.0.0.1:5353")]
     dns_listen: String,
@@ -84,6 +88,7 @@ async fn main() -> anyhow::Result<()> {
             build_timeout: Duration::from_secs(cli.build_timeout),
             failover_grace: Duration::from_secs(cli.failover_grace),
             drain_period: Duration::from_secs(cli.drain_period),
+            spares: cli.spare_nodes,
         },
         dns,
     })

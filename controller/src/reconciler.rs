@@ -31,7 +31,8 @@ use ipnet::IpNet;
 use lbaas_common::types::{NodeStatus, ProvisioningStatus, TenantId};
 use lbaas_db::load_balancer::{self as lbq, LoadBalancerRow};
 use lbaas_db::node::{self as nq, NodePlacement};
-use lbaas_proto::{AgentConfig, ListenerConfig, MemberConfig};
+use lbaas_db::spare::{self, SpareRow};
+use lbaas_proto::{AgentConfig, ListenerConfig, MemberConfig, NetworkConfig};
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -57,6 +58,8 @@ pub struct Settings {
     pub failover_grace: Duration,
     /// A SUNDOWN node's in-flight work gets this long before its VM is destroyed.
     pub drain_period: Duration,
+    /// Spare VMs kept booted (the warm pool): a new node claims one instead of booting.
+    pub spares: usize,
 }
 
 impl Settings {
@@ -175,16 +178,35 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
             ],
         )
         .await?;
+        // 3: node counts, claiming ready spares first; then the warm pool is topped up.
+        let spares = spare::spare_list(&self.db).await?;
+        let mut ready: Vec<SpareRow> = spares
+            .iter()
+            .filter(|sp| self.agents.state(&sp.id.to_string()).is_some_and(|a| a.hello))
+            .cloned()
+            .collect();
         for lb in &building {
-            self.node_count_converge(lb).await?;
+            self.node_count_converge(lb, &mut ready).await?;
+        }
+        let mut spares = spare::spare_list(&self.db).await?;
+        for _ in spares.len()..s.spares {
+            let id = Uuid::new_v4();
+            spare::spare_create(&self.db, id, &s.node_name(id)).await?;
+            spares.push(SpareRow { id, name: s.node_name(id), age_seconds: 0.0 });
         }
 
         let lbs: HashMap<Uuid, &LoadBalancerRow> = building.iter().map(|l| (l.id, l)).collect();
         let placements = nq::node_list_placements(&self.db).await?;
         let running: BTreeSet<String> =
             self.hv.list(&format!("{}-n-", s.prefix)).await?.into_iter().collect();
-        let running = self.domains_start(&placements, &lbs, &running).await;
+        let running = self.domains_start(&placements, &lbs, &spares, &running).await;
         let mut live_names = BTreeSet::new();
+        for sp in &spares {
+            live_names.insert(sp.name.clone());
+            if let Err(e) = self.spare_converge(sp, running.contains(&sp.name)).await {
+                tracing::warn!(spare = %sp.name, error = %format!("{e:#}"), "spare not ready yet");
+            }
+        }
         self.status.recheck_soon = false;
         for p in &placements {
             live_names.insert(p.name.clone());
@@ -307,8 +329,10 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         }
         let live_ids: BTreeSet<String> = placements
             .iter()
-            .filter(|p| live_names.contains(&p.name))
-            .map(|p| p.id.to_string())
+            .map(|p| (p.id, &p.name))
+            .chain(spares.iter().map(|sp| (sp.id, &sp.name)))
+            .filter(|(_, name)| live_names.contains(*name))
+            .map(|(id, _)| id.to_string())
             .collect();
         for node in self.agents.nodes().into_iter().filter(|n| !live_ids.contains(n)) {
             self.agents.forget(&node);
@@ -324,7 +348,11 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
     }
 
     /// Steps 3's node count for one load balancer (see the module comment).
-    async fn node_count_converge(&mut self, lb: &LoadBalancerRow) -> Result<()> {
+    async fn node_count_converge(
+        &mut self,
+        lb: &LoadBalancerRow,
+        ready: &mut Vec<SpareRow>,
+    ) -> Result<()> {
         let s = self.settings.clone();
         let live = nq::node_list_live(&self.db, lb.id).await?;
         let serving: Vec<_> = live
@@ -344,6 +372,19 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
                     "initial node".to_string()
                 };
             for _ in serving.len()..want {
+                // A ready spare first: its VM is up, only addresses and listeners are missing.
+                if let Some(sp) = ready.pop() {
+                    match spare::spare_claim(&self.db, sp.id, &sp.name, lb.id, &s.vip_pool).await {
+                        Ok(true) => {
+                            let msg = format!("{}: {why} (warm spare)", sp.name);
+                            event(&self.db, lb, Some(sp.id), "node.created", &msg).await;
+                            tracing::info!(node = %sp.name, lb = %lb.name, "spare claimed");
+                            continue;
+                        }
+                        Ok(false) => {}
+                        Err(e) => tracing::warn!(error = %e, "could not claim a spare"),
+                    }
+                }
                 // The domain name derives from the node id, so a restarted controller finds it.
                 let id = Uuid::new_v4();
                 let name = s.node_name(id);
@@ -383,6 +424,27 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
                 tracing::info!(node = %n.name, "node SUNDOWN (draining)");
             }
         }
+        Ok(())
+    }
+
+    /// A spare: running, on the public bridge (so a claim only moves its project leg), linked
+    /// to its agent. One that never says hello within the build timeout is replaced.
+    async fn spare_converge(&mut self, sp: &SpareRow, running: bool) -> Result<()> {
+        let s = self.settings.clone();
+        let key = sp.id.to_string();
+        let hello = self.agents.state(&key).is_some_and(|a| a.hello);
+        if !hello && sp.age_seconds >= s.build_timeout.as_secs_f64() {
+            tracing::warn!(spare = %sp.name, "spare never came up; replacing it");
+            self.hv.destroy(&sp.name).await?;
+            self.agents.forget(&key);
+            spare::spare_delete(&self.db, sp.id).await?;
+            return Ok(());
+        }
+        if !running {
+            return Ok(());
+        }
+        self.net.attach_tap(&s.taps(sp.id)[0], &s.public_namespace(), BRIDGE).await?;
+        self.agents.ensure(&key, &s.socket(&sp.name));
         Ok(())
     }
 
@@ -444,7 +506,19 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         }
         let want = lb.config_generation();
         if agent.generation < want {
-            let config = agent_config(&self.db, lb.id).await?;
+            let mut config = agent_config(&self.db, lb.id).await?;
+            config.network = Some(NetworkConfig {
+                vip: format!(
+                    "{}/{}",
+                    p.vip.as_deref().context("node has no VIP")?,
+                    s.vip_pool.prefix_len()
+                ),
+                project: format!(
+                    "{}/{}",
+                    p.project_ip.as_deref().context("node has no project address")?,
+                    p.project_prefix.unwrap_or(24)
+                ),
+            });
             self.agents.push(&key, want, config);
             self.status.configs_pushed += 1;
             return Ok(());
@@ -491,34 +565,59 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         &mut self,
         placements: &[NodePlacement],
         lbs: &HashMap<Uuid, &LoadBalancerRow>,
+        spares: &[SpareRow],
         running: &BTreeSet<String>,
     ) -> BTreeSet<String> {
-        let todo: Vec<(&NodePlacement, DomainSpec)> = placements
+        let mut todo: Vec<(Option<&NodePlacement>, DomainSpec)> = placements
             .iter()
             .filter(|p| lbs.contains_key(&p.load_balancer_id))
             // Only nodes being built are (re)started: an ACTIVE node whose VM vanished is DOWN
             // and replaced, not silently rebooted under the same VIP.
             .filter(|p| p.status == NodeStatus::Building.as_str() && !running.contains(&p.name))
-            .filter_map(|p| self.domain_spec(p).ok().map(|spec| (p, spec)))
+            .filter_map(|p| self.domain_spec(p).ok().map(|spec| (Some(p), spec)))
             .collect();
+        todo.extend(
+            spares
+                .iter()
+                .filter(|sp| !running.contains(&sp.name))
+                .filter_map(|sp| self.spare_spec(sp).ok().map(|spec| (None, spec))),
+        );
         let results =
             futures::future::join_all(todo.iter().map(|(_, spec)| self.hv.create(spec))).await;
         let mut now_running = running.clone();
-        for ((p, _), r) in todo.iter().zip(results) {
+        for ((p, spec), r) in todo.iter().zip(results) {
             match r {
                 Ok(()) => {
                     self.status.domains_created += 1;
-                    now_running.insert(p.name.clone());
-                    if let Some(lb) = lbs.get(&p.load_balancer_id) {
-                        event(&self.db, lb, Some(p.id), "node.domain_started", &p.name).await;
+                    now_running.insert(spec.name.clone());
+                    if let Some(lb) = p.and_then(|p| lbs.get(&p.load_balancer_id)) {
+                        event(&self.db, lb, p.map(|p| p.id), "node.domain_started", &spec.name)
+                            .await;
                     }
                 }
                 Err(e) => {
-                    tracing::warn!(node = %p.name, error = %format!("{e:#}"), "domain start failed");
+                    tracing::warn!(domain = %spec.name, error = %format!("{e:#}"), "domain start failed");
                 }
             }
         }
         now_running
+    }
+
+    /// A spare boots with its name only: addresses come with the config when it is claimed.
+    fn spare_spec(&self, sp: &SpareRow) -> Result<DomainSpec> {
+        let s = &self.settings;
+        std::fs::create_dir_all(&s.run_dir).context("create run dir")?;
+        Ok(DomainSpec {
+            name: sp.name.clone(),
+            memory_mib: s.memory_mib,
+            kernel: s.image_dir.join("vmlinuz"),
+            initrd: s.image_dir.join("initramfs.gz"),
+            cmdline: format!("console=ttyS0 quiet panic=-1 lbaas.node={}", sp.name),
+            taps: s.taps(sp.id),
+            channel: s.socket(&sp.name),
+            console_log: s.run_dir.join(format!("{}.console.log", sp.name)),
+            virt_type: s.virt_type.clone(),
+        })
     }
 
     /// A node that keeps failing past the build timeout is FAILED, its domain destroyed, and
@@ -607,7 +706,7 @@ pub fn build_config(
             }
         })
         .collect();
-    AgentConfig { listeners }
+    AgentConfig { listeners, network: None }
 }
 
 async fn event(db: &PgPool, lb: &LoadBalancerRow, node: Option<Uuid>, kind: &str, message: &str) {

@@ -30,6 +30,7 @@ fn settings() -> Settings {
         build_timeout: Duration::from_secs(600),
         failover_grace: Duration::from_secs(30),
         drain_period: Duration::from_secs(10),
+        spares: 0,
     }
 }
 
@@ -340,4 +341,41 @@ async fn desired_nodes_scale_out_and_in_through_sundown() {
     assert_eq!(nodes(&db, lb).await, [(oldest, "ACTIVE".to_string())], "the oldest stays");
     assert_eq!(sundowns(&db, lb).await.len(), 2, "the others went through SUNDOWN");
     assert_eq!(r.hv.state.lock().unwrap().domains.len(), 1);
+}
+
+#[tokio::test]
+async fn new_nodes_claim_warm_spares_and_the_pool_is_topped_up() {
+    let db = db().await;
+    let net = FakeNet::default();
+    let hv = FakeHypervisor { net: net.clone(), ..Default::default() };
+    let mut s = settings();
+    s.spares = 2;
+    let mut r = Reconciler::new(db.clone(), net, hv, FakeAgents::default(), s);
+    passes(&mut r, 2).await;
+    let spares: Vec<(String,)> = sqlx::query_as("SELECT name FROM spare_node ORDER BY created_at")
+        .fetch_all(&db)
+        .await
+        .unwrap();
+    assert_eq!(spares.len(), 2);
+    assert_eq!(r.hv.state.lock().unwrap().domains.len(), 2, "spares boot before any demand");
+    // A spare boots without addresses: they come with the claim.
+    let cmdline = r.hv.state.lock().unwrap().domains[&spares[0].0].cmdline.clone();
+    assert!(!cmdline.contains("lbaas.vip"), "{cmdline}");
+
+    let (_, lb) = seed(&db).await;
+    converge(&mut r, lb).await;
+    let ns = nodes(&db, lb).await;
+    assert_eq!(ns.len(), 1);
+    assert!(spares.iter().any(|sp| sp.0 == ns[0].0), "the node is a former spare: {ns:?}");
+    let msg: (String,) = sqlx::query_as("SELECT message FROM event WHERE kind = 'node.created'")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert!(msg.0.contains("warm spare"), "{}", msg.0);
+    passes(&mut r, 1).await;
+    let left: (i64,) =
+        sqlx::query_as("SELECT count(*) FROM spare_node").fetch_one(&db).await.unwrap();
+    assert_eq!(left.0, 2, "the pool is topped up");
+    assert_eq!(r.hv.state.lock().unwrap().domains.len(), 3);
+    assert_eq!(r.status.domains_created, 3, "no VM booted for the node itself");
 }

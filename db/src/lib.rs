@@ -19,6 +19,7 @@ pub mod node;
 pub mod page;
 pub mod pool;
 pub mod project;
+pub mod spare;
 pub mod subnet;
 pub mod tenant;
 pub mod token;

@@ -66,6 +66,19 @@ pub enum Algorithm {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct AgentConfig {
     pub listeners: Vec<ListenerConfig>,
+    /// The node's addresses. A node booted for a load balancer also has them from its kernel
+    /// command line; a spare from the warm pool boots without and gets them here when claimed.
+    /// None: leave the NICs as they are (an agent run outside a VM).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<NetworkConfig>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetworkConfig {
+    /// eth0, on the public bridge: `<vip>/<len>`.
+    pub vip: String,
+    /// eth1, on the project bridge: `<address>/<len>`.
+    pub project: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -167,6 +180,10 @@ mod tests {
                     }],
                     cache: false,
                 }],
+                network: Some(NetworkConfig {
+                    vip: "198.18.0.10/16".into(),
+                    project: "10.10.0.253/24".into(),
+                }),
             },
         };
         let line = encode(&msg);

@@ -66,8 +66,24 @@ impl Stack {
         (s, serde_json::from_str(&body).unwrap_or(Value::Null))
     }
 
+    /// A controller without a warm pool: these tests count VMs and taps exactly.
     fn controller(&self) -> Proc {
-        self.controller_with(&[])
+        self.controller_with(&["--spare-nodes", "0"])
+    }
+
+    /// Names of the load balancer's nodes (its VMs), from the API.
+    fn node_names(&self, lb: &str) -> Vec<String> {
+        let (_, body) = curl(
+            "GET",
+            &format!("{}/v1/projects/demo/load-balancers/{lb}/nodes", self.base),
+            Some(&self.tok),
+            None,
+        );
+        let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+        v["items"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|n| n["name"].as_str().map(str::to_string)).collect())
+            .unwrap_or_default()
     }
 
     fn healthcheckd(&self, extra: &[&str]) -> Proc {
@@ -351,7 +367,9 @@ async fn health_checks_failover_and_autoscale() {
     let prefix = format!("lbt{}", &uuid::Uuid::new_v4().simple().to_string()[..4]);
     let mut cleanup = HostCleanup { prefix: prefix.clone(), backends: vec![] };
     let s = stack(&prefix).await;
-    let _ctl = s.controller_with(&["--failover-grace", "5", "--drain-period", "3"]);
+    // One warm spare: the failover replacement claims it instead of booting.
+    let _ctl =
+        s.controller_with(&["--failover-grace", "5", "--drain-period", "3", "--spare-nodes", "1"]);
     let _hc = s.healthcheckd(&[
         "--scale-rps-high",
         "5",
@@ -423,8 +441,15 @@ async fn health_checks_failover_and_autoscale() {
     }
 
     // 2. The node's VM dies: DOWN, out of DNS, a replacement serves under a new VIP.
-    let dom = domains(&prefix);
+    let dom = s.node_names("web");
     assert_eq!(dom.len(), 1);
+    // Give the warm pool time to have its spare up (booted alongside the first node).
+    let ok = wait_for(Duration::from_millis(200), Duration::from_secs(60), || async {
+        domains(&prefix).len() == 2
+    })
+    .await;
+    assert!(ok, "a spare runs beside the node: {:?}", domains(&prefix));
+    tokio::time::sleep(Duration::from_secs(3)).await;
     let t0 = std::time::Instant::now();
     sh(&["virsh", "-c", "qemu:///system", "destroy", &dom[0]]);
     let ok = wait_for(Duration::from_millis(100), Duration::from_secs(20), || async {
@@ -453,14 +478,7 @@ async fn health_checks_failover_and_autoscale() {
     assert!(b.contains("10.30.0.11"), "the replacement serves: {b:?}");
     // After the grace period the DOWN node's row is gone too.
     let ok = wait_for(Duration::from_millis(200), Duration::from_secs(20), || async {
-        let (_, body) = curl(
-            "GET",
-            &format!("{}/v1/projects/demo/load-balancers/web/nodes", s.base),
-            Some(&s.tok),
-            None,
-        );
-        let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
-        v["items"].as_array().is_some_and(|a| a.len() == 1)
+        s.node_names("web").len() == 1
     })
     .await;
     assert!(ok, "the DOWN node was deleted after the grace period");
@@ -482,10 +500,11 @@ async fn health_checks_failover_and_autoscale() {
     // 4. Load stops: one node drains and goes; DNS back to one VIP.
     let t0 = std::time::Instant::now();
     let ok = wait_for(Duration::from_millis(200), Duration::from_secs(60), || async {
-        vips(s.dns_port, name).len() == 1 && domains(&prefix).len() == 1
+        vips(s.dns_port, name).len() == 1 && s.node_names("web").len() == 1
     })
     .await;
-    assert!(ok, "scaled in: {:?} / {:?}", vips(s.dns_port, name), domains(&prefix));
+    assert!(ok, "scaled in: {:?} / {:?}", vips(s.dns_port, name), s.node_names("web"));
+    let last = s.node_names("web");
     eprintln!("scale-in: back to one node after {:.1}s idle", t0.elapsed().as_secs_f64());
     let (_, body) = curl("GET", &format!("{}/v1/events?limit=1000", s.base), Some(&s.tok), None);
     for kind in [
@@ -509,5 +528,7 @@ async fn health_checks_failover_and_autoscale() {
     })
     .await;
     assert!(ok);
-    assert!(domains(&prefix).is_empty());
+    let left = domains(&prefix);
+    assert!(!left.iter().any(|d| last.contains(d)), "the node's VM is gone: {left:?}");
+    assert_eq!(left.len(), 1, "only the warm spare is left: {left:?}");
 }

@@ -183,6 +183,7 @@ pub fn listener(
             members,
             cache: false,
         }],
+        network: None,
     }
 }
 
