@@ -162,7 +162,8 @@ impl Table {
             self.nxdomain(query, &q, origin_at, out);
             return fits(out, q.edns);
         };
-        let pair = entry.types.iter().find(|(t, _)| *t == q.qtype).map_or(&entry.nodata, |(_, p)| p);
+        let pair =
+            entry.types.iter().find(|(t, _)| *t == q.qtype).map_or(&entry.nodata, |(_, p)| p);
         let template = match q.edns {
             None => pair.plain.as_ref(),
             Some(_) => pair.edns.as_ref(),
@@ -243,7 +244,15 @@ impl Table {
     }
 
     /// Header and question of a response without records: response bit, RD and CD as asked.
-    fn header_and_question(&self, query: &[u8], q: &Question, flags: u8, rcode: u8, nscount: u16, out: &mut Vec<u8>) {
+    fn header_and_question(
+        &self,
+        query: &[u8],
+        q: &Question,
+        flags: u8,
+        rcode: u8,
+        nscount: u16,
+        out: &mut Vec<u8>,
+    ) {
         out.clear();
         out.extend_from_slice(&query[..2]);
         out.push(0x80 | flags | (query[2] & 0x01));
@@ -279,7 +288,6 @@ impl Table {
         out.extend_from_slice(&self.soa_numbers);
         push_opt(q.edns, out);
     }
-
 }
 
 /// Over UDP a response must fit the client's buffer; if it does not, hickory truncates.
@@ -325,7 +333,8 @@ fn opt(query: &[u8], at: usize) -> Option<u16> {
         let [c0, c1, n0, n1, rest @ ..] = options else {
             return None;
         };
-        let (code, len) = (u16::from_be_bytes([*c0, *c1]), usize::from(u16::from_be_bytes([*n0, *n1])));
+        let (code, len) =
+            (u16::from_be_bytes([*c0, *c1]), usize::from(u16::from_be_bytes([*n0, *n1])));
         // A client cookie alone is 8 bytes, with a server cookie 16 to 40 (RFC 7873 §4).
         let ok = match code {
             OPT_COOKIE => len == 8 || (16..=40).contains(&len),
@@ -557,7 +566,8 @@ mod tests {
     /// A zone with a small name (two A, an AAAA, a TXT) and a big one (100 A: 1.6 KB).
     async fn zone() -> (Table, Catalog) {
         let spec = ZoneSpec::new("lbaas.test", 5, "127.0.0.1".parse().unwrap()).unwrap();
-        let mut rows = vec![addr("lb1", "10.0.0.5"), addr("lb1", "10.0.0.6"), addr("lb1", "fd00::5")];
+        let mut rows =
+            vec![addr("lb1", "10.0.0.5"), addr("lb1", "10.0.0.6"), addr("lb1", "fd00::5")];
         rows.extend((1..=100).map(|i| addr("big", &format!("10.0.1.{i}"))));
         let listeners = [DnsListenerRow {
             load_balancer: "lb1".into(),
@@ -611,7 +621,9 @@ mod tests {
         assert_eq!(out[12..question_end], q[12..question_end], "question echoed as sent");
         // Byte for byte, but for NXDOMAIN: hickory compresses names only against the whole
         // question name, this against its suffixes too (as BIND does), so its SOA is shorter.
-        if !q.iter().any(u8::is_ascii_uppercase) && fast.metadata.response_code != ResponseCode::NXDomain {
+        if !q.iter().any(u8::is_ascii_uppercase)
+            && fast.metadata.response_code != ResponseCode::NXDomain
+        {
             assert_eq!(out, hickory, "byte for byte: {q:?}");
         }
         fast
@@ -645,8 +657,13 @@ mod tests {
             "lbaas.test.example",
         ];
         let types = [1u16, 28, 16, 2, 6, 15, 33, 65, 257];
-        let edns: [Option<(u16, u16, &[u8])>; 5] =
-            [None, Some((1232, 0, &[])), Some((100, 0, &[])), Some((4096, 0, COOKIE)), Some((512, 0, &[0, 12, 0, 3, 0, 0, 0]))];
+        let edns: [Option<(u16, u16, &[u8])>; 5] = [
+            None,
+            Some((1232, 0, &[])),
+            Some((100, 0, &[])),
+            Some((4096, 0, COOKIE)),
+            Some((512, 0, &[0, 12, 0, 3, 0, 0, 0])),
+        ];
         let mut id = 0;
         for name in names {
             for qtype in types {
@@ -666,21 +683,33 @@ mod tests {
     #[tokio::test]
     async fn the_rules_hold_on_the_fast_path() {
         let (table, catalog) = zone().await;
-        let m = same_as_hickory(&table, &catalog, &query(1, "LB1.web.Acme.lbaas.test", A, None)).await;
-        assert_eq!((m.metadata.response_code, m.metadata.authoritative), (ResponseCode::NoError, true));
+        let m =
+            same_as_hickory(&table, &catalog, &query(1, "LB1.web.Acme.lbaas.test", A, None)).await;
+        assert_eq!(
+            (m.metadata.response_code, m.metadata.authoritative),
+            (ResponseCode::NoError, true)
+        );
         assert_eq!(m.answers.len(), 2);
         assert_eq!(m.queries[0].name().to_ascii(), "LB1.web.Acme.lbaas.test.", "0x20 case echoed");
 
         let m = same_as_hickory(&table, &catalog, &query(2, "nope.lbaas.test", A, None)).await;
         assert_eq!(m.metadata.response_code, ResponseCode::NXDomain);
-        assert!(matches!(m.authorities.first().map(|r| &r.data), Some(RData::SOA(s)) if s.serial == 42));
+        assert!(
+            matches!(m.authorities.first().map(|r| &r.data), Some(RData::SOA(s)) if s.serial == 42)
+        );
 
         let m = same_as_hickory(&table, &catalog, &query(3, "example.com", A, None)).await;
         assert_eq!(m.metadata.response_code, ResponseCode::Refused);
 
-        let m = same_as_hickory(&table, &catalog, &query(4, "lb1.web.acme.lbaas.test", A, Some((1232, 0, COOKIE)))).await;
+        let m = same_as_hickory(
+            &table,
+            &catalog,
+            &query(4, "lb1.web.acme.lbaas.test", A, Some((1232, 0, COOKIE))),
+        )
+        .await;
         assert_eq!(m.edns.as_ref().map(|e| e.max_payload()), Some(1232), "OPT in the reply");
-        let m = same_as_hickory(&table, &catalog, &query(5, "lb1.web.acme.lbaas.test", A, None)).await;
+        let m =
+            same_as_hickory(&table, &catalog, &query(5, "lb1.web.acme.lbaas.test", A, None)).await;
         assert!(m.edns.is_none(), "no OPT when the query had none");
     }
 
@@ -689,15 +718,15 @@ mod tests {
         let (table, _) = zone().await;
         let lb1 = "lb1.web.acme.lbaas.test";
         let mut slow = vec![
-            query(1, lb1, 255, None),                              // ANY
-            query(1, "lbaas.test", 252, None),                     // AXFR
-            query(1, "lbaas.test", 251, None),                     // IXFR
-            query(1, lb1, 5, None),                                // CNAME
-            query(1, lb1, A, Some((1232, 0x8000, &[]))),           // DO bit
-            query(1, lb1, A, Some((1232, 0, &[0, 3, 0, 0]))),      // NSID
+            query(1, lb1, 255, None),                                   // ANY
+            query(1, "lbaas.test", 252, None),                          // AXFR
+            query(1, "lbaas.test", 251, None),                          // IXFR
+            query(1, lb1, 5, None),                                     // CNAME
+            query(1, lb1, A, Some((1232, 0x8000, &[]))),                // DO bit
+            query(1, lb1, A, Some((1232, 0, &[0, 3, 0, 0]))),           // NSID
             query(1, lb1, A, Some((1232, 0, &[0, 10, 0, 3, 1, 2, 3]))), // bad cookie
-            query(1, lb1, A, Some((1232, 0, &[0, 10, 0, 8, 1]))),  // option past the end
-            query(1, "big.web.acme.lbaas.test", A, None),          // 1.6 KB > 512: TC
+            query(1, lb1, A, Some((1232, 0, &[0, 10, 0, 8, 1]))),       // option past the end
+            query(1, "big.web.acme.lbaas.test", A, None),               // 1.6 KB > 512: TC
             query(1, "big.web.acme.lbaas.test", A, Some((1232, 0, &[]))),
         ];
         let mut v1 = query(1, lb1, A, Some((1232, 0, &[])));

@@ -134,7 +134,12 @@ impl DnsServer {
         let span = tracing::info_span!("dns", zone = %config.zone, %addr);
         let udp = span
             .in_scope(|| {
-                udp::UdpServer::start(udp, config.udp_threads, handler.clone(), config.max_in_flight)
+                udp::UdpServer::start(
+                    udp,
+                    config.udp_threads,
+                    handler.clone(),
+                    config.max_in_flight,
+                )
             })
             .context("start the UDP threads")?;
         let mut server = Server::new(handler);
@@ -200,8 +205,7 @@ async fn bind(
 ) -> anyhow::Result<(std::net::UdpSocket, TcpListener)> {
     let mut last_err = None;
     for _ in 0..if listen.port() == 0 { 16 } else { 1 } {
-        let udp =
-            udp::bind(listen, recv_buffer).with_context(|| format!("bind UDP {listen}"))?;
+        let udp = udp::bind(listen, recv_buffer).with_context(|| format!("bind UDP {listen}"))?;
         let addr = udp.local_addr().context("read bound UDP address")?;
         match TcpListener::bind(addr).await {
             Ok(tcp) => return Ok((udp, tcp)),

@@ -238,10 +238,11 @@ fn serve(socket: &UdpSocket, stop: &AtomicBool, slow: &Slow, counters: &Counters
             }
         }
         drop(published);
-        send_all(fd, &mut send_headers, &outs[..dsts.len()], &dsts);
+        // Counted before sending, so that whoever got an answer sees it counted.
         counters.fast.fetch_add(fast, Ordering::Relaxed);
         counters.slow.fetch_add(to_slow, Ordering::Relaxed);
         counters.dropped.fetch_add(dropped, Ordering::Relaxed);
+        send_all(fd, &mut send_headers, &outs[..dsts.len()], &dsts);
     }
 }
 

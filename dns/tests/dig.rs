@@ -560,3 +560,128 @@ zone "lbaas.test" {{
     server.shutdown().await.unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Runs `dig` and returns its output and whether the server's UDP fast path (not hickory)
+/// answered it.
+async fn dig_fast(server: &DnsServer, args: &[&str]) -> (String, bool) {
+    let before = server.udp_stats();
+    let out = dig(server.local_addr(), args).await;
+    let after = server.udp_stats();
+    (out, after.fast > before.fast && after.slow == before.slow)
+}
+
+/// The answers every user sees come from the UDP fast path, and keep the rules: 0x20 mixed case
+/// echoed, EDNS answered with EDNS and plain with plain, NXDOMAIN with the SOA, REFUSED outside
+/// the zone; what it cannot answer (truncation, ANY) is hickory's and still right.
+#[tokio::test]
+async fn fast_path_answers_by_the_rules() {
+    let db = database().await;
+    let lb = load_balancer(&db, "lb1").await;
+    node(&db, &lb, "n1", Some("10.0.0.5"), "ACTIVE").await;
+    let big = load_balancer(&db, "big").await;
+    sqlx::query(
+        "INSERT INTO node (id, tenant_id, load_balancer_id, name, vip, status)
+         SELECT gen_random_uuid(), tenant_id, id, 'big-' || i, ('10.0.1.' || i)::inet, 'ACTIVE'
+           FROM load_balancer, generate_series(1, 100) i WHERE id = $1::uuid",
+    )
+    .bind(&big)
+    .execute(&db)
+    .await
+    .unwrap();
+    let server = start(&db, config()).await;
+
+    let (out, fast) = dig_fast(&server, &["Lb1.WEB.acme.LBaaS.test.", "A"]).await;
+    assert!(fast, "{out}");
+    let question = out
+        .lines()
+        .any(|l| l.split_whitespace().eq([";Lb1.WEB.acme.LBaaS.test.", "IN", "A"].iter().copied()));
+    assert!(question, "question echoed as sent: {out}");
+    assert!(out.contains("status: NOERROR") && out.contains(" aa") && out.contains("10.0.0.5"));
+    assert!(out.contains("EDNS: version: 0") && out.contains("udp: 1232"), "EDNS answered: {out}");
+
+    let (out, fast) = dig_fast(&server, &[LB1, "A", "+noedns"]).await;
+    assert!(fast && out.contains("10.0.0.5") && !out.contains("OPT PSEUDOSECTION"), "{out}");
+
+    let (out, fast) = dig_fast(&server, &["nope.web.acme.lbaas.test.", "A"]).await;
+    assert!(fast && out.contains("status: NXDOMAIN"), "{out}");
+    assert!(out.contains("AUTHORITY SECTION:") && out.contains("\tSOA\tns1.lbaas.test."), "{out}");
+
+    let (out, fast) = dig_fast(&server, &["example.com.", "A"]).await;
+    assert!(fast && out.contains("status: REFUSED"), "{out}");
+
+    let (out, fast) = dig_fast(&server, &["web.acme.lbaas.test.", "TXT"]).await;
+    assert!(fast && out.contains("status: NOERROR") && out.contains("ANSWER: 0"), "{out}");
+
+    // 100 addresses fit a 4096-byte EDNS buffer: the fast path. Not 512 bytes: hickory truncates.
+    let name = "big.web.acme.lbaas.test.";
+    let (out, fast) = dig_fast(&server, &[name, "A", "+bufsize=4096", "+ignore"]).await;
+    assert!(fast && out.contains("ANSWER: 100") && !out.contains(" tc"), "{out}");
+    let (out, fast) = dig_fast(&server, &[name, "A", "+bufsize=512", "+ignore"]).await;
+    assert!(!fast && out.contains(" tc"), "TC from hickory: {out}");
+    let (out, fast) = dig_fast(&server, &[LB1, "ANY"]).await;
+    assert!(!fast && out.contains("10.0.0.5"), "ANY is hickory's: {out}");
+    server.shutdown().await.unwrap();
+}
+
+/// Junk at the UDP threads (fast path and the hickory path behind it) costs nothing but itself.
+#[tokio::test]
+async fn fast_path_survives_junk_and_bounds_the_slow_path() {
+    let db = database().await;
+    let lb = load_balancer(&db, "lb1").await;
+    node(&db, &lb, "n1", Some("10.0.0.5"), "ACTIVE").await;
+    // One request in hickory at a time: a burst for it must be dropped, not queued.
+    let server = start(&db, Config { max_in_flight: 1, ..config() }).await;
+    let addr = server.local_addr();
+    let sock = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+
+    let mut sent = 0u64;
+    let mut junk: Vec<Vec<u8>> = vec![
+        vec![],
+        vec![0],
+        vec![0xff; 12],
+        vec![0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0xc0, 0x0c, 0, 1, 0, 1],
+        vec![0xab; 600],
+        vec![0; 5000],
+    ];
+    // A valid ANY query (slow path) many times over, as a flood would.
+    let any = [0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 3, b'l', b'b', b'1', 0, 0, 255, 0, 1];
+    junk.extend(std::iter::repeat_n(any.to_vec(), 2000));
+    for packet in &junk {
+        sock.send_to(packet, addr).await.unwrap();
+        sent += 1;
+    }
+    assert!(
+        wait_for(Duration::from_secs(5), || async {
+            let s = server.udp_stats();
+            s.fast + s.slow + s.dropped == sent
+        })
+        .await,
+        "every datagram accounted for: {:?} of {sent}",
+        server.udp_stats()
+    );
+    let (out, fast) = dig_fast(&server, &[LB1, "A", "+short"]).await;
+    assert!(fast && out.trim() == "10.0.0.5", "{out}");
+    server.shutdown().await.unwrap();
+}
+
+/// A change reaches the fast path's table within a second, like it reaches hickory's catalog.
+#[tokio::test]
+async fn change_is_visible_on_the_fast_path_within_one_second() {
+    let db = database().await;
+    let lb = load_balancer(&db, "lb1").await;
+    node(&db, &lb, "n1", Some("10.0.0.8"), "ACTIVE").await;
+    let server = start(&db, config()).await;
+    assert!(dig_fast(&server, &[LB1, "A", "+short"]).await.1);
+
+    sqlx::query("UPDATE node SET vip = '10.0.0.9' WHERE name = 'n1'").execute(&db).await.unwrap();
+    let committed = Instant::now();
+    let seen = wait_for(Duration::from_secs(5), || async {
+        let (out, fast) = dig_fast(&server, &[LB1, "A", "+short"]).await;
+        fast && out.trim() == "10.0.0.9"
+    })
+    .await;
+    let took = committed.elapsed();
+    assert!(seen, "change never visible on the fast path");
+    assert!(took <= Duration::from_secs(1), "change visible after {took:?}, more than 1 s");
+    server.shutdown().await.unwrap();
+}
