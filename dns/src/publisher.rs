@@ -67,12 +67,15 @@ impl DnsPublisher {
         let previous = self.served.as_ref().map(|(_, s)| *s);
         if self.served.as_ref() != Some(&(text.clone(), serial)) {
             let served = records::served(&self.spec, &built, records::soa_serial(serial))?;
+            let started = std::time::Instant::now();
             let fast = fast::build(&self.spec, &built, &served.soa, &served.catalog).await?;
+            let fast_build_ms = started.elapsed().as_millis() as u64;
             self.zone.swap(Published { served, fast });
             tracing::info!(
                 serial,
                 records = built.records.len(),
                 skipped = built.skipped,
+                fast_build_ms,
                 "DNS zone published"
             );
             // Also at start-up (no previous): the zone may have changed while this server was

@@ -204,8 +204,7 @@ fn serve(socket: &UdpSocket, stop: &AtomicBool, slow: &Slow, counters: &Counters
         let (mut fast, mut to_slow, mut dropped) = (0, 0, 0);
         dsts.clear();
         for (i, (len, addr, truncated)) in received.iter().enumerate() {
-            // As hickory: nothing is sent to port 0.
-            let src = addr.as_ref().and_then(socket_addr).filter(|a| a.port() != 0);
+            let src = addr.as_ref().and_then(socket_addr).filter(answerable);
             let Some(src) = src.filter(|_| !truncated) else {
                 dropped += 1;
                 continue;
@@ -271,6 +270,14 @@ fn send_all(
             }
         }
     }
+}
+
+/// As hickory's `sanitize_src_address`: never answer port 0, an unspecified address or the
+/// IPv4 broadcast address (a spoofed source there would turn the answer into a reflection).
+fn answerable(src: &SocketAddr) -> bool {
+    src.port() != 0
+        && !src.ip().is_unspecified()
+        && !matches!(src.ip(), std::net::IpAddr::V4(v4) if v4.is_broadcast())
 }
 
 fn socket_addr(addr: &SockaddrStorage) -> Option<SocketAddr> {
