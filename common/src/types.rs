@@ -490,6 +490,12 @@ pub struct Node {
     pub vip: Option<String>,
     pub status: NodeStatus,
     pub utilization: Utilization,
+    /// Agent CPU (0..1 per core), from its last heartbeat: what autoscale reads.
+    pub cpu: f64,
+    /// Requests per second the agent served, from its last heartbeat.
+    pub requests_per_second: f64,
+    /// Client connections open on the agent, from its last heartbeat.
+    pub active_connections: i64,
     pub status_reason: String,
     pub last_heartbeat: Option<DateTime<Utc>>,
     pub generation: i64,

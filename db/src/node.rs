@@ -18,6 +18,9 @@ pub struct NodeRow {
     pub vip: Option<String>,
     pub status: String,
     pub utilization: String,
+    pub cpu: f64,
+    pub requests_per_second: f64,
+    pub active_connections: i64,
     pub status_reason: String,
     pub last_heartbeat: Option<DateTime<Utc>>,
     pub generation: i64,
@@ -35,6 +38,9 @@ impl From<NodeRow> for Node {
             vip: r.vip,
             status: parse_enum::<NodeStatus>(&r.status),
             utilization: parse_enum::<Utilization>(&r.utilization),
+            cpu: r.cpu,
+            requests_per_second: r.requests_per_second,
+            active_connections: r.active_connections,
             status_reason: r.status_reason,
             last_heartbeat: r.last_heartbeat,
             generation: r.generation,
@@ -45,7 +51,8 @@ impl From<NodeRow> for Node {
 }
 
 const COLS: &str = "id, tenant_id, load_balancer_id, name, host(vip) AS vip, status, utilization, \
-                    status_reason, last_heartbeat, generation, created_at, updated_at";
+                    cpu::float8 AS cpu, requests_per_second::float8 AS requests_per_second, \
+                    active_connections, status_reason, last_heartbeat, generation, created_at, updated_at";
 
 pub async fn node_view(db: impl PgExecutor<'_>, lb: Uuid, key: &str) -> Result<NodeRow> {
     sqlx::query_as(&format!(

@@ -397,17 +397,14 @@ async fn health_checks_failover_and_autoscale() {
         let (_, body) = curl("GET", &format!("{}/v1/projects/demo", s.base), Some(&s.tok), None);
         serde_json::from_str::<Value>(&body).unwrap()["id"].as_str().unwrap().to_string()
     };
-    let ok = wait_for(Duration::from_millis(200), Duration::from_secs(30), || async {
-        Command::new(script("backend.sh"))
-            .args(["project-ns", &prefix, &project_id])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    })
-    .await;
-    assert!(ok, "project namespace");
     let pns = sh(&[script("backend.sh").to_str().unwrap(), "project-ns", &prefix, &project_id])
         .trim()
         .to_string();
+    let ok = wait_for(Duration::from_millis(200), Duration::from_secs(30), || async {
+        std::path::Path::new("/run/netns").join(&pns).exists()
+    })
+    .await;
+    assert!(ok, "project namespace {pns}");
     for (i, ip) in ["10.30.0.11", "10.30.0.12"].iter().enumerate() {
         let b = format!("{prefix}-b{i}");
         sh(&[script("backend.sh").to_str().unwrap(), "add", &pns, &b, &format!("{ip}/24"), "8080"]);
