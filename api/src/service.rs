@@ -439,11 +439,13 @@ pub async fn listener_create(
         &mut *tx,
         t.id,
         lb.id,
-        &params.name,
-        params.protocol,
-        params.port,
-        params.default_pool_id.map(|p| p.0),
-        params.cache,
+        listener::ListenerInsert {
+            name: &params.name,
+            protocol: params.protocol,
+            port: params.port,
+            default_pool: params.default_pool_id.map(|p| p.0),
+            cache: params.cache,
+        },
     )
     .await?;
     commit(tx).await?;
@@ -837,11 +839,13 @@ pub async fn instance_create(
         &mut *tx,
         t.id,
         lb_id,
-        INSTANCE_LISTENER,
-        spec.protocol,
-        spec.port,
-        Some(p.id),
-        false,
+        listener::ListenerInsert {
+            name: INSTANCE_LISTENER,
+            protocol: spec.protocol,
+            port: spec.port,
+            default_pool: Some(p.id),
+            cache: false,
+        },
     )
     .await?;
     for m in &spec.members {

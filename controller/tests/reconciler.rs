@@ -297,7 +297,7 @@ async fn a_node_that_comes_back_makes_the_newest_surplus_node_go() {
     set_node(&db, &first, "ACTIVE").await;
     passes(&mut r, 1).await;
     assert_eq!(nodes(&db, lb).await, [(first, "ACTIVE".to_string())]);
-    assert_eq!(sundowns(&db, lb).await, [replacement.clone()]);
+    assert_eq!(sundowns(&db, lb).await, std::slice::from_ref(&replacement));
     assert!(!r.hv.state.lock().unwrap().domains.contains_key(&replacement));
 }
 

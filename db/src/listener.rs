@@ -45,16 +45,22 @@ impl From<ListenerRow> for Listener {
 const COLS: &str = "id, tenant_id, load_balancer_id, name, protocol, port, default_pool_id, \
                     cache, generation, created_at, updated_at";
 
+/// What a new listener is made of (the caller validated it).
+pub struct ListenerInsert<'a> {
+    pub name: &'a str,
+    pub protocol: Protocol,
+    pub port: i32,
+    pub default_pool: Option<Uuid>,
+    pub cache: bool,
+}
+
 pub async fn listener_create(
     db: impl PgExecutor<'_>,
     tenant: TenantId,
     lb: Uuid,
-    name: &str,
-    protocol: Protocol,
-    port: i32,
-    default_pool: Option<Uuid>,
-    cache: bool,
+    l: ListenerInsert<'_>,
 ) -> Result<ListenerRow> {
+    let ListenerInsert { name, protocol, port, default_pool, cache } = l;
     // The pool must belong to the same load balancer; checked in the INSERT itself.
     sqlx::query_as(&format!(
         "INSERT INTO listener (id, tenant_id, load_balancer_id, name, protocol, port, default_pool_id, cache) \
