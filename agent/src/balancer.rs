@@ -57,6 +57,9 @@ pub struct MemberState {
     latency: Histogram,
 }
 
+/// Pools up to this size pick without allocating.
+const INLINE_MEMBERS: usize = 32;
+
 /// Weight of a new latency sample in the EWMA: reacts within a handful of requests while one slow
 /// outlier moves it only a fifth of the way.
 const EWMA_ALPHA: f64 = 0.2;
@@ -169,6 +172,8 @@ pub struct Member {
     pub config: MemberConfig,
     pub addr: SocketAddr,
     pub state: Arc<MemberState>,
+    /// The `x-lbaas-member` value, built once (`None` if the id is not a valid header value).
+    pub id_header: Option<hyper::header::HeaderValue>,
 }
 
 /// One listener's member list and algorithm, immutable apart from the algorithms' cursors.
@@ -197,6 +202,7 @@ impl Pool {
             .map(|m| Member {
                 config: m.clone(),
                 addr: SocketAddr::new(m.address, m.port),
+                id_header: hyper::header::HeaderValue::from_str(&m.id).ok(),
                 state: old
                     .get(m.id.as_str())
                     .map(|s| (*s).clone())
@@ -231,21 +237,47 @@ impl Pool {
             let c = &self.members[i].config;
             c.up && c.weight > 0 && !tried.contains(&i)
         };
-        let mut eligible: Vec<usize> = (0..self.members.len())
-            .filter(|&i| up(i) && !self.members[i].state.is_ejected_at(now))
-            .collect();
+        // Collected on the stack for pools of ordinary size: this runs once per request.
+        let (mut inline, mut heap) = ([0usize; INLINE_MEMBERS], Vec::new());
+        let mut eligible = self.collect(
+            |i| up(i) && !self.members[i].state.is_ejected_at(now),
+            &mut inline,
+            &mut heap,
+        );
         if eligible.is_empty() {
-            eligible = (0..self.members.len()).filter(|&i| up(i)).collect();
+            eligible = self.collect(up, &mut inline, &mut heap);
         }
         match eligible.len() {
             0 => None,
             1 => Some(eligible[0]),
             _ => Some(match self.algorithm {
-                Algorithm::RoundRobin => self.round_robin(&eligible),
-                Algorithm::LeastConnections => self.least_connections(&eligible),
-                Algorithm::WeightedRoundRobin => self.smooth_weighted(&eligible),
-                Algorithm::LeastLatency => self.power_of_two(&eligible),
+                Algorithm::RoundRobin => self.round_robin(eligible),
+                Algorithm::LeastConnections => self.least_connections(eligible),
+                Algorithm::WeightedRoundRobin => self.smooth_weighted(eligible),
+                Algorithm::LeastLatency => self.power_of_two(eligible),
             }),
+        }
+    }
+
+    /// The member indexes that satisfy `keep`, in `inline` when they fit, else in `heap`.
+    fn collect<'a>(
+        &self,
+        keep: impl Fn(usize) -> bool,
+        inline: &'a mut [usize; INLINE_MEMBERS],
+        heap: &'a mut Vec<usize>,
+    ) -> &'a [usize] {
+        let n = self.members.len();
+        if n <= INLINE_MEMBERS {
+            let mut len = 0;
+            for i in (0..n).filter(|&i| keep(i)) {
+                inline[len] = i;
+                len += 1;
+            }
+            &inline[..len]
+        } else {
+            heap.clear();
+            heap.extend((0..n).filter(|&i| keep(i)));
+            heap
         }
     }
 

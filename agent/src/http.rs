@@ -1,14 +1,15 @@
 //! The HTTP (layer 7) proxy: a hyper server per client connection (HTTP/1.1 keep-alive or h2),
-//! a pooled keep-alive hyper client towards the members, one member pick per request.
+//! pooled keep-alive HTTP/1.1 connections towards the members ([`crate::upstream`]), one member
+//! pick per request.
 //!
 //! Contract with clients: `Host` is passed through, `X-Forwarded-For` gets the client address
 //! appended, `X-Forwarded-Proto` is set (never trusted from the client), hop-by-hop headers are
 //! removed both ways, and every proxied response carries `x-lbaas-member: <member id>`. Failures
 //! are answered by the proxy itself: 503 when no member is up, 502 when the member failed, 504
-//! when it did not answer in time. A request whose body is empty (every GET/HEAD/DELETE in
-//! practice) is retried on another member when the *connect* fails: nothing was sent, so this is
-//! safe even for non-idempotent methods. Requests with a body are not buffered for retry, which
-//! keeps memory bounded for uploads. `Upgrade` (WebSocket) requests are passed through: on a
+//! when it did not answer in time. A request is retried on another member when the *connect*
+//! fails, and on a fresh connection when a pooled one turns out closed before anything was
+//! written: nothing was sent either way (a body is read only once a connection takes it), so this
+//! is safe even for non-idempotent methods, and nothing is buffered for it. `Upgrade` (WebSocket) requests are passed through: on a
 //! 101 both upgraded connections are spliced.
 
 use std::convert::Infallible;
@@ -24,31 +25,23 @@ use http_body_util::{combinators::BoxBody, BodyExt, Empty, Full};
 use hyper::body::{Body as _, Frame, Incoming, SizeHint};
 use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
 use hyper::{Request, Response, StatusCode, Uri, Version};
-use hyper_util::client::legacy::{connect::HttpConnector, Client};
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
-use crate::balancer::{ActiveGuard, Pool};
+use crate::balancer::{ActiveGuard, Member, Pool};
 use crate::cache::{Lookup, X_CACHE};
+use crate::upstream::{Lease, Upstream};
 use crate::Shared;
 
 pub(crate) type Body = BoxBody<Bytes, hyper::Error>;
-pub(crate) type HttpClient = Client<HttpConnector, Body>;
+pub(crate) type HttpClient = Upstream;
 
 /// Tries per request when connects fail: enough to step over a dead member or two without
 /// turning one client request into a storm of connects.
 const MAX_TRIES: usize = 3;
 
-pub(crate) fn client(shared: &crate::Tunables) -> HttpClient {
-    let mut conn = HttpConnector::new();
-    conn.set_connect_timeout(Some(shared.connect_timeout));
-    conn.set_nodelay(true);
-    Client::builder(TokioExecutor::new())
-        .pool_timer(TokioTimer::new())
-        .timer(TokioTimer::new())
-        .pool_idle_timeout(shared.backend_idle_timeout)
-        .pool_max_idle_per_host(1024)
-        .build(conn)
+pub(crate) fn client(t: &crate::Tunables) -> HttpClient {
+    Upstream::new(t.connect_timeout, t.backend_idle_timeout)
 }
 
 /// Serves one client connection until it closes, or until a drain asks it to finish.
@@ -62,9 +55,12 @@ pub(crate) async fn serve(
     let _ = stream.set_nodelay(true);
     let mut drain = shared.drain.subscribe();
     let svc_shared = shared.clone();
+    // Formatted once per connection rather than per request.
+    let peer_ip = client_ip_header(peer);
     let svc = hyper::service::service_fn(move |req| {
         let (pool, shared, client) = (pool.clone(), svc_shared.clone(), client.clone());
-        async move { Ok::<_, Infallible>(proxy(req, peer, &pool, &shared, &client).await) }
+        let peer_ip = peer_ip.clone();
+        async move { Ok::<_, Infallible>(proxy(req, &peer_ip, &pool, &shared, &client).await) }
     });
     let conn = shared.server.serve_connection_with_upgrades(TokioIo::new(stream), svc);
     tokio::pin!(conn);
@@ -94,118 +90,160 @@ async fn drain_started(drain: &mut tokio::sync::watch::Receiver<bool>) {
 
 async fn proxy(
     mut req: Request<Incoming>,
-    peer: SocketAddr,
+    peer_ip: &HeaderValue,
     pool: &ArcSwap<Pool>,
     shared: &Shared,
-    client: &HttpClient,
+    client: &Upstream,
 ) -> Response<Body> {
     shared.node.requests_total.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let pool = pool.load_full();
     let upgrade = upgrade_protocol(req.headers());
     let client_upgrade = upgrade.as_ref().map(|_| hyper::upgrade::on(&mut req));
     let (mut parts, body) = req.into_parts();
-    prepare_request_headers(&mut parts.headers, &parts.uri, peer, upgrade.as_ref());
-    let retryable = body.is_end_stream();
+    prepare_request_headers(&mut parts.headers, &parts.uri, peer_ip, upgrade.as_ref());
     // Looked up before the members: a fresh entry is served even when no member is up.
     let mut fill = None;
-    if let (Some(cache), true) = (&pool.cache, retryable && upgrade.is_none()) {
+    if let (Some(cache), true) = (&pool.cache, body.is_end_stream() && upgrade.is_none()) {
         match cache.lookup(&parts, &shared.node) {
             Lookup::Hit(resp) => return resp,
-            Lookup::Miss(key) => fill = Some(key),
+            Lookup::Miss(key) => fill = Some((key, parts.headers.clone())),
             Lookup::Bypass => {}
         }
     }
     if !pool.any_up() {
         return error(StatusCode::SERVICE_UNAVAILABLE, "no member is up");
     }
-    let mut body = Some(body.boxed());
-    let path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/").to_owned();
+    // Members get origin-form targets (`/path?q`); h2 and absolute-form requests carry more.
+    if parts.uri.scheme().is_some() || parts.uri.authority().is_some() {
+        parts.uri = match parts.uri.path_and_query() {
+            Some(pq) => Uri::from(pq.clone()),
+            None => Uri::from_static("/"),
+        };
+    }
+    // Members speak HTTP/1.1 whatever the client spoke; the pool multiplexes by keep-alive.
+    parts.version = Version::HTTP_11;
+    // Built once: a connect failure leaves it unsent, so it can go to the next member as is (even
+    // with a body, which nothing has read yet).
+    let mut out = Some(Request::from_parts(parts, body.boxed()));
 
-    let mut tried = Vec::new();
+    let mut tried = Tried::default();
+    let mut stale = 0;
     loop {
-        let Some(i) = pool.pick(&tried) else {
+        let Some(i) = pool.pick(tried.as_slice()) else {
             return error(StatusCode::BAD_GATEWAY, "no member could be reached");
         };
-        tried.push(i);
         let m = &pool.members[i];
-        let uri: Uri = match format!("http://{}{}", m.addr, path).parse() {
-            Ok(u) => u,
-            Err(_) => return error(StatusCode::BAD_REQUEST, "bad request target"),
-        };
-        let b = if retryable { empty() } else { body.take().unwrap_or_else(empty) };
-        let mut out = Request::new(b);
-        *out.method_mut() = parts.method.clone();
-        *out.uri_mut() = uri;
-        // Members speak HTTP/1.1 whatever the client spoke; the pool multiplexes by keep-alive.
-        *out.version_mut() = Version::HTTP_11;
-        *out.headers_mut() = parts.headers.clone();
-
         let active = m.state.begin();
         let start = Instant::now();
-        let res = tokio::time::timeout(shared.tunables.response_timeout, client.request(out)).await;
+        let mut lease = match client.checkout(m.addr).await {
+            Ok(l) => l,
+            Err(e) => {
+                m.state.record_failure(start.elapsed(), &pool.policy);
+                tracing::debug!(member = %m.config.id, error = %e, "connect to member failed");
+                tried.push(i);
+                if tried.len() < MAX_TRIES {
+                    continue;
+                }
+                return error(StatusCode::BAD_GATEWAY, "member could not be reached");
+            }
+        };
+        let req = out.take().expect("the request is sent once");
+        let sent = lease.sender.try_send_request(req);
+        let res = tokio::time::timeout(shared.tunables.response_timeout, sent).await;
         let elapsed = start.elapsed();
-        match res {
+        let mut resp = match res {
             Err(_) => {
                 m.state.record_failure(elapsed, &pool.policy);
                 tracing::debug!(member = %m.config.id, "member timed out");
                 return error(StatusCode::GATEWAY_TIMEOUT, "member did not answer in time");
             }
-            Ok(Err(e)) if e.is_connect() => {
-                m.state.record_failure(elapsed, &pool.policy);
-                tracing::debug!(member = %m.config.id, error = %e, "connect to member failed");
-                if retryable && tried.len() < MAX_TRIES {
+            Ok(Err(mut e)) => match e.take_message() {
+                // A pooled connection the member had closed: nothing was sent, not the member's
+                // fault; again on a fresh connection (bounded, in case every one is stale).
+                Some(req) if lease.reused && stale < MAX_TRIES => {
+                    stale += 1;
+                    out = Some(req);
                     continue;
                 }
-                return error(StatusCode::BAD_GATEWAY, "member could not be reached");
-            }
-            Ok(Err(e)) => {
-                m.state.record_failure(elapsed, &pool.policy);
-                tracing::debug!(member = %m.config.id, error = %e, "member request failed");
-                return error(StatusCode::BAD_GATEWAY, "member failed");
-            }
-            Ok(Ok(mut resp)) => {
-                if resp.status().is_server_error() {
+                _ => {
                     m.state.record_failure(elapsed, &pool.policy);
-                } else {
-                    m.state.record_success(elapsed);
+                    let e = e.into_error();
+                    tracing::debug!(member = %m.config.id, error = %e, "member request failed");
+                    return error(StatusCode::BAD_GATEWAY, "member failed");
                 }
-                let switching = resp.status() == StatusCode::SWITCHING_PROTOCOLS;
-                if let (true, Some(client_up)) = (switching, client_upgrade) {
-                    let member_up = hyper::upgrade::on(&mut resp);
-                    let id = m.config.id.clone();
-                    let idle = shared.tunables.tunnel_idle_timeout;
-                    tokio::spawn(async move {
-                        let _active = active;
-                        match tokio::try_join!(client_up, member_up) {
-                            Ok((c, b)) => {
-                                let (mut c, mut b) = (TokioIo::new(c), TokioIo::new(b));
-                                let _ = crate::tcp::splice(&mut c, &mut b, idle).await;
-                            }
-                            Err(e) => tracing::debug!(member = %id, error = %e, "upgrade failed"),
-                        }
-                    });
-                    let (mut p, _) = resp.into_parts();
-                    strip_hop_by_hop(&mut p.headers);
-                    p.headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
-                    if let Some(u) = upgrade {
-                        p.headers.insert(header::UPGRADE, u);
+            },
+            Ok(Ok(resp)) => resp,
+        };
+        if resp.status().is_server_error() {
+            m.state.record_failure(elapsed, &pool.policy);
+        } else {
+            m.state.record_success(elapsed);
+        }
+        let switching = resp.status() == StatusCode::SWITCHING_PROTOCOLS;
+        if let (true, Some(client_up)) = (switching, client_upgrade) {
+            // The member connection becomes the tunnel: never back to the pool.
+            let member_up = hyper::upgrade::on(&mut resp);
+            let id = m.config.id.clone();
+            let idle = shared.tunables.tunnel_idle_timeout;
+            tokio::spawn(async move {
+                let _active = active;
+                match tokio::try_join!(client_up, member_up) {
+                    Ok((c, b)) => {
+                        let (mut c, mut b) = (TokioIo::new(c), TokioIo::new(b));
+                        let _ = crate::tcp::splice(&mut c, &mut b, idle).await;
                     }
-                    add_member_header(&mut p.headers, &m.config.id);
-                    return Response::from_parts(p, empty());
+                    Err(e) => tracing::debug!(member = %id, error = %e, "upgrade failed"),
                 }
-                let (mut p, b) = resp.into_parts();
-                strip_hop_by_hop(&mut p.headers);
-                add_member_header(&mut p.headers, &m.config.id);
-                let mut body = Tracked { inner: b, _active: active }.boxed();
-                if let Some(cache) = &pool.cache {
-                    p.headers.insert(X_CACHE, HeaderValue::from_static("MISS"));
-                    if let Some(key) = fill {
-                        body = cache.admit(key, &parts.headers, p.status, &p.headers, body);
-                    }
-                }
-                return Response::from_parts(p, body);
+            });
+            let (mut p, _) = resp.into_parts();
+            strip_hop_by_hop(&mut p.headers);
+            p.headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+            if let Some(u) = upgrade {
+                p.headers.insert(header::UPGRADE, u);
+            }
+            add_member_header(&mut p.headers, m);
+            return Response::from_parts(p, empty());
+        }
+        let (mut p, b) = resp.into_parts();
+        strip_hop_by_hop(&mut p.headers);
+        add_member_header(&mut p.headers, m);
+        let mut tracked =
+            Tracked { inner: b, _active: active, lease: Some(lease), client: client.clone() };
+        if tracked.inner.is_end_stream() {
+            tracked.release(); // No body (204, 304, HEAD): free for the next request now.
+        }
+        let mut body = tracked.boxed();
+        if let Some(cache) = &pool.cache {
+            p.headers.insert(X_CACHE, HeaderValue::from_static("MISS"));
+            if let Some((key, req_headers)) = fill {
+                body = cache.admit(key, &req_headers, p.status, &p.headers, body);
             }
         }
+        return Response::from_parts(p, body);
+    }
+}
+
+/// Members already tried for one request, without allocating.
+#[derive(Default)]
+struct Tried {
+    members: [usize; MAX_TRIES],
+    len: usize,
+}
+
+impl Tried {
+    fn push(&mut self, i: usize) {
+        if self.len < MAX_TRIES {
+            self.members[self.len] = i;
+            self.len += 1;
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn as_slice(&self) -> &[usize] {
+        &self.members[..self.len]
     }
 }
 
@@ -227,7 +265,7 @@ fn upgrade_protocol(h: &HeaderMap) -> Option<HeaderValue> {
 fn prepare_request_headers(
     h: &mut HeaderMap,
     uri: &Uri,
-    peer: SocketAddr,
+    peer_ip: &HeaderValue,
     upgrade: Option<&HeaderValue>,
 ) {
     strip_hop_by_hop(h);
@@ -241,51 +279,71 @@ fn prepare_request_headers(
             h.insert(header::HOST, v);
         }
     }
-    let ip = peer.ip().to_canonical().to_string();
-    let xff = match h.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
-        Some(prev) => format!("{prev}, {ip}"),
-        None => ip,
+    let xff = match h.get(X_FORWARDED_FOR) {
+        Some(prev) => {
+            let mut v = Vec::with_capacity(prev.len() + 2 + peer_ip.len());
+            v.extend_from_slice(prev.as_bytes());
+            v.extend_from_slice(b", ");
+            v.extend_from_slice(peer_ip.as_bytes());
+            HeaderValue::from_maybe_shared(Bytes::from(v)).ok()
+        }
+        None => Some(peer_ip.clone()),
     };
-    if let Ok(v) = HeaderValue::from_str(&xff) {
-        h.insert("x-forwarded-for", v);
+    if let Some(v) = xff {
+        h.insert(X_FORWARDED_FOR, v);
     }
-    h.insert("x-forwarded-proto", HeaderValue::from_static("http"));
+    h.insert(X_FORWARDED_PROTO, HeaderValue::from_static("http"));
 }
+
+/// The client's address as `X-Forwarded-For` names it (IPv4-mapped IPv6 shown as IPv4).
+fn client_ip_header(peer: SocketAddr) -> HeaderValue {
+    HeaderValue::from_str(&peer.ip().to_canonical().to_string())
+        .expect("an IP address is a valid header value")
+}
+
+const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+const X_LBAAS_MEMBER: HeaderName = HeaderName::from_static("x-lbaas-member");
+
+/// RFC 9110 §7.6.1 connection-specific headers, parsed once.
+const HOP_BY_HOP: [HeaderName; 9] = [
+    header::CONNECTION,
+    HeaderName::from_static("keep-alive"),
+    HeaderName::from_static("proxy-connection"),
+    header::PROXY_AUTHENTICATE,
+    header::PROXY_AUTHORIZATION,
+    header::TE,
+    header::TRAILER,
+    header::TRANSFER_ENCODING,
+    header::UPGRADE,
+];
 
 /// Removes the RFC 9110 §7.6.1 connection-specific headers and any header named in `Connection`.
 fn strip_hop_by_hop(h: &mut HeaderMap) {
-    let named: Vec<HeaderName> = h
-        .get_all(header::CONNECTION)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|t| HeaderName::from_bytes(t.trim().as_bytes()).ok())
-        .collect();
-    for n in named {
-        h.remove(n);
+    if h.contains_key(header::CONNECTION) {
+        let named: Vec<HeaderName> = h
+            .get_all(header::CONNECTION)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|t| HeaderName::from_bytes(t.trim().as_bytes()).ok())
+            .collect();
+        for n in named {
+            h.remove(n);
+        }
     }
-    for n in [
-        "connection",
-        "keep-alive",
-        "proxy-connection",
-        "proxy-authenticate",
-        "proxy-authorization",
-        "te",
-        "trailer",
-        "transfer-encoding",
-        "upgrade",
-    ] {
+    for n in &HOP_BY_HOP {
         h.remove(n);
     }
 }
 
-fn add_member_header(h: &mut HeaderMap, id: &str) {
-    if let Ok(v) = HeaderValue::from_str(id) {
-        h.insert("x-lbaas-member", v);
+fn add_member_header(h: &mut HeaderMap, m: &Member) {
+    if let Some(v) = &m.id_header {
+        h.insert(X_LBAAS_MEMBER, v.clone());
     }
 }
 
-fn empty() -> Body {
+pub(crate) fn empty() -> Body {
     Empty::<Bytes>::new().map_err(|never| match never {}).boxed()
 }
 
@@ -299,10 +357,22 @@ fn error(status: StatusCode, msg: &'static str) -> Response<Body> {
 }
 
 /// A member's response body that keeps the member's `active` count until the body is fully sent
-/// (or the client goes away), so least-connections sees streaming responses as load.
+/// (or the client goes away), so least-connections sees streaming responses as load, and gives
+/// the member connection back to the pool once the body has been read to the end (never when it
+/// was abandoned half-way: that connection is dropped, which closes it).
 struct Tracked {
     inner: Incoming,
     _active: ActiveGuard,
+    lease: Option<Lease>,
+    client: Upstream,
+}
+
+impl Tracked {
+    fn release(&mut self) {
+        if let Some(lease) = self.lease.take() {
+            self.client.release(lease);
+        }
+    }
 }
 
 impl hyper::body::Body for Tracked {
@@ -313,7 +383,16 @@ impl hyper::body::Body for Tracked {
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
-        Pin::new(&mut self.inner).poll_frame(cx)
+        let res = std::task::ready!(Pin::new(&mut self.inner).poll_frame(cx));
+        match &res {
+            // hyper stops polling a body of known length once it has it all: the end shows as
+            // `is_end_stream` after the last frame rather than as a `None`.
+            Some(Ok(_)) if self.inner.is_end_stream() => self.release(),
+            None => self.release(),
+            Some(Err(_)) => self.lease = None,
+            Some(Ok(_)) => {}
+        }
+        Poll::Ready(res)
     }
 
     fn is_end_stream(&self) -> bool {
@@ -338,8 +417,8 @@ mod tests {
         h.insert("host", HeaderValue::from_static("web.example"));
         h.insert("x-forwarded-for", HeaderValue::from_static("10.0.0.9"));
         h.insert("x-forwarded-proto", HeaderValue::from_static("https"));
-        let peer: SocketAddr = "[::ffff:127.0.0.1]:4000".parse().unwrap();
-        prepare_request_headers(&mut h, &Uri::from_static("/x"), peer, None);
+        let peer = client_ip_header("[::ffff:127.0.0.1]:4000".parse().unwrap());
+        prepare_request_headers(&mut h, &Uri::from_static("/x"), &peer, None);
         assert!(h.get("x-hop").is_none() && h.get("connection").is_none());
         assert!(h.get("keep-alive").is_none());
         assert_eq!(h["host"], "web.example");
@@ -357,7 +436,7 @@ mod tests {
         prepare_request_headers(
             &mut h,
             &Uri::from_static("/"),
-            "1.2.3.4:5".parse().unwrap(),
+            &client_ip_header("1.2.3.4:5".parse().unwrap()),
             up.as_ref(),
         );
         assert_eq!(h["upgrade"], "websocket");

@@ -201,7 +201,11 @@ impl Agent {
             listen: opts.listen,
             started: Instant::now(),
             shared,
-            applied: Mutex::new(Applied { generation: 0, listeners: Default::default(), network: None }),
+            applied: Mutex::new(Applied {
+                generation: 0,
+                listeners: Default::default(),
+                network: None,
+            }),
             rates: Default::default(),
             admin_rates: Default::default(),
         })
