@@ -34,7 +34,7 @@ cleanup() {
     pg_stop bench-pg-c; rm -rf "$work"
 }
 trap cleanup EXIT
-(cd "$ROOT" && cargo build -q --bins)
+(cd "$ROOT" && cargo build -q -p lbaas-api -p lbaas-controller)
 BIN="$CARGO_TARGET_DIR/debug"
 echo lbt_bench_admin >"$work/admin"
 "$BIN/lbaas-api" --listen "127.0.0.1:$API_PORT" --database-url "$DB_URL" --admin-token-file "$work/admin" >"$work/api.log" 2>&1 & pids+=($!)

@@ -223,3 +223,10 @@ pub async fn try_lead(conn: &mut PgConnection) -> Result<bool> {
         .map_err(internal("take leader lock"))?;
     Ok(got)
 }
+
+/// The leader's connection is still there, and with it the lock. When it is not, another
+/// replica may lead already: the caller must stop deciding.
+pub async fn still_leading(conn: &mut PgConnection) -> Result<()> {
+    sqlx::query("SELECT 1").execute(conn).await.map_err(internal("check leader connection"))?;
+    Ok(())
+}

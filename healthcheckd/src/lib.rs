@@ -77,8 +77,19 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     }
     tracing::info!(prefix = %config.prefix, "lbaas-healthcheckd leading");
     let mut checker = Checker::new(db, probe::NetnsProber::default(), config);
+    let lease = async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            if let Err(e) = hq::still_leading(&mut lock_conn).await {
+                return e;
+            }
+        }
+    };
     tokio::select! {
         r = checker.run() => r,
+        // Exit non-zero rather than decide without the lock; restarted, it stands by until the
+        // lock is free again.
+        e = lease => Err(anyhow::anyhow!("lost the leader lock: {e}")),
         _ = tokio::signal::ctrl_c() => Ok(()),
         _ = term.recv() => Ok(()),
     }
@@ -215,6 +226,13 @@ impl<P: Prober + Clone> Checker<P> {
         for (n, why) in stale {
             self.node_down(&n, &why).await?;
         }
+        let mut namespaces: HashSet<String> = self
+            .members
+            .values()
+            .map(|(m, _)| names::project_namespace(&self.config.prefix, m.project_id))
+            .collect();
+        namespaces.insert(names::public_namespace(&self.config.prefix));
+        self.prober.retain(&namespaces);
         self.autoscale().await
     }
 

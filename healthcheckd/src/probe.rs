@@ -2,7 +2,7 @@
 //! namespace (members from their project's, nodes from the public one: DESIGN §7; never from
 //! the root namespace, which has no route to either).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
@@ -45,6 +45,9 @@ pub trait Prober: Send + Sync + 'static {
         check: Check,
         timeout: Duration,
     ) -> impl Future<Output = Outcome> + Send;
+
+    /// Releases what is held for namespaces not in `keep` (projects gone).
+    fn retain(&self, _keep: &HashSet<String>) {}
 }
 
 /// The real prober. A socket keeps the namespace it was made in, so one thread per namespace
@@ -103,14 +106,14 @@ impl NetnsProber {
             .map_err(|_| Outcome::Failed("namespace thread gone".into()))?;
         Ok(rx)
     }
-
-    /// Forgets the threads of namespaces not in `keep` (projects gone).
-    pub fn retain(&self, keep: &std::collections::HashSet<String>) {
-        self.factories.lock().unwrap().retain(|ns, _| keep.contains(ns));
-    }
 }
 
 impl Prober for NetnsProber {
+    /// A dropped factory closes its channel, and its thread ends.
+    fn retain(&self, keep: &HashSet<String>) {
+        self.factories.lock().unwrap().retain(|ns, _| keep.contains(ns));
+    }
+
     async fn probe(&self, ns: &str, check: Check, timeout: Duration) -> Outcome {
         let addr = match &check {
             Check::Tcp { addr } | Check::Http { addr, .. } => *addr,
