@@ -302,6 +302,9 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
             }
         }
 
+        // Operating status follows what serves (nodes DOWN, members OFFLINE).
+        lbq::load_balancer_refresh_operating(&self.db).await?;
+
         // 6: deletes.
         let deleting =
             lbq::load_balancer_list_by_status(&self.db, &[ProvisioningStatus::PendingDelete])

@@ -269,6 +269,12 @@ async fn failover_replaces_a_down_node_and_removes_it_after_the_grace_period() {
     .await
     .unwrap();
     assert!(kinds.last().unwrap().0.contains(&format!("replaces DOWN node {first}")), "{kinds:?}");
+    let op: (String,) = sqlx::query_as("SELECT operating_status FROM load_balancer WHERE id = $1")
+        .bind(lb)
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(op.0, "DEGRADED", "a DOWN node degrades its load balancer");
 
     // Past the grace period the DOWN node and its VM go.
     let mut s = (*r.settings).clone();
@@ -278,6 +284,12 @@ async fn failover_replaces_a_down_node_and_removes_it_after_the_grace_period() {
     let ns = nodes(&db, lb).await;
     assert_eq!(ns.len(), 1, "{ns:?}");
     assert_ne!(ns[0].0, first);
+    let op: (String,) = sqlx::query_as("SELECT operating_status FROM load_balancer WHERE id = $1")
+        .bind(lb)
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(op.0, "ONLINE");
     assert!(!r.hv.state.lock().unwrap().domains.contains_key(&first));
 }
 

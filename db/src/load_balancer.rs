@@ -377,3 +377,26 @@ pub async fn load_balancer_set_desired(
     .map_err(internal("set desired nodes"))?;
     Ok(done.rows_affected() > 0)
 }
+
+/// Operating status of every provisioned load balancer from what serves it: OFFLINE with no
+/// ACTIVE node, DEGRADED with a DOWN node or an OFFLINE member, else ONLINE. Only changes are
+/// written (each one is announced). Returns how many changed.
+pub async fn load_balancer_refresh_operating(db: impl PgExecutor<'_>) -> Result<u64> {
+    let done = sqlx::query(
+        "UPDATE load_balancer lb SET operating_status = x.st FROM ( \
+           SELECT l.id, CASE \
+             WHEN NOT EXISTS (SELECT 1 FROM node n WHERE n.load_balancer_id = l.id \
+                              AND n.status = 'ACTIVE') THEN 'OFFLINE' \
+             WHEN EXISTS (SELECT 1 FROM node n WHERE n.load_balancer_id = l.id AND n.status = 'DOWN') \
+               OR EXISTS (SELECT 1 FROM member m JOIN pool p ON p.id = m.pool_id \
+                          WHERE p.load_balancer_id = l.id AND m.operating_status = 'OFFLINE') \
+               THEN 'DEGRADED' \
+             ELSE 'ONLINE' END AS st \
+           FROM load_balancer l WHERE l.provisioning_status IN ('ACTIVE', 'PENDING_UPDATE')) x \
+         WHERE lb.id = x.id AND lb.operating_status <> x.st",
+    )
+    .execute(db)
+    .await
+    .map_err(internal("refresh operating status"))?;
+    Ok(done.rows_affected())
+}
