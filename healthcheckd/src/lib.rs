@@ -110,6 +110,23 @@ struct Slot {
 }
 
 impl Slot {
+    /// Ends the probe in flight: its result as an observation, or None when it observed
+    /// nothing (the namespace to probe from is not there yet).
+    fn settle(&mut self, outcome: &Outcome) -> Option<bool> {
+        self.in_flight = false;
+        match outcome {
+            Outcome::Ok => Some(true),
+            Outcome::Failed(e) => {
+                self.last_error = e.clone();
+                Some(false)
+            }
+            Outcome::Skipped(why) => {
+                tracing::debug!(why, "probe skipped");
+                None
+            }
+        }
+    }
+
     fn new(up: Option<bool>) -> Self {
         Slot {
             tracker: Tracker::new(up),
@@ -279,18 +296,7 @@ impl<P: Prober + Clone> Checker<P> {
         match key {
             Key::Member(id) => {
                 let Some((m, slot)) = self.members.get_mut(&id) else { return Ok(()) };
-                slot.in_flight = false;
-                let ok = match &outcome {
-                    Outcome::Ok => true,
-                    Outcome::Failed(e) => {
-                        slot.last_error = e.clone();
-                        false
-                    }
-                    Outcome::Skipped(why) => {
-                        tracing::debug!(member = %id, why, "probe skipped");
-                        return Ok(());
-                    }
-                };
+                let Some(ok) = slot.settle(&outcome) else { return Ok(()) };
                 let Some(up) = slot.tracker.observe(ok, m.rise as u32, m.fall as u32) else {
                     return Ok(());
                 };
@@ -309,15 +315,7 @@ impl<P: Prober + Clone> Checker<P> {
             }
             Key::Node(id) => {
                 let Some((n, slot)) = self.nodes.get_mut(&id) else { return Ok(()) };
-                slot.in_flight = false;
-                let ok = match &outcome {
-                    Outcome::Ok => true,
-                    Outcome::Failed(e) => {
-                        slot.last_error = e.clone();
-                        false
-                    }
-                    Outcome::Skipped(_) => return Ok(()),
-                };
+                let Some(ok) = slot.settle(&outcome) else { return Ok(()) };
                 // A DOWN node comes back only with its agent reporting again, not on a VIP
                 // that answers alone (another node could have taken the address meanwhile).
                 let heartbeat_fresh = n
