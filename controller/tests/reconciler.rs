@@ -235,6 +235,26 @@ async fn passes(r: &mut R, n: usize) {
     }
 }
 
+async fn operating(db: &PgPool, lb: Uuid) -> String {
+    sqlx::query_as::<_, (String,)>("SELECT operating_status FROM load_balancer WHERE id = $1")
+        .bind(lb)
+        .fetch_one(db)
+        .await
+        .unwrap()
+        .0
+}
+
+/// A converged load balancer whose one node healthcheckd just declared DOWN; returns the
+/// reconciler, the load balancer and the DOWN node's name.
+async fn with_down_node(db: &PgPool) -> (R, Uuid, String) {
+    let (_, lb) = seed(db).await;
+    let mut r = rec(db);
+    converge(&mut r, lb).await;
+    let first = nodes(db, lb).await[0].0.clone();
+    set_node(db, &first, "DOWN").await;
+    (r, lb, first)
+}
+
 async fn set_node(db: &PgPool, name: &str, status: &str) {
     sqlx::query("UPDATE node SET status = $2, status_changed_at = now() WHERE name = $1")
         .bind(name)
@@ -247,14 +267,9 @@ async fn set_node(db: &PgPool, name: &str, status: &str) {
 #[tokio::test]
 async fn failover_replaces_a_down_node_and_removes_it_after_the_grace_period() {
     let db = db().await;
-    let (_, lb) = seed(&db).await;
-    let mut r = rec(&db);
-    converge(&mut r, lb).await;
-    let first = nodes(&db, lb).await[0].0.clone();
-
     // healthcheckd's decision: DOWN. The next pass builds a replacement; the DOWN node stays
     // (it may come back) and keeps its VM.
-    set_node(&db, &first, "DOWN").await;
+    let (mut r, lb, first) = with_down_node(&db).await;
     passes(&mut r, 3).await;
     let ns = nodes(&db, lb).await;
     assert_eq!(ns.len(), 2, "{ns:?}");
@@ -269,12 +284,7 @@ async fn failover_replaces_a_down_node_and_removes_it_after_the_grace_period() {
     .await
     .unwrap();
     assert!(kinds.last().unwrap().0.contains(&format!("replaces DOWN node {first}")), "{kinds:?}");
-    let op: (String,) = sqlx::query_as("SELECT operating_status FROM load_balancer WHERE id = $1")
-        .bind(lb)
-        .fetch_one(&db)
-        .await
-        .unwrap();
-    assert_eq!(op.0, "DEGRADED", "a DOWN node degrades its load balancer");
+    assert_eq!(operating(&db, lb).await, "DEGRADED", "a DOWN node degrades its load balancer");
 
     // Past the grace period the DOWN node and its VM go.
     let mut s = (*r.settings).clone();
@@ -284,23 +294,14 @@ async fn failover_replaces_a_down_node_and_removes_it_after_the_grace_period() {
     let ns = nodes(&db, lb).await;
     assert_eq!(ns.len(), 1, "{ns:?}");
     assert_ne!(ns[0].0, first);
-    let op: (String,) = sqlx::query_as("SELECT operating_status FROM load_balancer WHERE id = $1")
-        .bind(lb)
-        .fetch_one(&db)
-        .await
-        .unwrap();
-    assert_eq!(op.0, "ONLINE");
+    assert_eq!(operating(&db, lb).await, "ONLINE");
     assert!(!r.hv.state.lock().unwrap().domains.contains_key(&first));
 }
 
 #[tokio::test]
 async fn a_node_that_comes_back_makes_the_newest_surplus_node_go() {
     let db = db().await;
-    let (_, lb) = seed(&db).await;
-    let mut r = rec(&db);
-    converge(&mut r, lb).await;
-    let first = nodes(&db, lb).await[0].0.clone();
-    set_node(&db, &first, "DOWN").await;
+    let (mut r, lb, first) = with_down_node(&db).await;
     passes(&mut r, 3).await;
     let replacement = nodes(&db, lb).await[1].0.clone();
 
