@@ -8,13 +8,14 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context as _};
 use arc_swap::ArcSwap;
 use lbaas_proto::{AgentConfig, ListenerConfig, Protocol};
-use tokio::net::{TcpListener, TcpSocket};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 use tracing::Instrument as _;
@@ -22,7 +23,7 @@ use tracing::Instrument as _;
 use crate::balancer::Pool;
 use crate::cache::ResponseCache;
 use crate::stats::Gauge;
-use crate::{http, tcp, Shared};
+use crate::{http, tcp, Shared, Worker};
 
 /// Backlog for listening sockets: bursts of new connections under load must not be refused.
 const BACKLOG: u32 = 4096;
@@ -32,10 +33,11 @@ pub(crate) struct Listener {
     pub protocol: Protocol,
     pub local_addr: SocketAddr,
     pub pool: Arc<ArcSwap<Pool>>,
-    /// Connection slots shared by the workers' accept loops (`max_connections_per_listener`).
+    /// Connection slots (`max_connections_per_listener`), taken by the accept loop, held by
+    /// each connection.
     limit: Arc<Semaphore>,
     max_connections: usize,
-    /// One accept loop per worker (emptied while closing).
+    /// The accept loop (emptied while closing).
     accept: Vec<JoinHandle<()>>,
 }
 
@@ -93,7 +95,7 @@ impl ListenerSet {
             if !keep && !rebind {
                 fresh.insert(
                     l.port,
-                    bind(SocketAddr::new(addr, l.port), shared.workers.len())
+                    bind(SocketAddr::new(addr, l.port))
                         .with_context(|| format!("bind listener {} on port {}", l.name, l.port))?,
                 );
             }
@@ -126,7 +128,7 @@ impl ListenerSet {
             // closed until the next config, and is reported in the ack.
             let socket = match fresh.remove(&l.port) {
                 Some(s) => s,
-                None => bind(SocketAddr::new(addr, l.port), shared.workers.len())
+                None => bind(SocketAddr::new(addr, l.port))
                     .with_context(|| format!("rebind listener {} on port {}", l.name, l.port))?,
             };
             let listener = start(l, socket, shared)?;
@@ -146,59 +148,50 @@ impl ListenerSet {
     }
 }
 
-/// Binds `n` sockets on `addr` (with `SO_REUSEPORT` when `n > 1`, so the kernel spreads new
-/// connections over the workers), detached from any runtime so each worker can adopt its own.
-/// Must run inside a tokio runtime (the sockets pass through tokio's listener on the way).
-fn bind(mut addr: SocketAddr, n: usize) -> anyhow::Result<Vec<std::net::TcpListener>> {
-    let mut out = Vec::with_capacity(n);
-    for _ in 0..n.max(1) {
-        let socket = if addr.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
-        // Lets a restarted agent rebind while old connections sit in TIME_WAIT.
-        socket.set_reuseaddr(true)?;
-        if n > 1 {
-            socket.set_reuseport(true)?;
-        }
-        socket.set_nodelay(true)?;
-        socket.bind(addr)?;
-        let l = socket.listen(BACKLOG)?;
-        addr = l.local_addr()?; // Port 0: the others join the port the first one got.
-        out.push(l.into_std()?);
-    }
-    Ok(out)
+/// Binds the listening socket on `addr`, detached from any runtime so the worker that runs its
+/// accept loop can adopt it. Must run inside a tokio runtime (the socket passes through tokio's
+/// listener on the way).
+///
+/// One socket per listener rather than one `SO_REUSEPORT` socket per worker (as HAProxy with
+/// `nbthread` does): the kernel's 4-tuple hash spreads a few dozen keep-alive connections
+/// unevenly (20 against 12 is common), and the busier worker sets the tail latency of all of its
+/// connections. The accept loop instead hands each connection to the least loaded worker.
+fn bind(addr: SocketAddr) -> anyhow::Result<std::net::TcpListener> {
+    let socket = if addr.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
+    // Lets a restarted agent rebind while old connections sit in TIME_WAIT.
+    socket.set_reuseaddr(true)?;
+    socket.set_nodelay(true)?;
+    socket.bind(addr)?;
+    Ok(socket.listen(BACKLOG)?.into_std()?)
 }
 
 fn start(
     cfg: &ListenerConfig,
-    sockets: Vec<std::net::TcpListener>,
+    socket: std::net::TcpListener,
     shared: &Arc<Shared>,
 ) -> anyhow::Result<Listener> {
-    let local_addr = sockets[0].local_addr()?;
+    let local_addr = socket.local_addr()?;
     let mut pool = Pool::new(cfg, None, shared.tunables.health);
     pool.cache = cache_for(cfg, None, shared);
     let pool = Arc::new(ArcSwap::from_pointee(pool));
     let max_connections = shared.tunables.max_connections_per_listener.max(1);
     let limit = Arc::new(Semaphore::new(max_connections));
     let span = tracing::info_span!("listener", name = %cfg.name, port = local_addr.port());
-    let accept = sockets
-        .into_iter()
-        .zip(&shared.workers)
-        .map(|(socket, worker)| {
-            let (pool, shared, client) = (pool.clone(), shared.clone(), worker.client.clone());
-            let (protocol, limit) = (cfg.protocol, limit.clone());
-            worker.handle.spawn(
-                async move {
-                    // Adopted here so the socket is registered with this worker's reactor.
-                    match TcpListener::from_std(socket) {
-                        Ok(socket) => {
-                            accept_loop(socket, protocol, pool, limit, shared, client).await
-                        }
-                        Err(e) => tracing::error!(error = %e, "cannot adopt listening socket"),
-                    }
-                }
-                .instrument(span.clone()),
-            )
-        })
-        .collect();
+    // Accept loops of different listeners on different workers; accepting is cheap next to
+    // serving, and any worker can take the connections.
+    let home = usize::from(local_addr.port()) % shared.workers.len();
+    let (protocol, shared_, pool_, limit_) =
+        (cfg.protocol, shared.clone(), pool.clone(), limit.clone());
+    let accept = shared.workers[home].handle.spawn(
+        async move {
+            // Adopted here so the socket is registered with this worker's reactor.
+            match TcpListener::from_std(socket) {
+                Ok(socket) => accept_loop(socket, home, protocol, pool_, limit_, shared_).await,
+                Err(e) => tracing::error!(error = %e, "cannot adopt listening socket"),
+            }
+        }
+        .instrument(span),
+    );
     tracing::info!(name = %cfg.name, %local_addr, protocol = ?cfg.protocol, "listening");
     Ok(Listener {
         name: cfg.name.clone(),
@@ -207,7 +200,7 @@ fn start(
         pool,
         limit,
         max_connections,
-        accept,
+        accept: vec![accept],
     })
 }
 
@@ -230,12 +223,13 @@ fn cache_for(
 
 async fn accept_loop(
     socket: TcpListener,
+    home: usize,
     protocol: Protocol,
     pool: Arc<ArcSwap<Pool>>,
     limit: Arc<Semaphore>,
     shared: Arc<Shared>,
-    client: http::HttpClient,
 ) {
+    let mut turn = 0usize;
     loop {
         // A slot first: at the limit we stop accepting, and the backlog holds newcomers.
         let Ok(slot) = limit.clone().acquire_owned().await else { return };
@@ -249,23 +243,70 @@ async fn accept_loop(
                 continue;
             }
         };
-        let (pool, shared, client) = (pool.clone(), shared.clone(), client.clone());
-        tokio::spawn(
-            async move {
-                let _slot = slot;
-                let _conn = Gauge::enter(&shared.node.active_connections);
-                match protocol {
-                    Protocol::Tcp => {
-                        shared
-                            .node
-                            .requests_total
-                            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        tcp::serve(stream, pool, shared.clone()).await
-                    }
-                    Protocol::Http => http::serve(stream, peer, pool, shared.clone(), client).await,
+        let w = least_loaded(&shared.workers, &mut turn);
+        let worker = shared.workers[w].clone();
+        let load = WorkerLoad::enter(&worker.load);
+        let (pool, shared) = (pool.clone(), shared.clone());
+        let conn = move |stream: TcpStream| async move {
+            let (_slot, _load) = (slot, load);
+            let _conn = Gauge::enter(&shared.node.active_connections);
+            match protocol {
+                Protocol::Tcp => {
+                    shared.node.requests_total.fetch_add(1, Relaxed);
+                    tcp::serve(stream, pool, shared.clone()).await
+                }
+                Protocol::Http => {
+                    http::serve(stream, peer, pool, shared.clone(), worker.client).await
                 }
             }
-            .in_current_span(),
-        );
+        };
+        if w == home {
+            tokio::spawn(conn(stream).in_current_span());
+            continue;
+        }
+        // Another worker's reactor must own the socket: out of ours, into theirs.
+        let handle = worker.handle.clone();
+        match stream.into_std() {
+            Ok(stream) => {
+                handle.spawn(
+                    async move {
+                        match TcpStream::from_std(stream) {
+                            Ok(stream) => conn(stream).await,
+                            Err(e) => tracing::warn!(error = %e, "cannot adopt connection"),
+                        }
+                    }
+                    .in_current_span(),
+                );
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot hand over connection"),
+        }
+    }
+}
+
+/// The worker serving the fewest connections; ties go round robin (`turn`), so an idle agent
+/// still spreads its first connections.
+fn least_loaded(workers: &[Worker], turn: &mut usize) -> usize {
+    let n = workers.len();
+    let start = *turn % n;
+    *turn = turn.wrapping_add(1);
+    (0..n)
+        .map(|k| (start + k) % n)
+        .min_by_key(|&i| workers[i].load.load(Relaxed))
+        .expect("at least one worker")
+}
+
+/// One connection counted on its worker while it lives.
+struct WorkerLoad(Arc<AtomicUsize>);
+
+impl WorkerLoad {
+    fn enter(load: &Arc<AtomicUsize>) -> WorkerLoad {
+        load.fetch_add(1, Relaxed);
+        WorkerLoad(load.clone())
+    }
+}
+
+impl Drop for WorkerLoad {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Relaxed);
     }
 }

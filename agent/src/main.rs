@@ -4,7 +4,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use clap::Parser;
-use lbaas_agent::{ChannelSpec, Options};
+use lbaas_agent::{ChannelSpec, Options, RuntimeKind};
 
 /// The lbaas data plane: HTTP/TCP load-balancing proxy driven by the controller.
 #[derive(Debug, Parser)]
@@ -26,6 +26,10 @@ struct Flags {
     /// Event-loop threads serving traffic (default: one per CPU). 0 serves on the control thread.
     #[arg(long)]
     workers: Option<usize>,
+    /// `per-thread`: a single-threaded runtime per worker thread (more req/s); `shared`: one
+    /// work-stealing runtime over them (a flat p99 when threads get preempted).
+    #[arg(long, default_value = "per-thread")]
+    runtime: RuntimeKind,
     /// Serve JSON statistics on this loopback address (`GET /stats`), e.g. `127.0.0.1:9901`.
     /// Off by default; a non-loopback address is refused.
     #[arg(long, env = "LBAAS_AGENT_ADMIN")]
@@ -57,6 +61,7 @@ fn main() -> anyhow::Result<()> {
     opts.config = flags.config;
     opts.listen = flags.listen;
     opts.admin_listen = flags.admin_listen;
+    opts.runtime = flags.runtime;
     if let Some(n) = flags.max_connections {
         opts.tunables.max_connections_per_listener = n;
     }

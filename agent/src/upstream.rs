@@ -42,7 +42,8 @@ struct Inner {
     idle_timeout: Duration,
 }
 
-/// Cheap to clone; one per worker (the lock is uncontended: a worker is one thread).
+/// Cheap to clone; one per worker runtime (with the shared runtime its threads share it; the lock
+/// is held only to push or pop one connection).
 #[derive(Clone)]
 pub(crate) struct Upstream(Arc<Inner>);
 
