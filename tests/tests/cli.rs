@@ -1,0 +1,105 @@
+//! The `lbaas` command-line client against a real lbaas-api and PostgreSQL: the tenant's daily
+//! path (tenant, project, instance, members, events) and its failures (the API's code and exit
+//! 1 for a refusal, exit 2 when the API cannot be reached). No controller runs here, so
+//! instances stay PENDING_CREATE; the VM suites cover what happens next.
+
+use std::process::{Command, Output};
+
+use lbaas_tests::{bin, spawn_api};
+
+struct Cli {
+    api: String,
+    token: Option<String>,
+}
+
+impl Cli {
+    fn run(&self, args: &[&str]) -> Output {
+        let mut c = Command::new(bin("lbaas"));
+        c.env("LBAAS_API", &self.api).env_remove("LBAAS_TOKEN").env_remove("LBAAS_PROJECT");
+        if let Some(t) = &self.token {
+            c.env("LBAAS_TOKEN", t);
+        }
+        c.args(args).output().expect("run lbaas")
+    }
+
+    /// Runs a command that must succeed; returns its standard output.
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "lbaas {args:?}: {}\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            String::from_utf8_lossy(&out.stdout)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
+#[tokio::test]
+async fn a_tenant_drives_lbaas_from_the_command_line() {
+    let dir = std::env::temp_dir().join(format!("lbaas-cli-{}", std::process::id()));
+    let api = spawn_api(&dir).await;
+    let admin = Cli { api: api.base.clone(), token: Some(api.admin.clone()) };
+
+    // The operator makes a tenant; the token alone goes to stdout, for scripts.
+    let token = admin.ok(&["tenant", "create", "acme"]).trim().to_string();
+    assert!(token.starts_with("lbt_"), "{token}");
+    let cli = Cli { api: api.base.clone(), token: Some(token) };
+
+    assert!(cli.ok(&["project", "create", "demo"]).contains("demo"));
+    let out = cli.ok(&[
+        "instance",
+        "create",
+        "-p",
+        "demo",
+        "--name",
+        "web",
+        "--type",
+        "http",
+        "--subnet",
+        "10.10.0.0/24",
+        "--backend",
+        "10.10.0.11:8080",
+        "--backend",
+        "10.10.0.12:8080",
+        "--health-check",
+        "http:/healthz",
+        "--auto-scaling",
+    ]);
+    assert!(out.contains("http://web.demo.acme.lbaas.test/"), "{out}");
+    assert!(out.contains("PENDING_CREATE"), "{out}");
+    let info = cli.ok(&["instance", "info", "-p", "demo", "--name", "web"]);
+    assert!(info.contains("HTTP /healthz"), "{info}");
+
+    // --json is the API's own answer.
+    let v: serde_json::Value =
+        serde_json::from_str(&cli.ok(&["--json", "lb", "show", "-p", "demo", "web"])).unwrap();
+    assert_eq!(v["name"], "web");
+    assert_eq!(v["auto_scaling"], true);
+    assert!(cli.ok(&["lb", "list", "-p", "demo"]).contains("web"));
+
+    cli.ok(&["member", "add", "-p", "demo", "--lb", "web", "10.10.0.13:8080"]);
+    let members = cli.ok(&["member", "list", "-p", "demo", "--lb", "web"]);
+    assert_eq!(members.matches("10.10.0.1").count(), 3, "{members}");
+    cli.ok(&["member", "remove", "-p", "demo", "--lb", "web", "10.10.0.13:8080"]);
+    assert!(!cli.ok(&["member", "list", "-p", "demo", "--lb", "web"]).contains("10.10.0.13"));
+
+    let events = cli.ok(&["events"]);
+    assert!(events.contains("load_balancer.create_requested"), "{events}");
+
+    // A refusal: the API's code, exit 1, nothing on stdout.
+    let out = cli.run(&["subnet", "create", "-p", "demo", "--cidr", "10.20.0.0/33"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("error: invalid_subnet:"));
+    // Another tenant's resources do not exist for this one.
+    let out = cli.run(&["lb", "show", "-p", "nope", "web"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not_found"));
+    // No API: exit 2, naming the URL.
+    let gone = Cli { api: "http://127.0.0.1:1".into(), token: cli.token.clone() };
+    let out = gone.run(&["project", "list"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("http://127.0.0.1:1"));
+
+    cli.ok(&["instance", "delete", "-p", "demo", "--name", "web"]);
+}
