@@ -811,8 +811,11 @@ pub async fn instance_create(
     let sn = match subnet::subnet_find_by_cidr(&mut *tx, ProjectId(pr.id), &net).await? {
         Some(s) => s,
         None => {
-            let params =
-                SubnetCreate { name: subnet_name_for(&net), cidr: net.to_string(), gateway: None };
+            let params = SubnetCreate {
+                name: lbaas_common::names::subnet(&net),
+                cidr: net.to_string(),
+                gateway: None,
+            };
             subnet_insert(&mut tx, t, &pr, &params).await?
         }
     };
@@ -854,13 +857,6 @@ pub async fn instance_create(
     commit(tx).await?;
     lb_wait(app, t, ProjectId(pr.id), lb_id, wait).await?;
     instance_view(app, t, &spec.project, &spec.name).await
-}
-
-/// `10.10.0.0/24` → `net-10-10-0-0-24`: a DNS label, so REST users can address it.
-fn subnet_name_for(net: &ipnet::IpNet) -> String {
-    let s: String =
-        net.to_string().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
-    format!("net-{}", s.trim_matches('-'))
 }
 
 pub async fn instance_view(

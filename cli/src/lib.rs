@@ -244,9 +244,18 @@ async fn project(c: &Client, o: Out, cmd: ProjectCmd) -> Result<()> {
 
 /// The name the API gives a subnet an instance create makes (`net-10-10-0-0-24`), so a subnet
 /// made here and one made by `instance create` look alike.
+/// The name the API gives an instance's subnet, so `subnet create` without `--name` matches
+/// what `instance create` makes. A CIDR that does not parse keeps its own spelling: the API
+/// refuses it with the reason anyway.
 pub fn subnet_name_for(cidr: &str) -> String {
-    let s: String = cidr.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
-    format!("net-{}", s.trim_matches('-'))
+    match cidr.parse::<ipnet::IpNet>() {
+        Ok(net) => lbaas_common::names::subnet(&net),
+        Err(_) => {
+            let s: String =
+                cidr.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+            format!("net-{}", s.trim_matches('-'))
+        }
+    }
 }
 
 async fn subnet(c: &Client, o: Out, cmd: SubnetCmd) -> Result<()> {
@@ -785,7 +794,7 @@ mod tests {
     #[test]
     fn subnet_names_match_the_api() {
         assert_eq!(subnet_name_for("10.10.0.0/24"), "net-10-10-0-0-24");
-        assert_eq!(subnet_name_for("fd00::/64"), "net-fd00----64");
+        assert_eq!(subnet_name_for("fd00::/64"), "net-fd00---64");
     }
 
     #[test]

@@ -18,6 +18,17 @@ pub mod names {
         format!("{prefix}-pub")
     }
 
+    /// The name an instance's subnet gets when only its CIDR is given (`10.10.0.0/24` →
+    /// `net-10-10-0-0-24`): a DNS label, so REST users and the CLI can address it.
+    pub fn subnet(net: &ipnet::IpNet) -> String {
+        let s: String = net
+            .to_string()
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
+        format!("net-{}", s.trim_matches('-'))
+    }
+
     /// One per project with subnets: its bridge carries the gateways, members and node legs.
     pub fn project_namespace(prefix: &str, project: Uuid) -> String {
         format!("{prefix}-p-{}", &project.simple().to_string()[..8])
