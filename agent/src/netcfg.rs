@@ -22,10 +22,22 @@ pub async fn apply(net: &NetworkConfig) -> Result<()> {
             let (ip, len) =
                 parse(addr).with_context(|| format!("bad address {addr:?} for {dev}"))?;
             let idx = index(&h, dev).await?;
-            match h.address().add(idx, ip, len).execute().await {
-                Ok(()) => tracing::info!(dev, addr, "address set"),
-                Err(rtnetlink::Error::NetlinkError(m)) if m.raw_code() == -EEXIST => {}
+            let added = match h.address().add(idx, ip, len).execute().await {
+                Ok(()) => true,
+                Err(rtnetlink::Error::NetlinkError(m)) if m.raw_code() == -EEXIST => false,
                 Err(e) => bail!("add {addr} to {dev}: {e}"),
+            };
+            if added {
+                // The address may have belonged to a deleted node a moment ago, and neighbours
+                // still map it to that node's MAC. With arp_notify (set by image/init) the
+                // kernel announces the NIC's addresses when it comes up: bounce it. Nothing
+                // runs on a NIC that just got its first address.
+                h.link()
+                    .set(LinkUnspec::new_with_index(idx).down().build())
+                    .execute()
+                    .await
+                    .with_context(|| format!("set {dev} down"))?;
+                tracing::info!(dev, addr, "address set");
             }
             h.link()
                 .set(LinkUnspec::new_with_index(idx).up().build())
