@@ -83,6 +83,13 @@ pub fn curl(method: &str, url: &str, token: Option<&str>, body: Option<&str>) ->
     (code.trim().parse().unwrap_or(0), body.to_string())
 }
 
+/// A fresh host-object prefix for one test: `t` and four hex digits. Exactly five characters,
+/// because tap names carry only the first five (IFNAMSIZ): a longer prefix would let two tests
+/// running at once see each other's taps as their own.
+pub fn test_prefix() -> String {
+    format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..4])
+}
+
 /// Removes every host object of this run's prefix when dropped (even on a failed assert).
 pub struct HostCleanup {
     pub prefix: String,

@@ -44,7 +44,7 @@ async fn quickstart_flow_and_controller_restart() {
 
     // A controller that is SIGKILLed right after start, then restarted, converges. Its host
     // objects carry this test's own prefix.
-    let prefix = format!("lbt{}", &uuid::Uuid::new_v4().simple().to_string()[..4]);
+    let prefix = lbaas_tests::test_prefix();
     let _cleanup = lbaas_tests::HostCleanup { prefix: prefix.clone(), backends: vec![] };
     let ctl_args = [
         "--database-url",

@@ -116,6 +116,18 @@ impl Stack {
         )
     }
 
+    /// Deletes an instance of project `demo` and waits until it is gone.
+    async fn delete_instance(&self, name: &str) {
+        let (st, v) =
+            self.env("delete", "instance", serde_json::json!({"project": "demo", "name": name}));
+        assert_eq!(st, 202, "{v}");
+        let ok = wait_for(Duration::from_millis(200), Duration::from_secs(60), || async {
+            self.lb(name).0 == 404
+        })
+        .await;
+        assert!(ok, "{name} was not deleted");
+    }
+
     async fn wait_active(&self, name: &str) -> Value {
         let mut last = Value::Null;
         let ok = wait_for(Duration::from_millis(200), Duration::from_secs(120), || {
@@ -156,7 +168,7 @@ async fn stack(prefix: &str) -> Stack {
 
 #[tokio::test]
 async fn http_and_tcp_through_the_vip_update_and_delete() {
-    let prefix = format!("lbt{}", &uuid::Uuid::new_v4().simple().to_string()[..4]);
+    let prefix = lbaas_tests::test_prefix();
     let mut cleanup = HostCleanup { prefix: prefix.clone(), backends: vec![] };
     let s = stack(&prefix).await;
     let _ctl = s.controller();
@@ -283,7 +295,7 @@ async fn http_and_tcp_through_the_vip_update_and_delete() {
 
 #[tokio::test]
 async fn controller_killed_mid_create_converges_without_leaks() {
-    let prefix = format!("lbt{}", &uuid::Uuid::new_v4().simple().to_string()[..4]);
+    let prefix = lbaas_tests::test_prefix();
     let _cleanup = HostCleanup { prefix: prefix.clone(), backends: vec![] };
     let s = stack(&prefix).await;
     let mut ctl = s.controller();
@@ -304,15 +316,7 @@ async fn controller_killed_mid_create_converges_without_leaks() {
     let _ctl = s.controller();
     s.wait_active("web").await;
     assert_eq!(domains(&prefix).len(), 1, "exactly one VM for one node: {:?}", domains(&prefix));
-    assert_eq!(
-        s.env("delete", "instance", serde_json::json!({"project": "demo", "name": "web"})).0,
-        202
-    );
-    let ok = wait_for(Duration::from_millis(200), Duration::from_secs(60), || async {
-        s.lb("web").0 == 404
-    })
-    .await;
-    assert!(ok);
+    s.delete_instance("web").await;
     assert!(domains(&prefix).is_empty());
 }
 
@@ -364,7 +368,7 @@ fn burst(ns: &str, url: &str, n: usize) -> usize {
 /// node drains and goes. Timings are printed for the notes, not asserted.
 #[tokio::test]
 async fn health_checks_failover_and_autoscale() {
-    let prefix = format!("lbt{}", &uuid::Uuid::new_v4().simple().to_string()[..4]);
+    let prefix = lbaas_tests::test_prefix();
     let mut cleanup = HostCleanup { prefix: prefix.clone(), backends: vec![] };
     let s = stack(&prefix).await;
     // One warm spare: the failover replacement claims it instead of booting.
@@ -516,15 +520,7 @@ async fn health_checks_failover_and_autoscale() {
         assert!(body.contains(kind), "event {kind} in the monitor log");
     }
 
-    assert_eq!(
-        s.env("delete", "instance", serde_json::json!({"project": "demo", "name": "web"})).0,
-        202
-    );
-    let ok = wait_for(Duration::from_millis(200), Duration::from_secs(60), || async {
-        s.lb("web").0 == 404
-    })
-    .await;
-    assert!(ok);
+    s.delete_instance("web").await;
     let left = domains(&prefix);
     assert!(!left.iter().any(|d| last.contains(d)), "the node's VM is gone: {left:?}");
     assert_eq!(left.len(), 1, "only the warm spare is left: {left:?}");
