@@ -5,16 +5,22 @@
 //! restarted), says `Ping` on every connect so the agent answers `Hello` with the generation it
 //! runs, records acks and heartbeats, and wakes the reconciler when something it waits for
 //! happens (hello, ack). The reconciler decides what to push; the link only carries it.
+//!
+//! Reads are bounded: a line may hold at most [`lbaas_proto::MAX_LINE`] bytes, enforced while
+//! reading (not after), so a guest cannot grow the controller's memory by never sending a
+//! newline; a link that exceeds it is dropped and reconnects.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use futures::StreamExt;
 use lbaas_proto::{AgentConfig, FromAgent, Heartbeat, ToAgent};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::AsyncWriteExt;
 use tokio::net::UnixStream;
 use tokio::sync::{mpsc, Notify};
+use tokio_util::codec::{FramedRead, LinesCodec, LinesCodecError};
 
 #[derive(Debug, Clone, Default)]
 pub struct AgentState {
@@ -121,19 +127,23 @@ async fn link_task(
             }
         };
         let (r, mut w) = stream.into_split();
-        let mut lines = BufReader::new(r).lines();
+        let mut lines = FramedRead::new(r, LinesCodec::new_with_max_length(lbaas_proto::MAX_LINE));
         state.lock().unwrap().connected = true;
         if w.write_all(&lbaas_proto::encode(&ToAgent::Ping)).await.is_err() {
             continue;
         }
         loop {
             tokio::select! {
-                line = lines.next_line() => {
+                line = lines.next() => {
                     let line = match line {
-                        Ok(Some(l)) => l,
+                        Some(Ok(l)) => l,
+                        Some(Err(LinesCodecError::MaxLineLengthExceeded)) => {
+                            tracing::warn!(max = lbaas_proto::MAX_LINE,
+                                "agent sent a line over the limit; dropping the link");
+                            break;
+                        }
                         _ => break,
                     };
-                    if line.len() > lbaas_proto::MAX_LINE { break; }
                     match lbaas_proto::decode::<FromAgent>(line.as_bytes()) {
                         Ok(msg) => on_message(&node, &state, &wake, msg),
                         // Boot noise before the agent runs is not ours to parse.

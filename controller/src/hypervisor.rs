@@ -7,13 +7,21 @@
 //! tap can never outlive its VM, wherever it was moved. The network reconciler moves the taps
 //! into their namespaces after start.
 //!
-//! [`Libvirt`] reconnects on demand, so a libvirtd restart costs one failed call, not the
-//! controller. [`FakeHypervisor`] keeps domains in memory and can fail the Nth call.
+//! Every call has a deadline ([`Deadlines`]; docs/ARCHITECTURE.md §10). libvirt calls block a
+//! thread and cannot be cancelled, and libvirtd can stall for minutes (a root-only `/dev/kvm`
+//! sends it into a capability re-probe loop in which every domain create waits): a call that
+//! misses its deadline returns [`DeadlineExceeded`] while its thread stays parked in libvirt.
+//! Until that thread comes back, further calls fail fast with [`Stalled`] instead of piling up
+//! threads behind the same stall, except one probe call every [`PROBE_EVERY`]; the connection
+//! is dropped so the next call opens a fresh one (libvirtd may have been restarted meanwhile).
+//!
+//! [`FakeHypervisor`] keeps domains in memory and can fail the Nth call or stall creates.
 
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
 
@@ -89,10 +97,167 @@ pub trait Hypervisor: Send + Sync + 'static {
     fn create(&self, spec: &DomainSpec) -> impl Future<Output = Result<()>> + Send;
     /// Stops (destroys) the domain; absent is fine.
     fn destroy(&self, name: &str) -> impl Future<Output = Result<()>> + Send;
+    /// A call missed its deadline: the next call should not queue behind it on the same
+    /// connection.
+    fn reconnect(&self) {}
+}
+
+/// How long each kind of libvirt call may take before the controller stops waiting for it.
+#[derive(Debug, Clone, Copy)]
+pub struct Deadlines {
+    /// A domain start: long enough for a loaded TCG host (a create returns in ~1 s idle).
+    pub create: Duration,
+    /// A destroy: libvirt itself waits up to ~15 s for a qemu that ignores SIGTERM.
+    pub destroy: Duration,
+    /// Listing and lookups: answered from libvirtd's memory, so seconds.
+    pub list: Duration,
+}
+
+impl Default for Deadlines {
+    fn default() -> Self {
+        Deadlines {
+            create: Duration::from_secs(60),
+            destroy: Duration::from_secs(30),
+            list: Duration::from_secs(10),
+        }
+    }
+}
+
+/// A libvirt call did not return within its deadline. Its text names the call and the time,
+/// as the load balancer's `status_reason` shows it.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("libvirt did not answer {call} within {} s", .after.as_secs())]
+pub struct DeadlineExceeded {
+    pub call: String,
+    pub after: Duration,
+}
+
+/// A call was not made because an earlier one is still stuck in libvirt. The text carries no
+/// time, so a reason recorded from it stays the same from pass to pass (`for_` has the time).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("libvirt is not answering: {call} missed its deadline and has not returned")]
+pub struct Stalled {
+    pub call: String,
+    pub for_: Duration,
+}
+
+/// While a call is stuck, one call in this period still goes through, to notice recovery.
+pub const PROBE_EVERY: Duration = Duration::from_secs(10);
+
+/// Any [`Hypervisor`] with a deadline on every call (the product wraps [`Libvirt`] in it; the
+/// stall tests wrap a [`FakeHypervisor`] that never answers). Each call runs as its own task,
+/// so a call that misses its deadline is not cancelled (a libvirt call cannot be: its thread
+/// stays inside libvirt) but left to finish; until it does, further calls fail fast with
+/// [`Stalled`], except one probe every [`PROBE_EVERY`].
+pub struct WithDeadlines<H> {
+    pub inner: Arc<H>,
+    pub deadlines: Deadlines,
+    stuck: Arc<Mutex<Stuck>>,
+}
+
+/// Calls that missed their deadline and have not returned yet.
+#[derive(Default)]
+struct Stuck {
+    count: usize,
+    /// The oldest stuck call and when it started.
+    first: Option<(String, Instant)>,
+    last_probe: Option<Instant>,
+}
+
+impl<H: Hypervisor> WithDeadlines<H> {
+    pub fn new(inner: H, deadlines: Deadlines) -> Self {
+        WithDeadlines { inner: Arc::new(inner), deadlines, stuck: Arc::default() }
+    }
+
+    /// True while a call that missed its deadline is still inside the hypervisor.
+    pub fn is_stalled(&self) -> bool {
+        self.stuck.lock().unwrap().count > 0
+    }
+
+    async fn call<T, F>(&self, call: String, deadline: Duration, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: Future<Output = Result<T>> + Send + 'static,
+    {
+        {
+            let mut st = self.stuck.lock().unwrap();
+            if let Some((what, since)) = &st.first {
+                if st.last_probe.is_some_and(|t| t.elapsed() < PROBE_EVERY) {
+                    return Err(Stalled { call: what.clone(), for_: since.elapsed() }.into());
+                }
+                st.last_probe = Some(Instant::now());
+            }
+        }
+        // Set under the `stuck` lock by whichever side is first: the waiter at the deadline or
+        // the call when it returns; so a stuck call is counted once and uncounted once.
+        let settled = Arc::new(Mutex::new(false));
+        let (stuck, settled2, what) = (self.stuck.clone(), settled.clone(), call.clone());
+        let task = tokio::spawn(async move {
+            let r = f.await;
+            let mut st = stuck.lock().unwrap();
+            let mut done = settled2.lock().unwrap();
+            if *done {
+                st.count -= 1;
+                if st.count == 0 {
+                    *st = Stuck::default();
+                }
+                tracing::info!(call = %what, "a hypervisor call that missed its deadline returned");
+            }
+            *done = true;
+            r
+        });
+        match tokio::time::timeout(deadline, task).await {
+            Ok(joined) => joined.context("hypervisor call task")?,
+            Err(_) => {
+                {
+                    let mut st = self.stuck.lock().unwrap();
+                    let mut done = settled.lock().unwrap();
+                    if !*done {
+                        *done = true;
+                        st.count += 1;
+                        let started = Instant::now().checked_sub(deadline);
+                        st.first.get_or_insert_with(|| {
+                            (call.clone(), started.unwrap_or_else(Instant::now))
+                        });
+                        st.last_probe = Some(Instant::now());
+                    }
+                }
+                self.inner.reconnect();
+                tracing::warn!(call = %call, deadline_s = deadline.as_secs(),
+                    "hypervisor call missed its deadline");
+                Err(DeadlineExceeded { call, after: deadline }.into())
+            }
+        }
+    }
+}
+
+impl<H: Hypervisor> Hypervisor for WithDeadlines<H> {
+    async fn list(&self, prefix: &str) -> Result<Vec<String>> {
+        let (inner, prefix) = (self.inner.clone(), prefix.to_string());
+        self.call(
+            "domain list".into(),
+            self.deadlines.list,
+            async move { inner.list(&prefix).await },
+        )
+        .await
+    }
+
+    async fn create(&self, spec: &DomainSpec) -> Result<()> {
+        let (inner, spec) = (self.inner.clone(), spec.clone());
+        let call = format!("domain create ({})", spec.name);
+        self.call(call, self.deadlines.create, async move { inner.create(&spec).await }).await
+    }
+
+    async fn destroy(&self, name: &str) -> Result<()> {
+        let (inner, name) = (self.inner.clone(), name.to_string());
+        let call = format!("domain destroy ({name})");
+        self.call(call, self.deadlines.destroy, async move { inner.destroy(&name).await }).await
+    }
 }
 
 // ---- real: libvirt through the virt crate -------------------------------------------------
 
+/// libvirt itself; the controller uses it inside [`WithDeadlines`].
 pub struct Libvirt {
     uri: String,
     conn: Arc<Mutex<Option<virt::connect::Connect>>>,
@@ -107,9 +272,10 @@ impl Libvirt {
     }
 
     /// Runs `f` with a live connection on a blocking thread (libvirt calls block). The lock is
-    /// held only to (re)connect: a libvirt connection is thread-safe, so several calls (four
-    /// domain starts at once) proceed in parallel. On error the connection is dropped so the
-    /// next call reconnects (libvirtd may have restarted).
+    /// held only to read or store the connection, never across a libvirt call (opening one can
+    /// stall too): a connection is thread-safe, so several calls (four domain starts at once)
+    /// proceed in parallel. On error the connection is dropped so the next call reconnects
+    /// (libvirtd may have restarted).
     async fn with<T: Send + 'static>(
         &self,
         f: impl FnOnce(&virt::connect::Connect) -> Result<T> + Send + 'static,
@@ -117,15 +283,15 @@ impl Libvirt {
         let conn = self.conn.clone();
         let uri = self.uri.clone();
         tokio::task::spawn_blocking(move || {
-            let c = {
-                let mut guard = conn.lock().unwrap();
-                if guard.as_ref().is_none_or(|c| !c.is_alive().unwrap_or(false)) {
-                    *guard = Some(
-                        virt::connect::Connect::open(Some(&uri))
-                            .with_context(|| format!("connect to libvirt {uri}"))?,
-                    );
+            let live = conn.lock().unwrap().clone();
+            let c = match live {
+                Some(c) if c.is_alive().unwrap_or(false) => c,
+                _ => {
+                    let c = virt::connect::Connect::open(Some(&uri))
+                        .with_context(|| format!("connect to libvirt {uri}"))?;
+                    *conn.lock().unwrap() = Some(c.clone());
+                    c
                 }
-                guard.as_ref().expect("connected").clone()
             };
             let r = f(&c);
             if r.is_err() {
@@ -169,6 +335,10 @@ impl Hypervisor for Libvirt {
         .await
     }
 
+    fn reconnect(&self) {
+        *self.conn.lock().unwrap() = None;
+    }
+
     async fn destroy(&self, name: &str) -> Result<()> {
         let name = name.to_string();
         self.with(move |c| match c.lookup_domain_by_name(&name) {
@@ -191,6 +361,9 @@ pub struct FakeHvState {
     pub domains: BTreeMap<String, DomainSpec>,
     pub calls: u64,
     pub fail_at: Option<u64>,
+    /// The next this many creates hang (as libvirt's do in a re-probe loop) until
+    /// [`FakeHypervisor::unstall`] is notified; then they go on and start their domain.
+    pub stall_creates: u64,
 }
 
 /// Starting a domain "creates" its taps in the fake root namespace, destroying removes them
@@ -199,6 +372,7 @@ pub struct FakeHvState {
 pub struct FakeHypervisor {
     pub state: Arc<Mutex<FakeHvState>>,
     pub net: FakeNet,
+    pub unstall: Arc<tokio::sync::Notify>,
 }
 
 impl FakeHypervisor {
@@ -219,6 +393,15 @@ impl Hypervisor for FakeHypervisor {
     }
 
     async fn create(&self, spec: &DomainSpec) -> Result<()> {
+        let stall = {
+            let mut s = self.state.lock().unwrap();
+            let stall = s.stall_creates > 0;
+            s.stall_creates = s.stall_creates.saturating_sub(1);
+            stall
+        };
+        if stall {
+            self.unstall.notified().await;
+        }
         let mut s = self.step()?;
         if s.domains.contains_key(&spec.name) {
             return Ok(());

@@ -30,6 +30,8 @@ pub struct Config {
     pub settings: Settings,
     /// The authoritative DNS server this process runs (DESIGN §6); `None` runs none.
     pub dns: Option<lbaas_dns::Config>,
+    /// How long each kind of libvirt call may take.
+    pub deadlines: hypervisor::Deadlines,
 }
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
@@ -47,10 +49,11 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let mut rec = Reconciler::new(
         db.clone(),
         netops::Netlink,
-        hypervisor::Libvirt::new(&uri),
+        hypervisor::WithDeadlines::new(hypervisor::Libvirt::new(&uri), config.deadlines),
         agents.clone(),
         config.settings.clone(),
     );
+    rec.wake = wake.clone();
     tokio::spawn(heartbeater(db.clone(), agents.clone()));
     // DNS runs in this process: it needs nothing the controller holds, but one fewer process
     // to operate; it only reads PostgreSQL, so it can move to its own process unchanged.

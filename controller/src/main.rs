@@ -32,6 +32,16 @@ struct Cli {
     virt_type: String,
     #[arg(long, env = "LBAAS_BUILD_TIMEOUT", default_value_t = 120)]
     build_timeout: u64,
+    /// Seconds a libvirt domain create may take; past it the node is FAILED and its load
+    /// balancer ERROR with the reason (a stalled libvirtd must never hang the controller).
+    #[arg(long, env = "LBAAS_LIBVIRT_CREATE_TIMEOUT", default_value_t = 60)]
+    libvirt_create_timeout: u64,
+    /// Seconds a libvirt domain destroy may take.
+    #[arg(long, env = "LBAAS_LIBVIRT_DESTROY_TIMEOUT", default_value_t = 30)]
+    libvirt_destroy_timeout: u64,
+    /// Seconds a libvirt domain list may take.
+    #[arg(long, env = "LBAAS_LIBVIRT_LIST_TIMEOUT", default_value_t = 10)]
+    libvirt_list_timeout: u64,
     /// Seconds a DOWN node is kept (it may come back) before it is deleted; its replacement is
     /// built at once either way.
     #[arg(long, env = "LBAAS_FAILOVER_GRACE", default_value_t = 30)]
@@ -91,6 +101,11 @@ async fn main() -> anyhow::Result<()> {
             spares: cli.spare_nodes,
         },
         dns,
+        deadlines: lbaas_controller::hypervisor::Deadlines {
+            create: Duration::from_secs(cli.libvirt_create_timeout),
+            destroy: Duration::from_secs(cli.libvirt_destroy_timeout),
+            list: Duration::from_secs(cli.libvirt_list_timeout),
+        },
     })
     .await
 }

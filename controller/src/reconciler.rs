@@ -34,10 +34,12 @@ use lbaas_db::node::{self as nq, NodePlacement};
 use lbaas_db::spare::{self, SpareRow};
 use lbaas_proto::{AgentConfig, ListenerConfig, MemberConfig, NetworkConfig};
 use sqlx::PgPool;
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use crate::agent_link::Agents;
-use crate::hypervisor::{DomainSpec, Hypervisor};
+use crate::hypervisor::{DeadlineExceeded, DomainSpec, Hypervisor};
 use crate::netops::NetOps;
 
 pub const BRIDGE: &str = "br0";
@@ -110,15 +112,36 @@ pub struct Status {
     pub recheck_soon: bool,
 }
 
+/// How long a pass waits for the hypervisor calls it starts before it goes on without them.
+/// A domain start takes ~1 s on an idle host, so usually the same pass attaches the taps; a
+/// slower one is collected by a later pass (its task wakes the loop when it ends). The calls'
+/// own deadlines ([`crate::hypervisor::Deadlines`]) bound how long one may run at all.
+const START_WAIT: Duration = Duration::from_secs(3);
+const DESTROY_WAIT: Duration = Duration::from_secs(3);
+
+/// A domain start running in the background, and the node it is for (`None`: a spare).
+struct Start {
+    node: Option<Uuid>,
+    task: JoinHandle<Result<()>>,
+}
+
 pub struct Reconciler<N, H, A> {
     pub db: PgPool,
     pub net: N,
-    pub hv: H,
+    pub hv: Arc<H>,
     pub agents: A,
     pub settings: Arc<Settings>,
     pub status: Status,
-    /// When each node's current failure streak began (for the build timeout) and its text.
+    /// Woken when a background hypervisor call ends, so its result is used at once.
+    pub wake: Arc<Notify>,
+    /// Each node's latest failure text (for the build timeout's reason).
     failing: HashMap<Uuid, String>,
+    /// Hypervisor calls in flight, by domain name: a pass never waits on libvirt beyond
+    /// [`START_WAIT`] / [`DESTROY_WAIT`], and never starts the same call twice.
+    starts: HashMap<String, Start>,
+    destroys: HashMap<String, JoinHandle<Result<()>>>,
+    /// Failures of this pass's steps, for [`Status::last_error`].
+    step_errors: Vec<String>,
 }
 
 impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
@@ -126,35 +149,102 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         Reconciler {
             db,
             net,
-            hv,
+            hv: Arc::new(hv),
             agents,
             settings: Arc::new(settings),
             status: Status::default(),
+            wake: Arc::new(Notify::new()),
             failing: HashMap::new(),
+            starts: HashMap::new(),
+            destroys: HashMap::new(),
+            step_errors: Vec::new(),
         }
     }
 
-    /// One pass. Returns an error only when the pass could not read state; per-node and
-    /// per-project failures are recorded on their rows and the pass goes on.
+    /// One pass. Returns an error only when the pass could not read state; failures of a step
+    /// are recorded on their object (node, load balancer, namespace), logged, and the pass goes
+    /// on with the next object and the next step.
     pub async fn pass(&mut self) -> Result<()> {
+        self.step_errors.clear();
         let r = self.pass_inner().await;
         self.status.passes += 1;
         self.status.last_pass = Some(Instant::now());
-        self.status.last_error = r.as_ref().err().map(|e| format!("{e:#}"));
+        self.status.last_error = match &r {
+            Err(e) => Some(format!("{e:#}")),
+            Ok(()) => self.step_errors.first().cloned(),
+        };
         r
     }
 
     async fn pass_inner(&mut self) -> Result<()> {
         let s = self.settings.clone();
-        let pub_ns = s.public_namespace();
-        self.net.ensure_namespace(&pub_ns).await.context("ensure public namespace")?;
-        self.net
-            .ensure_bridge(&pub_ns, BRIDGE, &[s.public_gateway()])
-            .await
-            .context("ensure public bridge")?;
+        let wanted_ns = self.networks_converge().await;
+        let serving = lbq::load_balancer_list_by_status(
+            &self.db,
+            &[
+                ProvisioningStatus::PendingCreate,
+                ProvisioningStatus::PendingUpdate,
+                ProvisioningStatus::Active,
+            ],
+        )
+        .await?;
+        let spares = self.node_counts_converge(&serving).await?;
+        let lbs: HashMap<Uuid, &LoadBalancerRow> = serving.iter().map(|l| (l.id, l)).collect();
+        let placements = nq::node_list_placements(&self.db).await?;
+        // Without a domain list nothing can be said about VMs this pass (an ACTIVE node must
+        // not be declared DOWN because libvirt is slow): the VM steps wait for the next pass,
+        // the rest goes on.
+        match self.hv.list(&format!("{}-n-", s.prefix)).await {
+            Ok(listed) => {
+                let mut running: BTreeSet<String> = listed.into_iter().collect();
+                let new = self.domains_start(&placements, &lbs, &spares, &running);
+                running.extend(self.starts_collect(&placements, &lbs, &spares, &new).await);
+                self.spares_converge(&spares, &running).await;
+                self.nodes_converge(&placements, &lbs, &running).await;
+                self.domains_collect(&placements, &spares, &running).await;
+            }
+            Err(e) => {
+                self.step_failed("list domains", &e);
+                // Starts that ended are still judged: a missed deadline fails its node now.
+                self.starts_collect(&placements, &lbs, &spares, &BTreeSet::new()).await;
+            }
+        }
+        self.load_balancers_activate(&serving).await;
+        // Operating status follows what serves (nodes DOWN, members OFFLINE).
+        lbq::load_balancer_refresh_operating(&self.db).await?;
+        self.load_balancers_delete(&placements).await?;
+        self.agents_collect(&placements, &spares);
+        self.namespaces_collect(&wanted_ns).await;
+        Ok(())
+    }
 
-        let networks = lbaas_db::project::project_list_networks(&self.db).await?;
-        let mut wanted_ns = BTreeSet::from([pub_ns.clone()]);
+    fn step_failed(&mut self, step: &str, e: &anyhow::Error) {
+        let text = format!("{step}: {e:#}");
+        tracing::warn!(error = %text, "reconcile step failed; the pass goes on");
+        self.step_errors.push(text);
+    }
+
+    /// Steps 1 and 2: the public namespace and bridge, one namespace + bridge per project with
+    /// subnets. Returns the namespaces that should exist (for the collection at the end).
+    async fn networks_converge(&mut self) -> BTreeSet<String> {
+        let s = self.settings.clone();
+        let pub_ns = s.public_namespace();
+        let r = async {
+            self.net.ensure_namespace(&pub_ns).await?;
+            self.net.ensure_bridge(&pub_ns, BRIDGE, &[s.public_gateway()]).await
+        }
+        .await;
+        if let Err(e) = r {
+            self.step_failed("ensure public network", &e);
+        }
+        let mut wanted_ns = BTreeSet::from([pub_ns]);
+        let networks = match lbaas_db::project::project_list_networks(&self.db).await {
+            Ok(n) => n,
+            Err(e) => {
+                self.step_failed("list project networks", &e.into());
+                return wanted_ns;
+            }
+        };
         for n in &networks {
             let ns = s.project_namespace(n.project_id);
             wanted_ns.insert(ns.clone());
@@ -168,25 +258,22 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
                 tracing::warn!(ns, error = %format!("{e:#}"), "project network not ready");
             }
         }
+        wanted_ns
+    }
 
-        let building = lbq::load_balancer_list_by_status(
-            &self.db,
-            &[
-                ProvisioningStatus::PendingCreate,
-                ProvisioningStatus::PendingUpdate,
-                ProvisioningStatus::Active,
-            ],
-        )
-        .await?;
-        // 3: node counts, claiming ready spares first; then the warm pool is topped up.
-        let spares = spare::spare_list(&self.db).await?;
-        let mut ready: Vec<SpareRow> = spares
-            .iter()
+    /// Step 3 for every serving load balancer (claiming ready spares first), then the warm
+    /// pool topped up. Returns the spares.
+    async fn node_counts_converge(&mut self, serving: &[LoadBalancerRow]) -> Result<Vec<SpareRow>> {
+        let s = self.settings.clone();
+        let mut ready: Vec<SpareRow> = spare::spare_list(&self.db)
+            .await?
+            .into_iter()
             .filter(|sp| self.agents.state(&sp.id.to_string()).is_some_and(|a| a.hello))
-            .cloned()
             .collect();
-        for lb in &building {
-            self.node_count_converge(lb, &mut ready).await?;
+        for lb in serving {
+            if let Err(e) = self.node_count_converge(lb, &mut ready).await {
+                tracing::warn!(lb_id = %lb.id, error = %format!("{e:#}"), "node count not converged");
+            }
         }
         let mut spares = spare::spare_list(&self.db).await?;
         for _ in spares.len()..s.spares {
@@ -194,163 +281,233 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
             spare::spare_create(&self.db, id, &s.node_name(id)).await?;
             spares.push(SpareRow { id, name: s.node_name(id), age_seconds: 0.0 });
         }
+        Ok(spares)
+    }
 
-        let lbs: HashMap<Uuid, &LoadBalancerRow> = building.iter().map(|l| (l.id, l)).collect();
-        let placements = nq::node_list_placements(&self.db).await?;
-        let running: BTreeSet<String> =
-            self.hv.list(&format!("{}-n-", s.prefix)).await?.into_iter().collect();
-        let running = self.domains_start(&placements, &lbs, &spares, &running).await;
-        let mut live_names = BTreeSet::new();
-        for sp in &spares {
-            live_names.insert(sp.name.clone());
-            if let Err(e) = self.spare_converge(sp, running.contains(&sp.name)).await {
-                tracing::warn!(spare = %sp.name, error = %format!("{e:#}"), "spare not ready yet");
-            }
-        }
+    /// Step 4 for every node of a serving load balancer; one node's failure stays its own.
+    async fn nodes_converge(
+        &mut self,
+        placements: &[NodePlacement],
+        lbs: &HashMap<Uuid, &LoadBalancerRow>,
+        running: &BTreeSet<String>,
+    ) {
         self.status.recheck_soon = false;
-        for p in &placements {
-            live_names.insert(p.name.clone());
+        for p in placements {
             let Some(lb) = lbs.get(&p.load_balancer_id) else { continue };
-            let is_running = running.contains(&p.name);
-            match p.status.parse::<NodeStatus>() {
-                Ok(NodeStatus::Building) => {
-                    self.node_converge_logged(p, lb, is_running).await;
-                    self.node_check_timeout(p, lb).await?;
-                }
-                Ok(NodeStatus::Active) if !is_running => {
-                    // The controller sees this first and for certain (the domain is gone), so
-                    // it does not wait for healthcheckd's thresholds.
-                    let reason = "its VM is not running";
-                    if nq::node_transition(
-                        &self.db,
-                        p.id,
-                        NodeStatus::Active,
-                        NodeStatus::Down,
-                        reason,
-                    )
-                    .await?
-                    {
-                        tracing::warn!(node = %p.name, reason, "node DOWN");
-                        event(
-                            &self.db,
-                            lb,
-                            Some(p.id),
-                            "node.down",
-                            &format!("{}: {reason}", p.name),
-                        )
-                        .await;
-                    }
-                }
-                Ok(NodeStatus::Active) => {
-                    let linked = self.agents.state(&p.id.to_string()).is_some_and(|a| a.connected);
-                    self.status.recheck_soon |= !linked;
-                    self.node_converge_logged(p, lb, true).await
-                }
-                Ok(NodeStatus::Down) if p.status_age_seconds >= s.failover_grace.as_secs_f64() => {
-                    let why = format!(
-                        "{} stayed DOWN for {}s (failover grace period)",
-                        p.name,
-                        s.failover_grace.as_secs()
-                    );
-                    self.node_remove(p, lb, "node.deleted", &why).await?;
-                    live_names.remove(&p.name);
-                }
-                // Kept current while it may still come back.
-                Ok(NodeStatus::Down) if is_running => self.node_converge_logged(p, lb, true).await,
-                Ok(NodeStatus::Sundown) => {
-                    let drained = self.agents.state(&p.id.to_string()).is_some_and(|a| a.drained);
-                    if drained || p.status_age_seconds >= s.drain_period.as_secs_f64() {
-                        let why = if drained { "drained" } else { "drain period over" };
-                        self.node_remove(p, lb, "node.deleted", &format!("{}: {why}", p.name))
-                            .await?;
-                        live_names.remove(&p.name);
-                    }
-                }
-                _ => {}
+            if let Err(e) = self.node_step(p, lb, running.contains(&p.name)).await {
+                tracing::warn!(node = %p.name, error = %format!("{e:#}"), "node step failed");
             }
         }
+    }
 
-        // 5: provisioning status of load balancers whose nodes all run their generation.
-        for lb in &building {
+    async fn node_step(
+        &mut self,
+        p: &NodePlacement,
+        lb: &LoadBalancerRow,
+        is_running: bool,
+    ) -> Result<()> {
+        let s = self.settings.clone();
+        match p.status.parse::<NodeStatus>() {
+            Ok(NodeStatus::Building) => {
+                // Started (or being started) by `domains_start`; converged once it runs.
+                if is_running {
+                    self.node_converge_logged(p, lb).await;
+                }
+                self.node_check_timeout(p, lb, is_running).await?;
+            }
+            Ok(NodeStatus::Active) if !is_running => {
+                // The controller sees this first and for certain (the domain is gone), so
+                // it does not wait for healthcheckd's thresholds.
+                let reason = "its VM is not running";
+                if nq::node_transition(&self.db, p.id, NodeStatus::Active, NodeStatus::Down, reason)
+                    .await?
+                {
+                    tracing::warn!(node = %p.name, reason, "node DOWN");
+                    let msg = format!("{}: {reason}", p.name);
+                    event(&self.db, lb, Some(p.id), "node.down", &msg).await;
+                }
+            }
+            Ok(NodeStatus::Active) => {
+                let linked = self.agents.state(&p.id.to_string()).is_some_and(|a| a.connected);
+                self.status.recheck_soon |= !linked;
+                self.node_converge_logged(p, lb).await
+            }
+            Ok(NodeStatus::Down) if p.status_age_seconds >= s.failover_grace.as_secs_f64() => {
+                let why = format!(
+                    "{} stayed DOWN for {}s (failover grace period)",
+                    p.name,
+                    s.failover_grace.as_secs()
+                );
+                self.node_remove(p, lb, "node.deleted", &why).await?;
+            }
+            // Kept current while it may still come back.
+            Ok(NodeStatus::Down) if is_running => self.node_converge_logged(p, lb).await,
+            Ok(NodeStatus::Sundown) => {
+                let drained = self.agents.state(&p.id.to_string()).is_some_and(|a| a.drained);
+                if drained || p.status_age_seconds >= s.drain_period.as_secs_f64() {
+                    let why = if drained { "drained" } else { "drain period over" };
+                    self.node_remove(p, lb, "node.deleted", &format!("{}: {why}", p.name)).await?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Step 5: load balancers whose nodes all run their generation → ACTIVE.
+    async fn load_balancers_activate(&mut self, serving: &[LoadBalancerRow]) {
+        for lb in serving {
             if lb.provisioning_status() == ProvisioningStatus::Active {
                 continue;
             }
-            let live = nq::node_list_live(&self.db, lb.id).await?;
-            let ready = live
-                .iter()
-                .filter(|n| n.status == NodeStatus::Active.as_str())
-                .filter(|n| {
-                    self.agents
-                        .state(&n.id.to_string())
-                        .is_some_and(|a| a.generation >= lb.config_generation())
-                })
-                .count() as i32;
-            if ready < lb.min_nodes {
-                continue;
-            }
-            let set = lbq::load_balancer_set_status(
-                &self.db,
-                lb.id,
-                lb.generation,
-                ProvisioningStatus::Active,
-                "",
-            )
-            .await?;
-            if set {
-                event(&self.db, lb, None, "load_balancer.active", &lb.name).await;
-                tracing::info!(lb_id = %lb.id, name = %lb.name, "load balancer ACTIVE");
+            if let Err(e) = self.load_balancer_activate(lb).await {
+                tracing::warn!(lb_id = %lb.id, error = %format!("{e:#}"), "could not activate");
             }
         }
+    }
 
-        // Operating status follows what serves (nodes DOWN, members OFFLINE).
-        lbq::load_balancer_refresh_operating(&self.db).await?;
+    async fn load_balancer_activate(&mut self, lb: &LoadBalancerRow) -> Result<()> {
+        let live = nq::node_list_live(&self.db, lb.id).await?;
+        let ready = live
+            .iter()
+            .filter(|n| n.status == NodeStatus::Active.as_str())
+            .filter(|n| {
+                self.agents
+                    .state(&n.id.to_string())
+                    .is_some_and(|a| a.generation >= lb.config_generation())
+            })
+            .count() as i32;
+        if ready < lb.min_nodes {
+            return Ok(());
+        }
+        // Compare-and-set on the generation: a change made meanwhile keeps it pending.
+        let set = lbq::load_balancer_set_status(
+            &self.db,
+            lb.id,
+            lb.generation,
+            ProvisioningStatus::Active,
+            "",
+        )
+        .await?;
+        if set {
+            event(&self.db, lb, None, "load_balancer.active", &lb.name).await;
+            tracing::info!(lb_id = %lb.id, name = %lb.name, "load balancer ACTIVE");
+        }
+        Ok(())
+    }
 
-        // 6: deletes.
+    /// Step 6: PENDING_DELETE load balancers torn down, one at a time; one that cannot finish
+    /// (its VM will not go) says why in its `status_reason` and is retried next pass.
+    async fn load_balancers_delete(&mut self, placements: &[NodePlacement]) -> Result<()> {
         let deleting =
             lbq::load_balancer_list_by_status(&self.db, &[ProvisioningStatus::PendingDelete])
                 .await?;
         for lb in &deleting {
-            for p in placements.iter().filter(|p| p.load_balancer_id == lb.id) {
-                self.hv.destroy(&p.name).await.with_context(|| format!("destroy {}", p.name))?;
-                self.status.domains_destroyed += 1;
-                self.agents.forget(&p.id.to_string());
-                nq::node_delete(&self.db, p.id).await?;
-                live_names.remove(&p.name);
-            }
-            if lbq::load_balancer_purge(&self.db, lb.id).await? {
-                self.status.purged += 1;
-                event(&self.db, lb, None, "load_balancer.deleted", &lb.name).await;
-                tracing::info!(lb_id = %lb.id, name = %lb.name, "load balancer deleted");
-            }
-        }
-
-        // 7: garbage collection, by prefix only.
-        for name in running.iter().filter(|n| !live_names.contains(*n)) {
-            tracing::info!(domain = %name, "destroying a domain the database does not know");
-            self.hv.destroy(name).await?;
-            self.status.domains_destroyed += 1;
-        }
-        let live_ids: BTreeSet<String> = placements
-            .iter()
-            .map(|p| (p.id, &p.name))
-            .chain(spares.iter().map(|sp| (sp.id, &sp.name)))
-            .filter(|(_, name)| live_names.contains(*name))
-            .map(|(id, _)| id.to_string())
-            .collect();
-        for node in self.agents.nodes().into_iter().filter(|n| !live_ids.contains(n)) {
-            self.agents.forget(&node);
-        }
-        let project_prefix = format!("{}-p-", s.prefix);
-        for ns in self.net.list_namespaces(&project_prefix).await? {
-            if !wanted_ns.contains(&ns) {
-                tracing::info!(ns, "deleting a namespace the database does not know");
-                self.net.delete_namespace(&ns).await?;
+            if let Err(e) = self.load_balancer_delete(lb, placements).await {
+                let reason = format!("delete not finished: {e:#}");
+                tracing::warn!(lb_id = %lb.id, %reason, "load balancer delete failed");
+                if let Err(e) = lbq::load_balancer_set_reason(&self.db, lb.id, &reason).await {
+                    tracing::warn!(lb_id = %lb.id, error = %e, "could not record the reason");
+                }
             }
         }
         Ok(())
     }
 
-    /// Steps 3's node count for one load balancer (see the module comment).
+    async fn load_balancer_delete(
+        &mut self,
+        lb: &LoadBalancerRow,
+        placements: &[NodePlacement],
+    ) -> Result<()> {
+        let mut pending = false;
+        for p in placements.iter().filter(|p| p.load_balancer_id == lb.id) {
+            if !self.domain_gone(&p.name).await? {
+                pending = true;
+                continue;
+            }
+            self.agents.forget(&p.id.to_string());
+            nq::node_delete(&self.db, p.id).await?;
+        }
+        if pending {
+            return Ok(());
+        }
+        if lbq::load_balancer_purge(&self.db, lb.id).await? {
+            self.status.purged += 1;
+            event(&self.db, lb, None, "load_balancer.deleted", &lb.name).await;
+            tracing::info!(lb_id = %lb.id, name = %lb.name, "load balancer deleted");
+        }
+        Ok(())
+    }
+
+    /// Step 7a: domains of our prefix that no spare or live node owns (a crash's leftovers, a
+    /// FAILED node whose start returned late) are destroyed.
+    async fn domains_collect(
+        &mut self,
+        placements: &[NodePlacement],
+        spares: &[SpareRow],
+        running: &BTreeSet<String>,
+    ) {
+        let owned = owned_names(placements, spares);
+        for name in running.iter().filter(|n| !owned.contains(n.as_str())) {
+            tracing::info!(domain = %name, "destroying a domain no live node owns");
+            if let Err(e) = self.domain_gone(name).await {
+                self.step_failed(&format!("destroy {name}"), &e);
+            }
+        }
+    }
+
+    /// Step 7b: agent links of nodes that are gone.
+    fn agents_collect(&mut self, placements: &[NodePlacement], spares: &[SpareRow]) {
+        let live: BTreeSet<String> = placements
+            .iter()
+            .filter(|p| p.status != NodeStatus::Failed.as_str())
+            .map(|p| p.id)
+            .chain(spares.iter().map(|sp| sp.id))
+            .map(|id| id.to_string())
+            .collect();
+        for node in self.agents.nodes().into_iter().filter(|n| !live.contains(n)) {
+            self.agents.forget(&node);
+        }
+    }
+
+    /// Step 7c: project namespaces the database does not know.
+    async fn namespaces_collect(&mut self, wanted: &BTreeSet<String>) {
+        let project_prefix = format!("{}-p-", self.settings.prefix);
+        let found = match self.net.list_namespaces(&project_prefix).await {
+            Ok(f) => f,
+            Err(e) => return self.step_failed("list namespaces", &e),
+        };
+        for ns in found.into_iter().filter(|ns| !wanted.contains(ns)) {
+            tracing::info!(ns, "deleting a namespace the database does not know");
+            if let Err(e) = self.net.delete_namespace(&ns).await {
+                self.step_failed(&format!("delete namespace {ns}"), &e);
+            }
+        }
+    }
+
+    /// Destroys a domain through a background call: `Ok(true)` once it is gone, `Ok(false)`
+    /// while the call is still running (the caller tries again next pass and finds it).
+    async fn domain_gone(&mut self, name: &str) -> Result<bool> {
+        if !self.destroys.contains_key(name) {
+            let (hv, n, wake) = (self.hv.clone(), name.to_string(), self.wake.clone());
+            let task = tokio::spawn(async move {
+                let r = hv.destroy(&n).await;
+                wake.notify_one();
+                r
+            });
+            self.destroys.insert(name.to_string(), task);
+        }
+        let task = self.destroys.get_mut(name).expect("inserted above");
+        let Ok(joined) = tokio::time::timeout(DESTROY_WAIT, task).await else {
+            return Ok(false);
+        };
+        self.destroys.remove(name);
+        joined.context("destroy task")?.with_context(|| format!("destroy {name}"))?;
+        self.status.domains_destroyed += 1;
+        Ok(true)
+    }
+
+    /// Step 3's node count for one load balancer (see the module comment).
     async fn node_count_converge(
         &mut self,
         lb: &LoadBalancerRow,
@@ -407,8 +564,9 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         for n in serving.iter().rev().take(serving.len().saturating_sub(want)) {
             let why = format!("{}: scale in to {want} nodes", n.name);
             if n.status == NodeStatus::Building.as_str() {
-                self.hv.destroy(&n.name).await.with_context(|| format!("destroy {}", n.name))?;
-                self.status.domains_destroyed += 1;
+                if !self.domain_gone(&n.name).await? {
+                    continue;
+                }
                 self.agents.forget(&n.id.to_string());
                 nq::node_delete(&self.db, n.id).await?;
                 event(&self.db, lb, Some(n.id), "node.deleted", &why).await;
@@ -430,18 +588,24 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         Ok(())
     }
 
-    /// A spare: running, on the public bridge (so a claim only moves its project leg), linked
-    /// to its agent. One that never says hello within the build timeout is replaced.
+    /// Step 4 for spares: running, on the public bridge (so a claim only moves its project
+    /// leg), linked to its agent.
+    async fn spares_converge(&mut self, spares: &[SpareRow], running: &BTreeSet<String>) {
+        for sp in spares {
+            if let Err(e) = self.spare_converge(sp, running.contains(&sp.name)).await {
+                tracing::warn!(spare = %sp.name, error = %format!("{e:#}"), "spare not ready yet");
+            }
+        }
+    }
+
+    /// One spare. One that never says hello within the build timeout is replaced.
     async fn spare_converge(&mut self, sp: &SpareRow, running: bool) -> Result<()> {
         let s = self.settings.clone();
         let key = sp.id.to_string();
         let hello = self.agents.state(&key).is_some_and(|a| a.hello);
         if !hello && sp.age_seconds >= s.build_timeout.as_secs_f64() {
             tracing::warn!(spare = %sp.name, "spare never came up; replacing it");
-            self.hv.destroy(&sp.name).await?;
-            self.agents.forget(&key);
-            spare::spare_delete(&self.db, sp.id).await?;
-            return Ok(());
+            return self.spare_drop(sp).await;
         }
         if !running {
             return Ok(());
@@ -451,7 +615,16 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         Ok(())
     }
 
-    /// Destroys a node's VM and deletes its row, with the reason in the monitor log.
+    /// A spare goes (its row first: the domain, if it still appears, is collected as unowned).
+    async fn spare_drop(&mut self, sp: &SpareRow) -> Result<()> {
+        spare::spare_delete(&self.db, sp.id).await?;
+        self.agents.forget(&sp.id.to_string());
+        self.domain_gone(&sp.name).await?;
+        Ok(())
+    }
+
+    /// Destroys a node's VM and deletes its row, with the reason in the monitor log. While the
+    /// destroy is still running the row stays, and the next pass finishes the removal.
     async fn node_remove(
         &mut self,
         p: &NodePlacement,
@@ -459,8 +632,9 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         kind: &str,
         why: &str,
     ) -> Result<()> {
-        self.hv.destroy(&p.name).await.with_context(|| format!("destroy {}", p.name))?;
-        self.status.domains_destroyed += 1;
+        if !self.domain_gone(&p.name).await? {
+            return Ok(());
+        }
         self.agents.forget(&p.id.to_string());
         nq::node_delete(&self.db, p.id).await?;
         tracing::info!(node = %p.name, why, "node removed");
@@ -468,13 +642,8 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         Ok(())
     }
 
-    async fn node_converge_logged(
-        &mut self,
-        p: &NodePlacement,
-        lb: &LoadBalancerRow,
-        running: bool,
-    ) {
-        if let Err(e) = self.node_converge(p, lb, running).await {
+    async fn node_converge_logged(&mut self, p: &NodePlacement, lb: &LoadBalancerRow) {
+        if let Err(e) = self.node_converge(p, lb).await {
             let text = format!("{e:#}");
             tracing::warn!(node = %p.name, error = %text, "node not converged yet");
             self.failing.insert(p.id, text);
@@ -483,21 +652,11 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         }
     }
 
-    async fn node_converge(
-        &mut self,
-        p: &NodePlacement,
-        lb: &LoadBalancerRow,
-        running: bool,
-    ) -> Result<()> {
+    /// A node whose VM runs: taps attached, agent linked, config pushed; BUILDING → ACTIVE
+    /// once the agent acknowledged the load balancer's config generation.
+    async fn node_converge(&mut self, p: &NodePlacement, lb: &LoadBalancerRow) -> Result<()> {
         let s = self.settings.clone();
         let taps = s.taps(p.id);
-        if !running {
-            // Normally started by `domains_start` at the top of the pass; this covers a start
-            // that failed there.
-            self.hv.create(&self.domain_spec(p)?).await?;
-            self.status.domains_created += 1;
-            event(&self.db, lb, Some(p.id), "node.domain_started", &p.name).await;
-        }
         self.net.attach_tap(&taps[0], &s.public_namespace(), BRIDGE).await?;
         self.net.attach_tap(&taps[1], &s.project_namespace(p.project_id), BRIDGE).await?;
 
@@ -561,49 +720,104 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         })
     }
 
-    /// Starts every missing domain at once: libvirt calls take seconds each under load, and
-    /// four load balancers created together should not wait in line. Returns the names that
-    /// are running afterwards.
-    async fn domains_start(
+    /// Starts every missing domain at once, each as a background call: libvirt calls take
+    /// seconds each under load, four load balancers created together should not wait in line,
+    /// and a stalled libvirt must not hold up the pass. Returns the names started now.
+    fn domains_start(
         &mut self,
         placements: &[NodePlacement],
         lbs: &HashMap<Uuid, &LoadBalancerRow>,
         spares: &[SpareRow],
-        running: &BTreeSet<String>,
+        listed: &BTreeSet<String>,
     ) -> BTreeSet<String> {
-        let mut todo: Vec<(Option<&NodePlacement>, DomainSpec)> = placements
+        let todo: Vec<(Option<Uuid>, DomainSpec)> = placements
             .iter()
             .filter(|p| lbs.contains_key(&p.load_balancer_id))
             // Only nodes being built are (re)started: an ACTIVE node whose VM vanished is DOWN
             // and replaced, not silently rebooted under the same VIP.
-            .filter(|p| p.status == NodeStatus::Building.as_str() && !running.contains(&p.name))
-            .filter_map(|p| self.domain_spec(p).ok().map(|spec| (Some(p), spec)))
+            .filter(|p| p.status == NodeStatus::Building.as_str())
+            .filter_map(|p| self.domain_spec(p).ok().map(|spec| (Some(p.id), spec)))
+            .chain(spares.iter().filter_map(|sp| self.spare_spec(sp).ok().map(|s| (None, s))))
+            .filter(|(_, spec)| !listed.contains(&spec.name))
+            .filter(|(_, spec)| !self.starts.contains_key(&spec.name))
             .collect();
-        todo.extend(
-            spares
-                .iter()
-                .filter(|sp| !running.contains(&sp.name))
-                .filter_map(|sp| self.spare_spec(sp).ok().map(|spec| (None, spec))),
-        );
-        let results =
-            futures::future::join_all(todo.iter().map(|(_, spec)| self.hv.create(spec))).await;
-        let mut now_running = running.clone();
-        for ((p, spec), r) in todo.iter().zip(results) {
-            match r {
+        let mut new = BTreeSet::new();
+        for (node, spec) in todo {
+            let (hv, wake) = (self.hv.clone(), self.wake.clone());
+            let name = spec.name.clone();
+            let task = tokio::spawn(async move {
+                let r = hv.create(&spec).await;
+                wake.notify_one();
+                r
+            });
+            new.insert(name.clone());
+            self.starts.insert(name, Start { node, task });
+        }
+        new
+    }
+
+    /// Waits up to [`START_WAIT`] for the starts made this pass (`new`) and uses every start
+    /// that has ended, from this pass or an earlier one. A start that missed its deadline fails
+    /// its node (and load balancer) with the reason; any other failure is recorded on the node
+    /// and retried next pass. Returns the names that started.
+    async fn starts_collect(
+        &mut self,
+        placements: &[NodePlacement],
+        lbs: &HashMap<Uuid, &LoadBalancerRow>,
+        spares: &[SpareRow],
+        new: &BTreeSet<String>,
+    ) -> BTreeSet<String> {
+        // Only this pass's starts are waited for; older ones (a stalled one among them) are
+        // looked at without waiting: a zero timeout still polls once, so a start that ended
+        // is always collected.
+        let until = Instant::now() + START_WAIT;
+        let mut finished = Vec::new();
+        for (name, st) in self.starts.iter_mut() {
+            let left = if new.contains(name) {
+                until.saturating_duration_since(Instant::now())
+            } else {
+                Duration::ZERO
+            };
+            if let Ok(joined) = tokio::time::timeout(left, &mut st.task).await {
+                finished.push((name.clone(), st.node, joined));
+            }
+        }
+        let mut started = BTreeSet::new();
+        for (name, node, joined) in finished {
+            self.starts.remove(&name);
+            let placement = node.and_then(|id| placements.iter().find(|p| p.id == id));
+            let lb = placement.and_then(|p| lbs.get(&p.load_balancer_id).copied());
+            match joined.map_err(anyhow::Error::from).and_then(|r| r) {
                 Ok(()) => {
                     self.status.domains_created += 1;
-                    now_running.insert(spec.name.clone());
-                    if let Some(lb) = p.and_then(|p| lbs.get(&p.load_balancer_id)) {
-                        event(&self.db, lb, p.map(|p| p.id), "node.domain_started", &spec.name)
-                            .await;
+                    started.insert(name.clone());
+                    if let (Some(p), Some(lb)) = (placement, lb) {
+                        event(&self.db, lb, Some(p.id), "node.domain_started", &name).await;
                     }
                 }
                 Err(e) => {
-                    tracing::warn!(domain = %spec.name, error = %format!("{e:#}"), "domain start failed");
+                    let text = format!("{e:#}");
+                    tracing::warn!(domain = %name, error = %text, "domain start failed");
+                    let missed = e.is::<DeadlineExceeded>();
+                    let r = match (placement, lb) {
+                        (Some(p), Some(lb)) if missed => self.node_fail(p, lb, text).await,
+                        (Some(p), _) => {
+                            self.failing.insert(p.id, text.clone());
+                            nq::node_set_reason(&self.db, p.id, &text).await.map_err(Into::into)
+                        }
+                        (None, _) if missed => match spares.iter().find(|sp| sp.name == name) {
+                            Some(sp) => self.spare_drop(sp).await,
+                            None => Ok(()),
+                        },
+                        (None, _) => Ok(()),
+                    };
+                    if let Err(e) = r {
+                        self.step_failed(&format!("record the failed start of {name}"), &e);
+                    }
                 }
             }
         }
-        now_running
+        started
     }
 
     /// A spare boots with its name only: addresses come with the config when it is claimed.
@@ -623,24 +837,43 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         })
     }
 
-    /// A node that keeps failing past the build timeout is FAILED, its domain destroyed, and
-    /// its load balancer ERROR with the reason: a clear error, never a hang.
-    async fn node_check_timeout(&mut self, p: &NodePlacement, lb: &LoadBalancerRow) -> Result<()> {
-        if p.status != NodeStatus::Building.as_str() {
+    /// A node still BUILDING past the build timeout fails, with the last failure it had.
+    async fn node_check_timeout(
+        &mut self,
+        p: &NodePlacement,
+        lb: &LoadBalancerRow,
+        is_running: bool,
+    ) -> Result<()> {
+        if p.status != NodeStatus::Building.as_str()
+            || p.age_seconds < self.settings.build_timeout.as_secs_f64()
+        {
             return Ok(());
         }
-        if p.age_seconds < self.settings.build_timeout.as_secs_f64() {
-            return Ok(());
-        }
-        let why = self.failing.get(&p.id).cloned().unwrap_or_else(|| "agent never answered".into());
+        let why = match self.failing.get(&p.id) {
+            Some(text) => text.clone(),
+            None if is_running => "agent never answered".into(),
+            None => "its VM never started".into(),
+        };
         let reason = format!(
             "node {} did not come up within {}s: {why}",
             p.name,
             self.settings.build_timeout.as_secs()
         );
-        tracing::error!(lb_id = %lb.id, node = %p.name, %reason, "node build failed");
-        self.hv.destroy(&p.name).await.ok();
+        self.node_fail(p, lb, reason).await
+    }
+
+    /// A node that cannot come up is FAILED with the reason, its domain destroyed (in the
+    /// background; one that appears later is collected as unowned), and its load balancer
+    /// ERROR with the same reason and an event: a clear error, never a hang.
+    async fn node_fail(
+        &mut self,
+        p: &NodePlacement,
+        lb: &LoadBalancerRow,
+        reason: String,
+    ) -> Result<()> {
+        tracing::warn!(lb_id = %lb.id, node = %p.name, %reason, "node failed");
         self.agents.forget(&p.id.to_string());
+        self.failing.remove(&p.id);
         nq::node_set_status(&self.db, p.id, NodeStatus::Failed, &reason).await?;
         lbq::load_balancer_set_status(
             &self.db,
@@ -651,8 +884,21 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         )
         .await?;
         event(&self.db, lb, Some(p.id), "node.failed", &reason).await;
+        if let Err(e) = self.domain_gone(&p.name).await {
+            tracing::warn!(node = %p.name, error = %format!("{e:#}"), "could not destroy a failed node's VM yet");
+        }
         Ok(())
     }
+}
+
+/// Domain names a spare or a live node owns; FAILED nodes own none (their VM is destroyed).
+fn owned_names<'a>(placements: &'a [NodePlacement], spares: &'a [SpareRow]) -> BTreeSet<&'a str> {
+    placements
+        .iter()
+        .filter(|p| p.status != NodeStatus::Failed.as_str())
+        .map(|p| p.name.as_str())
+        .chain(spares.iter().map(|sp| sp.name.as_str()))
+        .collect()
 }
 
 /// The agent's config for a load balancer, from its listeners, pools and members.

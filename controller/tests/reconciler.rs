@@ -5,13 +5,14 @@
 use std::time::Duration;
 
 use lbaas_controller::agent_link::FakeAgents;
-use lbaas_controller::hypervisor::FakeHypervisor;
+use lbaas_controller::hypervisor::{Deadlines, FakeHypervisor, WithDeadlines};
 use lbaas_controller::netops::FakeNet;
 use lbaas_controller::reconciler::{Reconciler, Settings};
 use sqlx::PgPool;
 use uuid::Uuid;
 
 type R = Reconciler<FakeNet, FakeHypervisor, FakeAgents>;
+type RD = Reconciler<FakeNet, WithDeadlines<FakeHypervisor>, FakeAgents>;
 
 async fn db() -> PgPool {
     let url = std::env::var("LBAAS_TEST_DATABASE_URL")
@@ -391,4 +392,120 @@ async fn new_nodes_claim_warm_spares_and_the_pool_is_topped_up() {
     assert_eq!(left.0, 2, "the pool is topped up");
     assert_eq!(r.hv.state.lock().unwrap().domains.len(), 3);
     assert_eq!(r.status.domains_created, 3, "no VM booted for the node itself");
+}
+
+/// A second load balancer, `api`, in the project and subnet `seed` made.
+async fn seed_another(db: &PgPool, name: &str) -> Uuid {
+    let lb = Uuid::new_v4();
+    let pool = Uuid::new_v4();
+    for q in [
+        format!("INSERT INTO load_balancer (id, tenant_id, project_id, subnet_id, name) SELECT '{lb}', tenant_id, project_id, id, '{name}' FROM subnet LIMIT 1"),
+        format!("INSERT INTO pool (id, tenant_id, load_balancer_id, name, protocol) SELECT '{pool}', tenant_id, '{lb}', 'default', 'HTTP' FROM load_balancer WHERE id = '{lb}'"),
+        format!("INSERT INTO listener (id, tenant_id, load_balancer_id, name, protocol, port, default_pool_id) SELECT gen_random_uuid(), tenant_id, '{lb}', 'default', 'HTTP', 80, '{pool}' FROM load_balancer WHERE id = '{lb}'"),
+    ] {
+        sqlx::query(&q).execute(db).await.unwrap();
+    }
+    lb
+}
+
+/// The stall libvirt shows with a root-only /dev/kvm (a domain create that does not return
+/// for minutes), on the fake: the pass is not held up, so another load balancer is created and
+/// deleted meanwhile; at the deadline the stalled one is ERROR with a reason naming the cause,
+/// its node FAILED, an event written; when the create finally returns, its late domain is
+/// destroyed and nothing leaks.
+#[tokio::test]
+async fn a_stalled_domain_create_fails_its_load_balancer_and_holds_up_nothing_else() {
+    let db = db().await;
+    let (_, stalled_lb) = seed(&db).await;
+    let net = FakeNet::default();
+    let fake = FakeHypervisor { net: net.clone(), ..Default::default() };
+    fake.state.lock().unwrap().stall_creates = 1;
+    let deadline = Duration::from_secs(8);
+    let hv =
+        WithDeadlines::new(fake, Deadlines { create: deadline, destroy: deadline, list: deadline });
+    let mut r = Reconciler::new(db.clone(), net, hv, FakeAgents::default(), settings());
+    let started = std::time::Instant::now();
+    r.pass().await.unwrap(); // web's node: its domain create hangs
+    assert_eq!(status(&db, stalled_lb).await.as_deref(), Some("PENDING_CREATE"));
+
+    // Another load balancer goes through its whole life while the create hangs.
+    let other = seed_another(&db, "api").await;
+    for _ in 0..6 {
+        r.pass().await.unwrap();
+        if status(&db, other).await.as_deref() == Some("ACTIVE") {
+            break;
+        }
+    }
+    assert_eq!(status(&db, other).await.as_deref(), Some("ACTIVE"), "{:?}", r.status);
+    sqlx::query("UPDATE load_balancer SET provisioning_status = 'PENDING_DELETE' WHERE id = $1")
+        .bind(other)
+        .execute(&db)
+        .await
+        .unwrap();
+    r.pass().await.unwrap();
+    assert_eq!(status(&db, other).await, None, "deleted while the other create hangs");
+    assert!(started.elapsed() < deadline, "the stall held the passes up");
+
+    // The deadline passes: ERROR, reason, event, FAILED node.
+    let mut failed = false;
+    let end = started + deadline * 2;
+    while !failed && std::time::Instant::now() < end {
+        r.pass().await.unwrap();
+        failed = status(&db, stalled_lb).await.as_deref() == Some("ERROR");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(failed, "no ERROR after the deadline: {:?}", r.status);
+    let (reason,): (String,) =
+        sqlx::query_as("SELECT status_reason FROM load_balancer WHERE id = $1")
+            .bind(stalled_lb)
+            .fetch_one(&db)
+            .await
+            .unwrap();
+    assert!(reason.contains("libvirt did not answer domain create"), "{reason}");
+    assert!(reason.contains("within 8 s"), "{reason}");
+    let (kind, message): (String, String) = sqlx::query_as(
+        "SELECT kind, message FROM event WHERE load_balancer_id = $1 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(stalled_lb)
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert_eq!((kind.as_str(), message == reason), ("node.failed", true));
+    assert_eq!(nodes(&db, stalled_lb).await[0].1, "FAILED");
+    println!(
+        "stalled create → ERROR after {:.1} s (deadline {deadline:?})",
+        started.elapsed().as_secs_f64()
+    );
+
+    // libvirt answers at last: the late domain belongs to a FAILED node and is destroyed.
+    r.hv.inner.unstall.notify_waiters();
+    // The stuck call returns and the breaker closes within a probe period; then the late
+    // domain is collected.
+    let cleaned = passes_until(&mut r, deadline * 3, |r| {
+        let hv = r.hv.inner.state.lock().unwrap();
+        let net = r.net.0.lock().unwrap();
+        !r.hv.is_stalled()
+            && hv.domains.is_empty()
+            && net.root_taps.is_empty()
+            && net.attached.is_empty()
+    })
+    .await;
+    let hv = r.hv.inner.state.lock().unwrap();
+    assert!(cleaned, "the late domain leaked: {:?}", hv.domains.keys());
+}
+
+/// Runs passes until `cond` holds of the reconciler or `limit` passes, pausing between passes
+/// as the controller's loop would.
+async fn passes_until(r: &mut RD, limit: Duration, cond: impl Fn(&RD) -> bool) -> bool {
+    let end = std::time::Instant::now() + limit;
+    loop {
+        r.pass().await.unwrap();
+        if cond(r) {
+            return true;
+        }
+        if std::time::Instant::now() > end {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }

@@ -330,6 +330,25 @@ pub async fn load_balancer_purge(db: impl PgExecutor<'_>, id: Uuid) -> Result<bo
     Ok(done.rows_affected() > 0)
 }
 
+/// Records why the controller cannot finish a load balancer's pending work, keeping its status.
+/// Written only when the text changes: every write is announced (NOTIFY wakes the controller),
+/// and an unchanged failure must not wake it again.
+pub async fn load_balancer_set_reason(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    reason: &str,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE load_balancer SET status_reason = $2 WHERE id = $1 AND status_reason <> $2",
+    )
+    .bind(id)
+    .bind(reason)
+    .execute(db)
+    .await
+    .map_err(internal("set load balancer reason"))?;
+    Ok(())
+}
+
 /// Status transitions written by the controller.
 pub async fn load_balancer_set_status(
     db: impl PgExecutor<'_>,

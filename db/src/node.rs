@@ -176,6 +176,18 @@ pub async fn node_set_status(
     Ok(())
 }
 
+/// Records why a node is not progressing (a failed domain start, say) without changing its
+/// status; written only when the text changes, so a failure repeated every pass costs nothing.
+pub async fn node_set_reason(db: impl PgExecutor<'_>, id: Uuid, reason: &str) -> Result<()> {
+    sqlx::query("UPDATE node SET status_reason = $2 WHERE id = $1 AND status_reason <> $2")
+        .bind(id)
+        .bind(reason)
+        .execute(db)
+        .await
+        .map_err(internal("set node reason"))?;
+    Ok(())
+}
+
 /// Moves a node to `to` only if it is in `from` now: the controller and healthcheckd both
 /// write node status, and neither may undo a step the other took meanwhile (healthcheckd must
 /// not bring back a node the controller is draining). True when the row changed.
