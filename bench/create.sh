@@ -40,7 +40,7 @@ echo lbt_bench_admin >"$work/admin"
 "$BIN/lbaas-api" --listen "127.0.0.1:$API_PORT" --database-url "$DB_URL" --admin-token-file "$work/admin" >"$work/api.log" 2>&1 & pids+=($!)
 BASE="http://127.0.0.1:$API_PORT"
 for _ in $(seq 1 100); do curl -fsS "$BASE/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
-"$BIN/lbaas-controller" --database-url "$DB_URL" --prefix "$PREFIX" --image-dir "$STATE/image" \
+"$BIN/lbaas-controller" --database-url "$DB_URL" --prefix "$PREFIX" --image-dir "$VARDIR/image" \
     --run-dir "$work/run" --dns-listen "127.0.0.1:$DNS_PORT" --spare-nodes "$SPARES" >"$work/ctl.log" 2>&1 & pids+=($!)
 tok="$(curl -fsS -H "Authorization: Bearer lbt_bench_admin" -d '{"name":"bench","quotas":{"load_balancers":100,"nodes":100}}' "$BASE/v1/tenants" |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')"

@@ -7,6 +7,11 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 STATE="${LBAAS_STATE:-$ROOT/.lbaas}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/lbaas-target}"
 PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
+# What QEMU opens (kernel, initramfs, console logs) must be reachable by the QEMU user
+# (libvirt-qemu) along its whole path, and a checkout under a 0700 directory (root's home) is
+# not: VM images and run dirs live under /var/lib/lbaas/<key>/, one key per state dir, so two
+# checkouts never share (or clobber) one image.
+VARDIR="${LBAAS_VAR_DIR:-/var/lib/lbaas/$(printf '%s' "$STATE" | sha256sum | cut -c1-12)}"
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -74,4 +79,59 @@ pg_stop() {
         log "stopping PostgreSQL ($1)"
         runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$dir" -m fast -w stop >/dev/null
     fi
+}
+
+# Makes /dev/kvm what Debian's udev rule makes it (root:kvm 0660; no udev runs here) and the
+# QEMU user a member of `kvm`. A root-only /dev/kvm is not just "no KVM": libvirtd sees the kvm
+# capability in the QEMU binary, sees that its QEMU user cannot open the device, calls its
+# capability cache invalid at every lookup and probes QEMU again, and every domain create waits
+# on those probes for minutes (docs/ARCHITECTURE.md §5). Prints "changed" when it changed it.
+kvm_consistent() {
+    [ -c /dev/kvm ] || return 0
+    getent group kvm >/dev/null || groupadd --system kvm
+    if id libvirt-qemu >/dev/null 2>&1 && ! id -nG libvirt-qemu | grep -qw kvm; then
+        usermod -a -G kvm libvirt-qemu
+    fi
+    if [ "$(stat -c '%G %a' /dev/kvm)" != "kvm 660" ]; then
+        log "/dev/kvm was $(stat -c '%U:%G %a' /dev/kvm): setting root:kvm 0660, as udev would"
+        chgrp kvm /dev/kvm
+        chmod 660 /dev/kvm
+        echo changed
+    fi
+}
+
+# libvirtd under tini as a subreaper: QEMU processes (domains and libvirt's capability probes)
+# are daemonized, and their exit must be reaped at once; PID 1 on these machines is no init and
+# reaps late, and libvirt waits on a dead QEMU that is still a zombie. Started only when not
+# running, or restarted (domains keep running) when asked, when it does not answer, or when it
+# was started some other way (no prompt reaping then).
+libvirtd_ensure() {
+    local restart="${1:-}" pid parent
+    mkdir -p /var/log/libvirt /var/run/libvirt
+    pgrep -x virtlogd >/dev/null || virtlogd -d
+    pid="$(pgrep -x libvirtd | head -1 || true)"
+    if [ -n "$pid" ] && [ -z "$restart" ]; then
+        parent="$(ps -o comm= -p "$(ps -o ppid= -p "$pid" | tr -d ' ')" 2>/dev/null || true)"
+        if [ "$parent" != tini ]; then
+            restart="it was not started under a subreaper"
+        elif ! timeout 10 virsh -c qemu:///system version >/dev/null 2>&1; then
+            restart="it did not answer within 10 s"
+        fi
+    fi
+    if [ -n "$pid" ] && [ -n "$restart" ]; then
+        log "restarting libvirtd ($restart); running VMs are not affected"
+        pkill -x libvirtd || true
+        for _ in $(seq 1 100); do pgrep -x libvirtd >/dev/null || break; sleep 0.1; done
+        pkill -9 -x libvirtd 2>/dev/null || true
+        pid=""
+    fi
+    if [ -z "$pid" ]; then
+        setsid -f tini -s -- libvirtd </dev/null >>/var/log/libvirt/lbaas-libvirtd.log 2>&1
+    fi
+    for _ in $(seq 1 100); do
+        timeout 5 virsh -c qemu:///system version >/dev/null 2>&1 && return 0
+        sleep 0.2
+    done
+    echo "libvirtd does not answer (see /var/log/libvirt/lbaas-libvirtd.log)" >&2
+    return 1
 }

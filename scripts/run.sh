@@ -26,10 +26,12 @@ fi
 log "building"
 (cd "$ROOT" && cargo build -q --bins)
 BIN="$CARGO_TARGET_DIR/debug"
+export LBAAS_IMAGE_DIR="$VARDIR/image" LBAAS_RUN_DIR="$VARDIR/run"
 "$ROOT/scripts/vm-image.sh"
-export LBAAS_IMAGE_DIR="$STATE/image" LBAAS_RUN_DIR="$STATE/run"
-export LBAAS_VIRT_TYPE="${LBAAS_VIRT_TYPE:-$("$ROOT/scripts/kvm-probe.sh")}"
-log "LB VMs run as libvirt domain type $LBAAS_VIRT_TYPE"
+# Nothing says "up" before an LB VM has really booted here (or the reason it cannot has been
+# printed): a stalled hypervisor must never look like a working service.
+virt_type="$("$ROOT/scripts/preflight.sh")"
+export LBAAS_VIRT_TYPE="${LBAAS_VIRT_TYPE:-$virt_type}"
 
 pids=()
 cleanup() {

@@ -5,13 +5,13 @@ source "$(dirname "$0")/lib.sh"
 need_root
 
 apt_ensure postgresql postgresql-contrib curl ca-certificates pkg-config python3-venv dnsutils bind9
-# Compute: libvirt + QEMU (TCG), and what the VM image build needs.
-apt_ensure libvirt-daemon-system qemu-system-x86 libvirt-dev busybox-static cpio binutils iproute2
-# No init system runs daemons here: start them ourselves when they are not running.
-mkdir -p /var/log/libvirt /var/run/libvirt
-pgrep -x virtlogd >/dev/null || virtlogd -d
-pgrep -x libvirtd >/dev/null || libvirtd -d
-for _ in $(seq 1 50); do virsh -c qemu:///system version >/dev/null 2>&1 && break; sleep 0.2; done
+# Compute: libvirt + QEMU (TCG), what the VM image build needs, tini (a subreaper for libvirtd).
+apt_ensure libvirt-daemon-system qemu-system-x86 libvirt-dev busybox-static cpio binutils iproute2 tini
+# The machine made consistent, whatever state it came in (README "What set-up changes"):
+# /dev/kvm as udev would leave it, then libvirtd (re)started so it sees that.
+kvm_changed="$(kvm_consistent)"
+libvirtd_ensure ${kvm_changed:+"/dev/kvm changed"}
+install -d -m 0755 /var/lib/lbaas "$VARDIR"
 
 # These machines ship Node.js with npm from outside Debian; Debian's npm would conflict with it.
 command -v npm >/dev/null || apt_ensure npm

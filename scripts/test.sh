@@ -11,11 +11,16 @@ rm -rf "$(readlink -f "$STATE/test-pg" 2>/dev/null || echo "$STATE/test-pg")" "$
 URL="$(pg_start test-pg "$PORT")"
 trap 'pg_stop test-pg' EXIT
 
-# The LB VM image the end-to-end tests boot.
+# The LB VM image the end-to-end tests boot, where QEMU's user can read it; and a boot of it,
+# so a machine that cannot run a VM says so (and why) before any test waits on one.
+export LBAAS_IMAGE_DIR="$VARDIR/image"
 "$ROOT/scripts/vm-image.sh"
-export LBAAS_IMAGE_DIR="$STATE/image"
+export LBAAS_VIRT_TYPE="${LBAAS_VIRT_TYPE:-$("$ROOT/scripts/preflight.sh")}"
 export LBAAS_TEST_DATABASE_URL="$URL"
 export LBAAS_VENV="$STATE/venv"
+# Leftovers of an earlier run that was killed; and, whatever happens, of this one.
+"$ROOT/scripts/sweep.sh"
+trap '"$ROOT/scripts/sweep.sh"; pg_stop test-pg' EXIT
 cd "$ROOT"
 log "cargo test"
 cargo test --workspace --no-fail-fast 2>&1

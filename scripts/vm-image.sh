@@ -2,13 +2,16 @@
 # Builds the LB VM image: Debian's cloud kernel (downloaded as a .deb and unpacked, never
 # installed) and an initramfs with busybox-static, the virtio modules, /init and lbaas-agent
 # with the shared libraries it links. Rebuilt only when an input changes. Output:
-#   $LBAAS_IMAGE_DIR (default .lbaas/image)/{vmlinuz,initramfs.gz}
+#   $LBAAS_IMAGE_DIR (default /var/lib/lbaas/<key>/image, see lib.sh)/{vmlinuz,initramfs.gz}
 source "$(dirname "$0")/lib.sh"
 need_root
 apt_ensure busybox-static cpio binutils
-OUT="${LBAAS_IMAGE_DIR:-$STATE/image}"
+# Under $VARDIR by default: QEMU (user libvirt-qemu) reads it, so every directory on the way
+# must be traversable by that user, which a checkout's .lbaas/ may not be.
+OUT="${LBAAS_IMAGE_DIR:-$VARDIR/image}"
 CACHE="$STATE/cache"
-mkdir -p "$OUT" "$CACHE"
+install -d -m 0755 "$OUT"
+mkdir -p "$CACHE"
 
 # The kernel version moves with Debian point releases: resolve it from the meta package.
 KVER_PKG="$(apt-cache depends linux-image-cloud-amd64 2>/dev/null | awk '/Depends: linux-image-/ {print $2; exit}')"
@@ -79,6 +82,7 @@ done
 
 cp "$KDIR/boot/vmlinuz-$KVER" "$OUT/vmlinuz.new"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1 >"$OUT/initramfs.gz.new")
+chmod 644 "$OUT/vmlinuz.new" "$OUT/initramfs.gz.new"
 mv "$OUT/vmlinuz.new" "$OUT/vmlinuz"
 mv "$OUT/initramfs.gz.new" "$OUT/initramfs.gz"
 echo "$inputs" >"$OUT/inputs"

@@ -1,4 +1,4 @@
-//! The JSON envelope the first users speak (DESIGN §1):
+//! The JSON envelope the first users speak (ARCHITECTURE §1):
 //! `{"action": "create|info|update|delete", "type": "project|instance", "info": {...}}`, sent as
 //! GET or POST to `/v1/requests`. It is a second front door to the same `service` functions as
 //! REST, never a second implementation. The reply is always an envelope, with the HTTP status

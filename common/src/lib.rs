@@ -35,7 +35,7 @@ pub mod names {
     }
 }
 
-/// The default authoritative zone (DESIGN §6).
+/// The default authoritative zone (ARCHITECTURE §6).
 pub const DEFAULT_ZONE: &str = "lbaas.test";
 
 /// `<lb>.<project>.<tenant>.<zone>`: tenant names are unique and every part is a DNS label, so

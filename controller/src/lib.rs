@@ -28,7 +28,7 @@ pub struct Config {
     pub libvirt_uri: Option<String>,
     /// What the reconciler needs to name and build host objects.
     pub settings: Settings,
-    /// The authoritative DNS server this process runs (DESIGN §6); `None` runs none.
+    /// The authoritative DNS server this process runs (ARCHITECTURE §6); `None` runs none.
     pub dns: Option<lbaas_dns::Config>,
     /// How long each kind of libvirt call may take.
     pub deadlines: hypervisor::Deadlines,

@@ -27,7 +27,7 @@ struct Cli {
     #[arg(long, env = "LBAAS_NODE_MEMORY_MIB", default_value_t = 96)]
     memory_mib: u32,
     /// `qemu` (TCG) or `kvm`. /dev/kvm exists on these machines but hangs guests, so TCG is
-    /// the default; `scripts/kvm-probe.sh` tells whether kvm works on a given host.
+    /// the default; `scripts/preflight.sh` tells whether kvm works on a given host.
     #[arg(long, env = "LBAAS_VIRT_TYPE", default_value = "qemu")]
     virt_type: String,
     #[arg(long, env = "LBAAS_BUILD_TIMEOUT", default_value_t = 120)]

@@ -1,4 +1,4 @@
-//! `lbaas-dns`: the authoritative DNS server for the load balancers' names (DESIGN §6), run
+//! `lbaas-dns`: the authoritative DNS server for the load balancers' names (ARCHITECTURE §6), run
 //! inside the controller process. It answers for one zone (default `lbaas.test.`) over UDP and
 //! TCP on one address, from a record set held in memory and rebuilt from PostgreSQL by the
 //! [`DnsPublisher`](publisher) within a second of a change (LISTEN/NOTIFY) and every `refresh`.
@@ -43,7 +43,7 @@ pub use udp::UdpStats;
 use handler::{Handler, ZoneSlot};
 use publisher::DnsPublisher;
 
-/// How the server runs. [`Config::default`] is the documented default of DESIGN §6.
+/// How the server runs. [`Config::default`] is the documented default of ARCHITECTURE §6.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// UDP and TCP, same address. Port 0 picks a free port (see [`DnsServer::local_addr`]).

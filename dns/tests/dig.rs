@@ -239,7 +239,7 @@ async fn change_is_visible_within_one_second() {
     let addr = server.local_addr();
     assert!(dig(addr, &[LB1, "A"]).await.contains("status: NXDOMAIN"));
 
-    // Measured from the commit: the bound DESIGN §6 promises.
+    // Measured from the commit: the bound ARCHITECTURE §6 promises.
     node(&db, &lb, "n1", Some("10.0.0.9"), "ACTIVE").await;
     let committed = Instant::now();
     let seen =

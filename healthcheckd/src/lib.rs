@@ -1,5 +1,5 @@
 //! `lbaas-healthcheckd`: probes members and LB nodes with each pool's interval / timeout /
-//! thresholds, writes transitions, and decides failover and autoscale (DESIGN §7).
+//! thresholds, writes transitions, and decides failover and autoscale (ARCHITECTURE §7).
 //!
 //! It writes observations and decisions only; the controller acts on them:
 //! - a member's transition (ONLINE/OFFLINE) bumps its load balancer's `health_generation`, and

@@ -1,5 +1,5 @@
 //! Probes, behind the [`Prober`] trait: TCP connect and HTTP GET, run from inside a network
-//! namespace (members from their project's, nodes from the public one: DESIGN §7; never from
+//! namespace (members from their project's, nodes from the public one: ARCHITECTURE §7; never from
 //! the root namespace, which has no route to either).
 
 use std::collections::{HashMap, HashSet};

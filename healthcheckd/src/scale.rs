@@ -1,4 +1,4 @@
-//! Autoscale decisions (DESIGN §7), pure: from the load the serving nodes report, with
+//! Autoscale decisions (ARCHITECTURE §7), pure: from the load the serving nodes report, with
 //! thresholds, a sustain window and a cooldown, one node at a time within min..max.
 
 use std::time::{Duration, Instant};

@@ -1,4 +1,4 @@
-//! The threshold rule of DESIGN §7, pure: a target turns DOWN after `fall` consecutive failures
+//! The threshold rule of ARCHITECTURE §7, pure: a target turns DOWN after `fall` consecutive failures
 //! and UP after `rise` consecutive successes; only transitions are reported (and written).
 
 /// One target's streaks and state. `None`: not decided yet (a member never checked, a

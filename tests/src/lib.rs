@@ -90,7 +90,9 @@ pub fn test_prefix() -> String {
     format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..4])
 }
 
-/// Removes every host object of this run's prefix when dropped (even on a failed assert).
+/// Removes every host object of this run's prefix when dropped, even on a failed assert or a
+/// panic: test backends, then `scripts/sweep.sh <prefix>` (domains, namespaces and the
+/// processes in them, taps), which looks twice for a domain whose create was still in flight.
 pub struct HostCleanup {
     pub prefix: String,
     pub backends: Vec<String>,
@@ -101,22 +103,7 @@ impl Drop for HostCleanup {
         for b in &self.backends {
             let _ = Command::new(script("backend.sh")).args(["del", b]).status();
         }
-        let out = Command::new("virsh").args(["-c", "qemu:///system", "list", "--name"]).output();
-        if let Ok(out) = out {
-            for d in
-                String::from_utf8_lossy(&out.stdout).lines().filter(|d| d.starts_with(&self.prefix))
-            {
-                let _ = Command::new("virsh").args(["-c", "qemu:///system", "destroy", d]).output();
-            }
-        }
-        if let Ok(dir) = std::fs::read_dir("/run/netns") {
-            for e in dir.flatten() {
-                let n = e.file_name().to_string_lossy().to_string();
-                if n.starts_with(&self.prefix) {
-                    let _ = Command::new("ip").args(["netns", "del", &n]).status();
-                }
-            }
-        }
+        let _ = Command::new(script("sweep.sh")).arg(&self.prefix).stdout(Stdio::null()).status();
     }
 }
 
@@ -142,7 +129,12 @@ pub struct Api {
 pub async fn spawn_api(dir: &std::path::Path) -> Api {
     let admin_url = std::env::var("LBAAS_TEST_DATABASE_URL")
         .expect("LBAAS_TEST_DATABASE_URL is unset: run the tests through `make test`");
-    let (_, db_url) = lbaas_db::testing::fresh_database(&admin_url).await.unwrap();
+    spawn_api_on(dir, &admin_url).await
+}
+
+/// [`spawn_api`] on the PostgreSQL server of `admin_url` (a test's own cluster).
+pub async fn spawn_api_on(dir: &std::path::Path, admin_url: &str) -> Api {
+    let (_, db_url) = lbaas_db::testing::fresh_database(admin_url).await.unwrap();
     std::fs::create_dir_all(dir).unwrap();
     let admin = "lbt_e2e_admin".to_string();
     let token_file = dir.join("admin-token");
@@ -161,4 +153,63 @@ pub async fn spawn_api(dir: &std::path::Path) -> Api {
     .await;
     assert!(up, "lbaas-api did not come up");
     Api { proc, base, db_url, admin }
+}
+
+/// A PostgreSQL cluster of one test's own (the shared test cluster must not be restarted under
+/// the other tests), from the system's binaries, owned by `postgres`, on a free loopback port;
+/// stopped and removed when dropped.
+pub struct PgCluster {
+    dir: PathBuf,
+    /// `postgres://lbaas@127.0.0.1:<port>/postgres`
+    pub admin_url: String,
+}
+
+impl PgCluster {
+    pub fn start() -> PgCluster {
+        // Under /var/tmp: `postgres` must reach it, which a 0700 temp dir would not allow.
+        let dir = PathBuf::from(format!("/var/tmp/lbaas-pgtest-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        assert!(Command::new("chown").args(["postgres:postgres"]).arg(&dir).status().unwrap().success());
+        let port = free_port();
+        let pg = |args: &[&str]| {
+            let out = Command::new("runuser")
+                .args(["-u", "postgres", "--"])
+                .arg(format!("{}/{}", pg_bin(), args[0]))
+                .args(&args[1..])
+                .output()
+                .expect("run a PostgreSQL tool");
+            assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        };
+        let d = dir.to_str().unwrap();
+        pg(&["initdb", "-D", d, "-U", "lbaas", "--auth=trust", "-E", "UTF8"]);
+        let opts = format!("-c listen_addresses=127.0.0.1 -p {port} -k {d} -c fsync=off");
+        pg(&["pg_ctl", "-D", d, "-l", &format!("{d}/server.log"), "-w", "-o", &opts, "start"]);
+        PgCluster { dir, admin_url: format!("postgres://lbaas@127.0.0.1:{port}/postgres") }
+    }
+
+    /// A fast restart: every connection is cut, the server is back on the same port.
+    pub fn restart(&self) {
+        let out = Command::new("runuser")
+            .args(["-u", "postgres", "--"])
+            .arg(format!("{}/pg_ctl", pg_bin()))
+            .args(["-D", self.dir.to_str().unwrap(), "-m", "fast", "-w", "restart"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "pg_ctl restart: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+impl Drop for PgCluster {
+    fn drop(&mut self) {
+        let _ = Command::new("runuser")
+            .args(["-u", "postgres", "--"])
+            .arg(format!("{}/pg_ctl", pg_bin()))
+            .args(["-D", self.dir.to_str().unwrap(), "-m", "immediate", "-w", "stop"])
+            .output();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn pg_bin() -> String {
+    std::env::var("PG_BIN").unwrap_or_else(|_| "/usr/lib/postgresql/15/bin".into())
 }

@@ -363,7 +363,7 @@ fn burst(ns: &str, url: &str, n: usize) -> usize {
     String::from_utf8_lossy(&out.stdout).lines().filter(|l| *l == "200").count()
 }
 
-/// DESIGN §7 on the real thing: a dead backend leaves rotation; a VM that dies is replaced and
+/// ARCHITECTURE §7 on the real thing: a dead backend leaves rotation; a VM that dies is replaced and
 /// DNS follows; sustained load adds a node (DNS answers both), and when it stops the newest
 /// node drains and goes. Timings are printed for the notes, not asserted.
 #[tokio::test]
