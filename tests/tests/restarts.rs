@@ -32,7 +32,8 @@ async fn create_through(admin_url: &str, disrupt: impl FnOnce()) {
         curl("POST", &format!("{base}/v1/tenants"), Some(&api.admin), Some(r#"{"name":"acme"}"#));
     let tok = serde_json::from_str::<Value>(&body).unwrap()["token"].as_str().unwrap().to_string();
     let env = |action: &str, info: &str| {
-        let kind = if info.contains("subnet") || action == "delete" { "instance" } else { "project" };
+        let kind =
+            if info.contains("subnet") || action == "delete" { "instance" } else { "project" };
         let b = format!(r#"{{"action":"{action}","type":"{kind}","info":{info}}}"#);
         curl("POST", &format!("{base}/v1/requests"), Some(&tok), Some(&b)).0
     };
