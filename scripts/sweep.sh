@@ -16,7 +16,7 @@ else
     DOM_RE='^t[0-9a-f]{4}-'
     TAP_RE='^t[0-9a-f]{4}[0-9a-f]{8}[vp]$'
 fi
-n=0
+n=0 failed=0
 # A domain whose create was still in flight when its test ended may appear a moment later:
 # look twice.
 for round in 1 2; do
@@ -29,12 +29,16 @@ for round in 1 2; do
 done
 for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E "$DOM_RE" || true); do
     ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null || true
-    ip netns del "$ns" 2>/dev/null || true
     rm -rf "/run/lbaas-backend/$ns"
-    echo "sweep: namespace $ns"; n=$((n + 1))
+    if err="$(ip netns del "$ns" 2>&1)"; then
+        echo "sweep: namespace $ns"; n=$((n + 1))
+    else
+        echo "sweep: could not remove namespace $ns: $err" >&2; failed=1
+    fi
 done
 for t in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -E "$TAP_RE" || true); do
     ip link del "$t" 2>/dev/null || true
     echo "sweep: tap $t"; n=$((n + 1))
 done
 [ "$n" = 0 ] || log "sweep removed $n leftover test objects"
+exit "$failed"

@@ -57,6 +57,40 @@ fn ns_path(ns: &str) -> PathBuf {
     Path::new(NETNS_DIR).join(ns)
 }
 
+/// Makes `/run/netns` a shared mount point of its own, as `ip netns add` does before its first
+/// namespace. Had we mounted namespaces on the plain directory, iproute2's first `ip netns add`
+/// (a test backend, a user's) would stack its self-bind over them: they would then be hidden
+/// behind copies that `ip netns del` unmounts while the originals stay busy, and no delete,
+/// ours included, could remove them (seen on a fresh machine). Idempotent.
+fn netns_dir_shared() -> Result<()> {
+    use nix::mount::{mount, MsFlags};
+    let shared = || {
+        mount(
+            None::<&str>,
+            NETNS_DIR,
+            None::<&str>,
+            MsFlags::MS_SHARED | MsFlags::MS_REC,
+            None::<&str>,
+        )
+    };
+    match shared() {
+        Ok(()) => Ok(()),
+        // EINVAL: not a mount point yet. A recursive self-bind keeps what is mounted below.
+        Err(nix::errno::Errno::EINVAL) => {
+            mount(
+                Some(NETNS_DIR),
+                NETNS_DIR,
+                None::<&str>,
+                MsFlags::MS_BIND | MsFlags::MS_REC,
+                None::<&str>,
+            )
+            .context("bind-mount /run/netns on itself")?;
+            shared().context("make /run/netns shared")
+        }
+        Err(e) => Err(e).context("make /run/netns shared"),
+    }
+}
+
 /// True when `path` is a mounted network namespace (nsfs), not a stale empty file left by a
 /// crash between creating the file and bind-mounting onto it.
 fn is_netns_mount(path: &Path) -> bool {
@@ -125,6 +159,7 @@ impl NetOps for Netlink {
         std::fs::create_dir_all(NETNS_DIR).context("create /run/netns")?;
         let p = path.clone();
         tokio::task::spawn_blocking(move || -> Result<()> {
+            netns_dir_shared()?;
             if p.exists() {
                 let _ = nix::mount::umount2(&p, nix::mount::MntFlags::MNT_DETACH);
                 std::fs::remove_file(&p).ok();

@@ -730,17 +730,30 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         spares: &[SpareRow],
         listed: &BTreeSet<String>,
     ) -> BTreeSet<String> {
-        let todo: Vec<(Option<Uuid>, DomainSpec)> = placements
-            .iter()
-            .filter(|p| lbs.contains_key(&p.load_balancer_id))
-            // Only nodes being built are (re)started: an ACTIVE node whose VM vanished is DOWN
-            // and replaced, not silently rebooted under the same VIP.
-            .filter(|p| p.status == NodeStatus::Building.as_str())
-            .filter_map(|p| self.domain_spec(p).ok().map(|spec| (Some(p.id), spec)))
-            .chain(spares.iter().filter_map(|sp| self.spare_spec(sp).ok().map(|s| (None, s))))
-            .filter(|(_, spec)| !listed.contains(&spec.name))
-            .filter(|(_, spec)| !self.starts.contains_key(&spec.name))
-            .collect();
+        let mut todo = Vec::new();
+        // Only nodes being built are (re)started: an ACTIVE node whose VM vanished is DOWN and
+        // replaced, not silently rebooted under the same VIP.
+        let building = placements.iter().filter(|p| {
+            lbs.contains_key(&p.load_balancer_id) && p.status == NodeStatus::Building.as_str()
+        });
+        for p in building.filter(|p| !listed.contains(&p.name)) {
+            match self.domain_spec(p) {
+                Ok(spec) => todo.push((Some(p.id), spec)),
+                // The build timeout reports it if it lasts (a VIP pool or subnet that is full).
+                Err(e) => {
+                    self.failing.insert(p.id, format!("{e:#}"));
+                }
+            }
+        }
+        for sp in spares.iter().filter(|sp| !listed.contains(&sp.name)) {
+            match self.spare_spec(sp) {
+                Ok(spec) => todo.push((None, spec)),
+                Err(e) => {
+                    tracing::warn!(spare = %sp.name, error = %format!("{e:#}"), "spare not startable")
+                }
+            }
+        }
+        todo.retain(|(_, spec)| !self.starts.contains_key(&spec.name));
         let mut new = BTreeSet::new();
         for (node, spec) in todo {
             let (hv, wake) = (self.hv.clone(), self.wake.clone());

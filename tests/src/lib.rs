@@ -23,17 +23,28 @@ pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-/// A child process killed (SIGKILL) when dropped, so a failing test leaks nothing.
+/// A child process killed (SIGKILL) when dropped, so a failing test leaks nothing; and killed by
+/// the kernel when the thread that started it ends, so a test binary killed outright (a CI
+/// timeout) does not leave a controller running that would rebuild what the sweep removes.
 pub struct Proc(pub Child);
 
 impl Proc {
     pub fn spawn(cmd: &mut Command) -> Proc {
+        use std::os::unix::process::CommandExt;
         // The processes log to stdout; LBAAS_TEST_LOGS=1 shows them (debugging a failed run).
         let out = if std::env::var_os("LBAAS_TEST_LOGS").is_some() {
             Stdio::inherit()
         } else {
             Stdio::null()
         };
+        // SAFETY: between fork and exec only prctl(2), which is async-signal-safe, runs.
+        #[allow(unsafe_code)]
+        unsafe {
+            cmd.pre_exec(|| {
+                nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL)
+                    .map_err(std::io::Error::from)
+            });
+        }
         Proc(cmd.stdout(out).stderr(Stdio::inherit()).spawn().expect("spawn"))
     }
 
