@@ -36,6 +36,9 @@ apt_ensure() {
     fi
 }
 
+# A command as `postgres`, from a directory it can enter (the checkout may not be one).
+as_postgres() { (cd / && runuser -u postgres -- "$@"); }
+
 # pg_start NAME PORT: a PostgreSQL cluster of our own, owned by the `postgres` user (the server
 # refuses to run as root), listening on 127.0.0.1:PORT only, trust auth (loopback, dev/test).
 # Prints the admin URL on stdout.
@@ -44,7 +47,7 @@ pg_start() {
     mkdir -p "$STATE"
     # The data dir must be reachable by `postgres`; a checkout under /root is not, so the
     # cluster then lives under /var/tmp and .lbaas/<name> links to it.
-    if ! runuser -u postgres -- test -x "$STATE" 2>/dev/null; then
+    if ! as_postgres test -x "$STATE" 2>/dev/null; then
         local real="/var/tmp/lbaas-$(echo "$STATE" | sha256sum | cut -c1-12)-$name"
         mkdir -p "$real"
         [ -L "$dir" ] || { rm -rf "$dir"; ln -s "$real" "$dir"; }
@@ -55,11 +58,11 @@ pg_start() {
     chmod 700 "$dir"
     if [ ! -f "$dir/PG_VERSION" ]; then
         log "initdb $name cluster in $dir"
-        runuser -u postgres -- "$PG_BIN/initdb" -D "$dir" -U lbaas --auth=trust -E UTF8 >/dev/null
+        as_postgres "$PG_BIN/initdb" -D "$dir" -U lbaas --auth=trust -E UTF8 >/dev/null
     fi
-    if ! runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
+    if ! as_postgres "$PG_BIN/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
         log "starting PostgreSQL ($name) on 127.0.0.1:$port"
-        runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 \
+        as_postgres "$PG_BIN/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 \
             -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=300 -c fsync=off" \
             start >/dev/null
     fi
@@ -75,9 +78,9 @@ pg_stop() {
     local dir="$STATE/$1"
     [ -e "$dir" ] || return 0
     dir="$(readlink -f "$dir")"
-    if runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
+    if as_postgres "$PG_BIN/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
         log "stopping PostgreSQL ($1)"
-        runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$dir" -m fast -w stop >/dev/null
+        as_postgres "$PG_BIN/pg_ctl" -D "$dir" -m fast -w stop >/dev/null
     fi
 }
 

@@ -21,7 +21,7 @@ fail() {
 [ -f "$IMG/vmlinuz" ] && [ -f "$IMG/initramfs.gz" ] ||
     fail "no VM image in $IMG" "scripts/vm-image.sh builds it (make run and make test do)"
 if id libvirt-qemu >/dev/null 2>&1 &&
-    ! runuser -u libvirt-qemu -- test -r "$IMG/vmlinuz" -a -r "$IMG/initramfs.gz"; then
+    ! (cd / && runuser -u libvirt-qemu -- test -r "$IMG/vmlinuz" -a -r "$IMG/initramfs.gz"); then
     fail "QEMU's user (libvirt-qemu) cannot read $IMG/vmlinuz" \
         "a directory on the way is not reachable by that user (a checkout under a 0700 directory?)" \
         "keep the image under a world-traversable directory: LBAAS_VAR_DIR (default /var/lib/lbaas/<key>)"
