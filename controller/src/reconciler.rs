@@ -191,23 +191,27 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         let spares = self.node_counts_converge(&serving).await?;
         let lbs: HashMap<Uuid, &LoadBalancerRow> = serving.iter().map(|l| (l.id, l)).collect();
         let placements = nq::node_list_placements(&self.db).await?;
-        // Without a domain list nothing can be said about VMs this pass (an ACTIVE node must
-        // not be declared DOWN because libvirt is slow): the VM steps wait for the next pass,
-        // the rest goes on.
-        match self.hv.list(&format!("{}-n-", s.prefix)).await {
+        // Without a domain list (libvirt stalled or restarting) the pass goes on with what the
+        // agents prove: a VM whose agent is connected runs. Nothing is started, declared DOWN
+        // or collected for want of a list: slowness of libvirt must not make a node look dead.
+        let (running, listed) = match self.hv.list(&format!("{}-n-", s.prefix)).await {
             Ok(listed) => {
                 let mut running: BTreeSet<String> = listed.into_iter().collect();
                 let new = self.domains_start(&placements, &lbs, &spares, &running);
                 running.extend(self.starts_collect(&placements, &lbs, &spares, &new).await);
-                self.spares_converge(&spares, &running).await;
-                self.nodes_converge(&placements, &lbs, &running).await;
-                self.domains_collect(&placements, &spares, &running).await;
+                (running, true)
             }
             Err(e) => {
                 self.step_failed("list domains", &e);
                 // Starts that ended are still judged: a missed deadline fails its node now.
                 self.starts_collect(&placements, &lbs, &spares, &BTreeSet::new()).await;
+                (self.linked_names(&placements, &spares), false)
             }
+        };
+        self.spares_converge(&spares, &running).await;
+        self.nodes_converge(&placements, &lbs, &running, listed).await;
+        if listed {
+            self.domains_collect(&placements, &spares, &running).await;
         }
         self.load_balancers_activate(&serving).await;
         // Operating status follows what serves (nodes DOWN, members OFFLINE).
@@ -290,11 +294,12 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         placements: &[NodePlacement],
         lbs: &HashMap<Uuid, &LoadBalancerRow>,
         running: &BTreeSet<String>,
+        listed: bool,
     ) {
         self.status.recheck_soon = false;
         for p in placements {
             let Some(lb) = lbs.get(&p.load_balancer_id) else { continue };
-            if let Err(e) = self.node_step(p, lb, running.contains(&p.name)).await {
+            if let Err(e) = self.node_step(p, lb, running.contains(&p.name), listed).await {
                 tracing::warn!(node = %p.name, error = %format!("{e:#}"), "node step failed");
             }
         }
@@ -305,6 +310,7 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         p: &NodePlacement,
         lb: &LoadBalancerRow,
         is_running: bool,
+        listed: bool,
     ) -> Result<()> {
         let s = self.settings.clone();
         match p.status.parse::<NodeStatus>() {
@@ -315,6 +321,8 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
                 }
                 self.node_check_timeout(p, lb, is_running).await?;
             }
+            // Not listed: unknown, not gone; healthcheckd's probes still see a dead node.
+            Ok(NodeStatus::Active) if !is_running && !listed => {}
             Ok(NodeStatus::Active) if !is_running => {
                 // The controller sees this first and for certain (the domain is gone), so
                 // it does not wait for healthcheckd's thresholds.
@@ -483,6 +491,15 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
                 self.step_failed(&format!("delete namespace {ns}"), &e);
             }
         }
+    }
+
+    /// Domains whose agent link is up: running, whatever libvirt can say.
+    fn linked_names(&self, placements: &[NodePlacement], spares: &[SpareRow]) -> BTreeSet<String> {
+        let ids = placements.iter().map(|p| (p.id, &p.name));
+        ids.chain(spares.iter().map(|sp| (sp.id, &sp.name)))
+            .filter(|(id, _)| self.agents.state(&id.to_string()).is_some_and(|a| a.connected))
+            .map(|(_, name)| name.clone())
+            .collect()
     }
 
     /// Destroys a domain through a background call: `Ok(true)` once it is gone, `Ok(false)`
