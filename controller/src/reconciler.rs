@@ -205,7 +205,14 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
                 self.step_failed("list domains", &e);
                 // Starts that ended are still judged: a missed deadline fails its node now.
                 self.starts_collect(&placements, &lbs, &spares, &BTreeSet::new()).await;
-                (self.linked_names(&placements, &spares), false)
+                let linked = self.linked_names(&placements, &spares);
+                // What a node waiting for its VM waits on, for the build timeout's reason.
+                for p in placements.iter().filter(|p| p.status == NodeStatus::Building.as_str()) {
+                    if !linked.contains(&p.name) {
+                        self.failing.entry(p.id).or_insert_with(|| format!("{e:#}"));
+                    }
+                }
+                (linked, false)
             }
         };
         self.spares_converge(&spares, &running).await;
