@@ -118,6 +118,17 @@ impl Drop for HostCleanup {
     }
 }
 
+/// Running libvirt domains of a test prefix (`<prefix>-…`), as `virsh list` shows them.
+pub fn domains(prefix: &str) -> Vec<String> {
+    let out = Command::new("virsh").args(["-c", "qemu:///system", "list", "--name"]).output();
+    let out = out.expect("run virsh");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|d| d.starts_with(&format!("{prefix}-")))
+        .map(str::to_string)
+        .collect()
+}
+
 pub fn script(name: &str) -> std::path::PathBuf {
     // Read at run time, not baked in at compile time: a shared target dir may hold a test
     // binary built from another checkout.

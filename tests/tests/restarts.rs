@@ -7,18 +7,8 @@
 use std::process::Command;
 use std::time::Duration;
 
-use lbaas_tests::{bin, curl, script, wait_for, HostCleanup, PgCluster, Proc};
+use lbaas_tests::{bin, curl, domains, script, wait_for, HostCleanup, PgCluster, Proc};
 use serde_json::Value;
-
-fn domains(prefix: &str) -> Vec<String> {
-    let out = Command::new("virsh").args(["-c", "qemu:///system", "list", "--name"]).output();
-    let out = out.expect("virsh");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter(|d| d.starts_with(&format!("{prefix}-")))
-        .map(str::to_string)
-        .collect()
-}
 
 /// Creates instance `web` through the envelope, calls `disrupt` as soon as its node exists
 /// (its domain is being started then), and checks that the stack converges on its own.

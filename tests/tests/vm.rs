@@ -5,21 +5,13 @@
 use std::process::Command;
 use std::time::Duration;
 
-use lbaas_tests::{bin, curl, free_port, script, wait_for, HostCleanup, Proc};
+use lbaas_tests::{bin, curl, domains, free_port, script, wait_for, HostCleanup, Proc};
 use serde_json::Value;
 
 fn sh(args: &[&str]) -> String {
     let out = Command::new(args[0]).args(&args[1..]).output().expect("run command");
     assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).to_string()
-}
-
-fn domains(prefix: &str) -> Vec<String> {
-    sh(&["virsh", "-c", "qemu:///system", "list", "--name"])
-        .lines()
-        .filter(|d| d.starts_with(prefix))
-        .map(str::to_string)
-        .collect()
 }
 
 /// `curl` run inside the public namespace, as the README tells users to.
