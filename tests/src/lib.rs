@@ -200,6 +200,7 @@ impl PgCluster {
         let port = free_port();
         let pg = |args: &[&str]| {
             let out = Command::new("runuser")
+                .current_dir("/")
                 .args(["-u", "postgres", "--"])
                 .arg(format!("{}/{}", pg_bin(), args[0]))
                 .args(&args[1..])
@@ -220,6 +221,7 @@ impl PgCluster {
     pub fn restart(&self) {
         let d = self.dir.to_str().unwrap();
         let st = Command::new("runuser")
+            .current_dir("/")
             .args(["-u", "postgres", "--"])
             .arg(format!("{}/pg_ctl", pg_bin()))
             .args(["-D", d, "-l", &format!("{d}/server.log"), "-m", "fast", "-w", "restart"])
@@ -233,6 +235,7 @@ impl PgCluster {
 impl Drop for PgCluster {
     fn drop(&mut self) {
         let _ = Command::new("runuser")
+            .current_dir("/")
             .args(["-u", "postgres", "--"])
             .arg(format!("{}/pg_ctl", pg_bin()))
             .args(["-D", self.dir.to_str().unwrap(), "-m", "immediate", "-w", "stop"])
