@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Schema fuzz run: schemathesis generates requests from openapi/lbaas.json against a real
 # lbaas-api on loopback (own database), with a tenant's token and seeded resources so paths
-# resolve. Passes when there are >= 1000 requests and zero 5xx (counted by the server itself).
+# resolve. Every response is checked against the spec (status code, content type, body schema)
+# and must not be a 5xx; passes with no failure and >= 2000 requests (counted by the server).
 source "$(dirname "$0")/lib.sh"
 : "${LBAAS_TEST_DATABASE_URL:?run through scripts/test.sh}"
 VENV="${LBAAS_VENV:-$STATE/venv}"
@@ -31,13 +32,15 @@ curl -fsS "${H[@]}" -d '{"action":"create","type":"instance","info":{"project":"
 
 # Realistic path values, so generated requests reach the handlers rather than stop at 404.
 "$VENV/bin/schemathesis" run "$ROOT/openapi/lbaas.json" --url "$BASE" "${H[@]}" \
-    --checks not_a_server_error --max-examples 40 --workers 2 --max-time 60 \
+    --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
+    --max-examples 60 --workers 2 --max-time 60 \
     --phases examples,coverage,fuzzing --suppress-health-check all --warnings off \
-    --no-color 2>&1 | tail -25 || { echo "schemathesis failed"; tail -50 "$work/api.log"; exit 1; }
+    --no-color >"$work/st.log" 2>&1 || { head -120 "$work/st.log"; echo "schemathesis failed"; exit 1; }
+tail -25 "$work/st.log"
 
 total=$(grep -c 'finished processing request' "$work/api.log" || true)
 errors=$(grep 'finished processing request' "$work/api.log" | grep -cE 'status=5[0-9][0-9]' || true)
 echo "fuzz: $total requests served, $errors with a 5xx status"
 psql -q "$LBAAS_TEST_DATABASE_URL" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null || true
-if [ "$total" -lt 1000 ]; then echo "fuzz: fewer than 1000 requests" >&2; exit 1; fi
+if [ "$total" -lt 2000 ]; then echo "fuzz: fewer than 2000 requests" >&2; exit 1; fi
 if [ "$errors" -ne 0 ]; then grep -B2 'status=5' "$work/api.log" | head -40; exit 1; fi

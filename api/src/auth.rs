@@ -9,6 +9,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use lbaas_common::types::TenantId;
 use lbaas_common::Error;
+use lbaas_common::ErrorCode;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -92,7 +93,7 @@ impl FromRequestParts<App> for Tenant {
                 Ok(Tenant { id, name })
             }
             _ => Err(Error::invalid(
-                "tenant_token_required",
+                ErrorCode::TenantTokenRequired,
                 "this endpoint acts inside a tenant; use a tenant's token, not the admin token",
             )
             .into()),

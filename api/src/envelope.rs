@@ -9,69 +9,255 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use lbaas_common::types::*;
+use lbaas_common::ErrorCode;
 use lbaas_common::{validate, Error, Result};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::auth::Tenant;
-use crate::error::{error_body, log_if_internal, parse_json, read_body, status_of, ApiError};
+use crate::error::{self, parse_json, read_body, ApiError};
 use crate::service::{self, InstanceChange, InstanceSpec, InstanceView};
 use crate::App;
 
-/// A request in the seed's envelope.
+// ---- the contract: one schema per (action, type) pair -------------------------------------
+//
+// Requests are parsed by hand (`dispatch`: `info` is read as the pair's own type, so a mistake
+// is reported with the field's name); the types below are what is parsed and what is sent, and
+// they are the spec: `EnvelopeRequest` and `EnvelopeResponse` are `oneOf` these pairs, so a
+// generated client gets a type per pair rather than a free-form object.
+
+/// A string schema with one allowed value (`"create"`, `"project"`…), so each pair in the
+/// `oneOf` is told apart by its `action` and `type`.
+/// (The variant is named by its text: utoipa does not read a `rename` that a macro writes.)
+macro_rules! literal {
+    ($name:ident, $text:ident) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+        #[allow(non_camel_case_types)]
+        pub enum $name {
+            $text,
+        }
+
+        impl $name {
+            const VALUE: $name = $name::$text;
+        }
+    };
+}
+literal!(ActionCreate, create);
+literal!(ActionInfo, info);
+literal!(ActionUpdate, update);
+literal!(ActionDelete, delete);
+literal!(TypeProject, project);
+literal!(TypeInstance, instance);
+literal!(Successful, successful);
+literal!(Fail, fail);
+
+/// One request pair and its reply: `{"action": A, "type": T, "info": I}` answered by
+/// `{"status": "successful", "action": A, "type": T, "info": O}`.
+macro_rules! pair {
+    ($req:ident, $reply:ident, $title:literal, $action:ident, $kind:ident, $info:ty, $out:ty) => {
+        #[derive(Debug, Deserialize, ToSchema)]
+        #[schema(title = $title)]
+        #[serde(deny_unknown_fields)]
+        pub struct $req {
+            pub action: $action,
+            #[serde(rename = "type")]
+            pub kind: $kind,
+            pub info: $info,
+        }
+
+        #[derive(Debug, Serialize, ToSchema)]
+        #[schema(title = $title)]
+        pub struct $reply {
+            pub status: Successful,
+            pub action: $action,
+            #[serde(rename = "type")]
+            pub kind: $kind,
+            pub info: $out,
+        }
+
+        impl $reply {
+            fn new(info: $out) -> Self {
+                $reply {
+                    status: Successful::VALUE,
+                    action: $action::VALUE,
+                    kind: $kind::VALUE,
+                    info,
+                }
+            }
+        }
+    };
+}
+pair!(
+    ProjectCreateRequest,
+    ProjectCreateReply,
+    "create project",
+    ActionCreate,
+    TypeProject,
+    EnvelopeProject,
+    Project
+);
+pair!(
+    ProjectInfoRequest,
+    ProjectInfoReply,
+    "info project",
+    ActionInfo,
+    TypeProject,
+    EnvelopeProject,
+    EnvelopeProjectInfo
+);
+pair!(
+    ProjectUpdateRequest,
+    ProjectUpdateReply,
+    "update project",
+    ActionUpdate,
+    TypeProject,
+    EnvelopeProject,
+    Project
+);
+pair!(
+    ProjectDeleteRequest,
+    ProjectDeleteReply,
+    "delete project",
+    ActionDelete,
+    TypeProject,
+    EnvelopeProject,
+    EnvelopeProjectDeleted
+);
+pair!(
+    InstanceCreateRequest,
+    InstanceCreateReply,
+    "create instance",
+    ActionCreate,
+    TypeInstance,
+    EnvelopeInstanceCreate,
+    EnvelopeInstance
+);
+pair!(
+    InstanceInfoRequest,
+    InstanceInfoReply,
+    "info instance",
+    ActionInfo,
+    TypeInstance,
+    EnvelopeInstanceKey,
+    EnvelopeInstance
+);
+pair!(
+    InstanceUpdateRequest,
+    InstanceUpdateReply,
+    "update instance",
+    ActionUpdate,
+    TypeInstance,
+    EnvelopeInstanceUpdate,
+    EnvelopeInstance
+);
+pair!(
+    InstanceDeleteRequest,
+    InstanceDeleteReply,
+    "delete instance",
+    ActionDelete,
+    TypeInstance,
+    EnvelopeInstanceKey,
+    EnvelopeInstanceDeleted
+);
+
+/// The action/type JSON envelope: `{"action": "create|info|update|delete", "type":
+/// "project|instance", "info": {...}}`, `info` shaped by the pair.
 #[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct EnvelopeRequest {
-    /// `create`, `info`, `update` or `delete`.
-    pub action: String,
-    /// `project` or `instance`.
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// The resource, in the seed's shape (see the README).
-    #[schema(value_type = Object)]
-    pub info: Value,
+#[serde(untagged)]
+pub enum EnvelopeRequest {
+    ProjectCreate(ProjectCreateRequest),
+    ProjectInfo(ProjectInfoRequest),
+    ProjectUpdate(ProjectUpdateRequest),
+    ProjectDelete(ProjectDeleteRequest),
+    InstanceCreate(InstanceCreateRequest),
+    InstanceInfo(InstanceInfoRequest),
+    InstanceUpdate(InstanceUpdateRequest),
+    InstanceDelete(InstanceDeleteRequest),
 }
 
+/// The reply to an envelope: `status` `successful` with the pair's `info`, or `fail` with an
+/// `error`. The HTTP status is the one the REST equivalent would have.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct EnvelopeResponse {
-    /// `successful` or `fail`.
-    pub status: String,
+#[serde(untagged)]
+pub enum EnvelopeResponse {
+    ProjectCreate(ProjectCreateReply),
+    ProjectInfo(ProjectInfoReply),
+    ProjectUpdate(ProjectUpdateReply),
+    ProjectDelete(ProjectDeleteReply),
+    InstanceCreate(InstanceCreateReply),
+    InstanceInfo(InstanceInfoReply),
+    InstanceUpdate(InstanceUpdateReply),
+    InstanceDelete(InstanceDeleteReply),
+    Fail(EnvelopeFail),
+}
+
+/// A refused envelope. `action` and `type` echo what the request said (empty when it could not
+/// be read), `info` echoes the request's `info` (null when there was none).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(title = "fail")]
+pub struct EnvelopeFail {
+    pub status: Fail,
     pub action: String,
     #[serde(rename = "type")]
     pub kind: String,
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub info: Value,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<ErrorDetail>,
+    pub error: ErrorDetail,
 }
 
 // ---- the seed's shapes ---------------------------------------------------------------------
 
-#[derive(Debug, Deserialize)]
+/// A project in the envelope: its name (and, on create or update, a description).
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ProjectInfo {
+pub struct EnvelopeProject {
     name: String,
     #[serde(default)]
     description: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+/// `info project`: the project and its instances.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EnvelopeProjectInfo {
+    #[serde(flatten)]
+    project: Project,
+    instances: Vec<EnvelopeInstanceSummary>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EnvelopeInstanceSummary {
+    name: String,
+    url: String,
+    provisioning_status: ProvisioningStatus,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EnvelopeProjectDeleted {
+    name: String,
+    deleted: bool,
+}
+
+/// Which instance: its project and name.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct InstanceKey {
+pub struct EnvelopeInstanceKey {
     project: String,
     name: String,
 }
 
-#[derive(Debug, Deserialize)]
+/// `create instance`: the seed's instance.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct InstanceCreateInfo {
+pub struct EnvelopeInstanceCreate {
     project: String,
     name: String,
+    /// `http` or `tcp` (either case).
     traffic_type: String,
+    /// The project subnet (CIDR) the backends live in; made if the project has none such.
     subnet: String,
-    backend: BackendInfo,
+    backend: EnvelopeBackend,
     /// Listener port; 80 for http, the first backend's port for tcp.
     #[serde(default)]
     port: Option<i32>,
@@ -81,60 +267,115 @@ struct InstanceCreateInfo {
     description: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct BackendInfo {
+pub struct EnvelopeBackend {
+    /// Backends as `IP[:port]` or `http://IP[:port]/path` URLs.
     entities: Vec<String>,
     #[serde(rename = "health-check", default)]
-    health_check: Option<HealthCheckInfo>,
+    health_check: Option<EnvelopeHealthCheck>,
     #[serde(rename = "auto-scaling", default)]
     auto_scaling: Option<bool>,
 }
 
-#[derive(Debug, Deserialize)]
+/// `update instance`: what is given changes, the rest stays.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct InstanceUpdateInfo {
+pub struct EnvelopeInstanceUpdate {
     project: String,
     name: String,
     #[serde(default)]
-    backend: Option<BackendUpdateInfo>,
+    backend: Option<EnvelopeBackendUpdate>,
     #[serde(default)]
     algorithm: Option<Algorithm>,
     #[serde(default)]
     description: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct BackendUpdateInfo {
+pub struct EnvelopeBackendUpdate {
     #[serde(default)]
     entities: Option<Vec<String>>,
     #[serde(rename = "health-check", default)]
-    health_check: Option<HealthCheckInfo>,
+    health_check: Option<EnvelopeHealthCheck>,
     #[serde(rename = "auto-scaling", default)]
     auto_scaling: Option<bool>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct HealthCheckInfo {
+pub struct EnvelopeHealthCheck {
+    /// `http` or `tcp` (either case).
     protocol: String,
     #[serde(default)]
     port: Option<i32>,
     #[serde(rename = "request-path", default)]
     request_path: Option<String>,
-    criteria: CriteriaInfo,
+    criteria: EnvelopeCriteria,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CriteriaInfo {
+pub struct EnvelopeCriteria {
+    /// Seconds between probes.
     interval: i32,
+    /// Seconds a probe may take.
     timeout: i32,
+    /// Consecutive successes that bring a backend into rotation.
     #[serde(rename = "health-threshold")]
     health_threshold: i32,
+    /// Consecutive failures that take it out.
     #[serde(rename = "unhealth-threshold")]
     unhealth_threshold: i32,
+}
+
+/// An instance as the envelope shows it: the seed's fields, plus what the control plane knows.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EnvelopeInstance {
+    id: LoadBalancerId,
+    project: String,
+    name: String,
+    /// `http` or `tcp`; absent while the instance has no listener.
+    traffic_type: Option<String>,
+    port: Option<i32>,
+    subnet: String,
+    algorithm: Option<Algorithm>,
+    backend: EnvelopeBackendView,
+    url: String,
+    dns_name: String,
+    vips: Vec<String>,
+    provisioning_status: ProvisioningStatus,
+    operating_status: OperatingStatus,
+    status_reason: String,
+    members: Vec<Member>,
+    nodes: Vec<Node>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EnvelopeBackendView {
+    entities: Vec<String>,
+    #[serde(rename = "health-check")]
+    health_check: Option<EnvelopeHealthCheckView>,
+    #[serde(rename = "auto-scaling")]
+    auto_scaling: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EnvelopeHealthCheckView {
+    protocol: Protocol,
+    port: Option<i32>,
+    #[serde(rename = "request-path")]
+    request_path: Option<String>,
+    criteria: EnvelopeCriteria,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EnvelopeInstanceDeleted {
+    project: String,
+    name: String,
+    url: String,
+    provisioning_status: ProvisioningStatus,
 }
 
 fn protocol_of(what: &str, s: &str) -> Result<Protocol> {
@@ -142,13 +383,13 @@ fn protocol_of(what: &str, s: &str) -> Result<Protocol> {
         "http" => Ok(Protocol::Http),
         "tcp" => Ok(Protocol::Tcp),
         _ => Err(Error::invalid(
-            "invalid_protocol",
+            ErrorCode::InvalidProtocol,
             format!("{what} {s:?} is not one of \"http\", \"tcp\""),
         )),
     }
 }
 
-fn health_monitor(hc: HealthCheckInfo) -> Result<HealthMonitor> {
+fn health_monitor(hc: EnvelopeHealthCheck) -> Result<HealthMonitor> {
     let protocol = protocol_of("health-check protocol", &hc.protocol)?;
     let path = match protocol {
         Protocol::Http => Some(hc.request_path.unwrap_or_else(|| "/".into())),
@@ -195,8 +436,8 @@ fn info<T: DeserializeOwned>(v: Value) -> Result<T> {
 }
 
 /// The seed's view of an instance, plus what the control plane knows about it.
-fn instance_info(v: InstanceView) -> Value {
-    let lb = &v.load_balancer;
+fn instance_info(v: InstanceView) -> EnvelopeInstance {
+    let lb = v.load_balancer;
     let entities: Vec<String> = v
         .members
         .iter()
@@ -213,41 +454,36 @@ fn instance_info(v: InstanceView) -> Value {
             }
         })
         .collect();
-    let hc = v.pool.as_ref().and_then(|p| p.health_monitor.as_ref()).map(|hm| {
-        json!({
-            "protocol": hm.protocol,
-            "port": hm.port,
-            "request-path": hm.path,
-            "criteria": {
-                "interval": hm.interval,
-                "timeout": hm.timeout,
-                "health-threshold": hm.health_threshold,
-                "unhealth-threshold": hm.unhealth_threshold,
-            }
-        })
-    });
-    json!({
-        "id": lb.id,
-        "project": v.project,
-        "name": lb.name,
-        "traffic_type": v.listener.as_ref().map(|l| l.protocol.as_str().to_ascii_lowercase()),
-        "port": v.listener.as_ref().map(|l| l.port),
-        "subnet": v.subnet.cidr,
-        "algorithm": v.pool.as_ref().map(|p| p.algorithm),
-        "backend": {
-            "entities": entities,
-            "health-check": hc,
-            "auto-scaling": lb.auto_scaling,
-        },
-        "url": lb.url,
-        "dns_name": lb.dns_name,
-        "vips": lb.vips,
-        "provisioning_status": lb.provisioning_status,
-        "operating_status": lb.operating_status,
-        "status_reason": lb.status_reason,
-        "members": v.members,
-        "nodes": v.nodes,
-    })
+    let health_check =
+        v.pool.as_ref().and_then(|p| p.health_monitor.as_ref()).map(|hm| EnvelopeHealthCheckView {
+            protocol: hm.protocol,
+            port: hm.port,
+            request_path: hm.path.clone(),
+            criteria: EnvelopeCriteria {
+                interval: hm.interval,
+                timeout: hm.timeout,
+                health_threshold: hm.health_threshold,
+                unhealth_threshold: hm.unhealth_threshold,
+            },
+        });
+    EnvelopeInstance {
+        id: lb.id,
+        project: v.project,
+        name: lb.name,
+        traffic_type: v.listener.as_ref().map(|l| l.protocol.as_str().to_ascii_lowercase()),
+        port: v.listener.as_ref().map(|l| l.port),
+        subnet: v.subnet.cidr,
+        algorithm: v.pool.as_ref().map(|p| p.algorithm),
+        backend: EnvelopeBackendView { entities, health_check, auto_scaling: lb.auto_scaling },
+        url: lb.url,
+        dns_name: lb.dns_name,
+        vips: lb.vips,
+        provisioning_status: lb.provisioning_status,
+        operating_status: lb.operating_status,
+        status_reason: lb.status_reason,
+        members: v.members,
+        nodes: v.nodes,
+    }
 }
 
 async fn dispatch(
@@ -256,54 +492,46 @@ async fn dispatch(
     action: &str,
     kind: &str,
     body: Value,
-) -> Result<(StatusCode, Value)> {
-    match (kind, action) {
+) -> Result<(StatusCode, EnvelopeResponse)> {
+    use EnvelopeResponse as R;
+    Ok(match (kind, action) {
         ("project", "create") => {
-            let i: ProjectInfo = info(body)?;
-            let p = service::project_create(
-                app,
-                t,
-                ProjectCreate { name: i.name, description: i.description },
-            )
-            .await?;
-            Ok((StatusCode::CREATED, to_value(&p)))
+            let i: EnvelopeProject = info(body)?;
+            let create = ProjectCreate { name: i.name, description: i.description };
+            let p = service::project_create(app, t, create).await?;
+            (StatusCode::CREATED, R::ProjectCreate(ProjectCreateReply::new(p)))
         }
         ("project", "info") => {
-            let i: ProjectInfo = info(body)?;
-            let p = service::project_view(app, t, &i.name).await?;
-            let lbs = service::load_balancer_list(
-                app,
-                t,
-                &i.name,
-                PageParams { limit: Some(1000), cursor: None },
-            )
-            .await?;
-            let mut v = to_value(&p);
-            v["instances"] = json!(lbs
+            let i: EnvelopeProject = info(body)?;
+            let project = service::project_view(app, t, &i.name).await?;
+            let page = PageParams { limit: Some(1000), cursor: None };
+            let lbs = service::load_balancer_list(app, t, &i.name, page).await?;
+            let instances = lbs
                 .items
-                .iter()
-                .map(|lb| json!({"name": lb.name, "url": lb.url, "provisioning_status": lb.provisioning_status}))
-                .collect::<Vec<_>>());
-            Ok((StatusCode::OK, v))
+                .into_iter()
+                .map(|lb| EnvelopeInstanceSummary {
+                    name: lb.name,
+                    url: lb.url,
+                    provisioning_status: lb.provisioning_status,
+                })
+                .collect();
+            let v = EnvelopeProjectInfo { project, instances };
+            (StatusCode::OK, R::ProjectInfo(ProjectInfoReply::new(v)))
         }
         ("project", "update") => {
-            let i: ProjectInfo = info(body)?;
-            let p = service::project_update(
-                app,
-                t,
-                &i.name,
-                ProjectUpdate { generation: None, description: i.description },
-            )
-            .await?;
-            Ok((StatusCode::OK, to_value(&p)))
+            let i: EnvelopeProject = info(body)?;
+            let update = ProjectUpdate { generation: None, description: i.description };
+            let p = service::project_update(app, t, &i.name, update).await?;
+            (StatusCode::OK, R::ProjectUpdate(ProjectUpdateReply::new(p)))
         }
         ("project", "delete") => {
-            let i: ProjectInfo = info(body)?;
+            let i: EnvelopeProject = info(body)?;
             service::project_delete(app, t, &i.name).await?;
-            Ok((StatusCode::OK, json!({"name": i.name, "deleted": true})))
+            let v = EnvelopeProjectDeleted { name: i.name, deleted: true };
+            (StatusCode::OK, R::ProjectDelete(ProjectDeleteReply::new(v)))
         }
         ("instance", "create") => {
-            let i: InstanceCreateInfo = info(body)?;
+            let i: EnvelopeInstanceCreate = info(body)?;
             let protocol = protocol_of("traffic_type", &i.traffic_type)?;
             let hm = i.backend.health_check.map(health_monitor).transpose()?;
             let default_member_port = hm.as_ref().and_then(|h| h.port).unwrap_or(80);
@@ -326,17 +554,15 @@ async fn dispatch(
                 auto_scaling: i.backend.auto_scaling.unwrap_or(false),
             };
             let v = service::instance_create(app, t, spec, None).await?;
-            Ok((StatusCode::ACCEPTED, instance_info(v)))
+            (StatusCode::ACCEPTED, R::InstanceCreate(InstanceCreateReply::new(instance_info(v))))
         }
         ("instance", "info") => {
-            let i: InstanceKey = info(body)?;
-            Ok((
-                StatusCode::OK,
-                instance_info(service::instance_view(app, t, &i.project, &i.name).await?),
-            ))
+            let i: EnvelopeInstanceKey = info(body)?;
+            let v = service::instance_view(app, t, &i.project, &i.name).await?;
+            (StatusCode::OK, R::InstanceInfo(InstanceInfoReply::new(instance_info(v))))
         }
         ("instance", "update") => {
-            let i: InstanceUpdateInfo = info(body)?;
+            let i: EnvelopeInstanceUpdate = info(body)?;
             let (mut entities, mut hc, mut auto) = (None, None, None);
             if let Some(b) = i.backend {
                 entities = b.entities;
@@ -353,48 +579,43 @@ async fn dispatch(
                 description: i.description,
             };
             let v = service::instance_update(app, t, &i.project, &i.name, change).await?;
-            Ok((StatusCode::ACCEPTED, instance_info(v)))
+            (StatusCode::ACCEPTED, R::InstanceUpdate(InstanceUpdateReply::new(instance_info(v))))
         }
         ("instance", "delete") => {
-            let i: InstanceKey = info(body)?;
+            let i: EnvelopeInstanceKey = info(body)?;
             let lb = service::load_balancer_delete(app, t, &i.project, &i.name).await?;
-            Ok((
-                StatusCode::ACCEPTED,
-                json!({"project": i.project, "name": lb.name, "url": lb.url,
-                       "provisioning_status": lb.provisioning_status}),
+            let v = EnvelopeInstanceDeleted {
+                project: i.project,
+                name: lb.name,
+                url: lb.url,
+                provisioning_status: lb.provisioning_status,
+            };
+            (StatusCode::ACCEPTED, R::InstanceDelete(InstanceDeleteReply::new(v)))
+        }
+        ("project" | "instance", other) => {
+            return Err(Error::invalid(
+                ErrorCode::UnknownAction,
+                format!("action {other:?} is not one of create, info, update, delete"),
             ))
         }
-        ("project" | "instance", other) => Err(Error::invalid(
-            "unknown_action",
-            format!("action {other:?} is not one of create, info, update, delete"),
-        )),
-        (other, _) => Err(Error::invalid(
-            "unknown_type",
-            format!("type {other:?} is not one of project, instance"),
-        )),
-    }
+        (other, _) => {
+            return Err(Error::invalid(
+                ErrorCode::UnknownType,
+                format!("type {other:?} is not one of project, instance"),
+            ))
+        }
+    })
 }
 
-/// Serializing a view can only fail on a bug (a map with non-string keys), never on input.
-fn to_value<T: Serialize>(v: &T) -> Value {
-    serde_json::to_value(v).expect("views serialize to JSON")
-}
-
-fn reply(
-    status: StatusCode,
-    action: &str,
-    kind: &str,
-    info: Value,
-    error: Option<&Error>,
-) -> Response {
-    let body = EnvelopeResponse {
-        status: if error.is_none() { "successful" } else { "fail" }.into(),
+/// A refused envelope, rendered by the one error renderer (status, headers, logging).
+fn fail(e: Error, action: &str, kind: &str, echo: Value) -> Response {
+    error::render(e, |error| EnvelopeFail {
+        status: Fail::VALUE,
         action: action.into(),
         kind: kind.into(),
-        info,
-        error: error.map(|e| error_body(e).error),
-    };
-    (status, Json(body)).into_response()
+        info: echo,
+        error,
+    })
 }
 
 /// Runs one envelope request. Failures still answer with an envelope, echoing what could be
@@ -403,41 +624,40 @@ pub async fn handle(app: &App, tenant: Result<Tenant, ApiError>, body: &[u8]) ->
     let raw: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
     let action = raw.get("action").and_then(Value::as_str).unwrap_or_default().to_string();
     let kind = raw.get("type").and_then(Value::as_str).unwrap_or_default().to_string();
-    let echo = raw.get("info").cloned().unwrap_or(Value::Null);
-    let fail = |e: Error, echo: Value| {
-        log_if_internal(&e);
-        reply(status_of(&e), &action, &kind, echo, Some(&e))
-    };
+    // Echoed only as what the spec promises: an object, or null.
+    let echo = raw.get("info").filter(|v| v.is_object()).cloned().unwrap_or(Value::Null);
     let t = match tenant {
         Ok(t) => t,
-        Err(ApiError(e)) => return fail(e, echo),
+        Err(ApiError(e)) => return fail(e, &action, &kind, echo),
     };
-    let req: EnvelopeRequest = match parse_json(body) {
+    let req: RawEnvelope = match parse_json(body) {
         Ok(r) => r,
-        Err(e) => return fail(e, echo),
+        Err(e) => return fail(e, &action, &kind, echo),
     };
     tracing::Span::current().record(
         "project",
         req.info.get("project").or(req.info.get("name")).and_then(Value::as_str),
     );
     match dispatch(app, &t, &req.action, &req.kind, req.info).await {
-        Ok((status, info)) => reply(status, &req.action, &req.kind, info, None),
-        Err(e) => fail(e, echo),
+        Ok((status, reply)) => (status, Json(reply)).into_response(),
+        Err(e) => fail(e, &action, &kind, echo),
     }
 }
 
+/// What `handle` reads before it knows the pair: `info` is then read as the pair's type.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEnvelope {
+    action: String,
+    #[serde(rename = "type")]
+    kind: String,
+    info: Value,
+}
+
 #[utoipa::path(post, path = "/v1/requests", tag = "envelope", operation_id = "envelope_post",
-    summary = "The seed's JSON envelope (create/info/update/delete of project/instance)",
+    summary = "The action/type JSON envelope: create, info, update or delete a project or instance",
     request_body = EnvelopeRequest,
-    responses(
-        (status = 200, body = EnvelopeResponse, description = "info/update done"),
-        (status = 201, body = EnvelopeResponse, description = "project created"),
-        (status = 202, body = EnvelopeResponse, description = "instance create/update/delete accepted"),
-        (status = 400, body = EnvelopeResponse, description = "invalid input, status fail"),
-        (status = 401, body = EnvelopeResponse, description = "missing or bad token"),
-        (status = 404, body = EnvelopeResponse, description = "not found"),
-        (status = 409, body = EnvelopeResponse, description = "conflict"),
-        (status = 413, body = EnvelopeResponse, description = "body over 1 MiB")),
+    responses(EnvelopeResponses),
     security(("bearer" = [])))]
 pub async fn envelope_post(
     State(app): State<App>,
@@ -448,13 +668,9 @@ pub async fn envelope_post(
 }
 
 #[utoipa::path(get, path = "/v1/requests", tag = "envelope", operation_id = "envelope_get",
-    summary = "The envelope sent as a GET with a JSON body, as the seed's clients do",
+    summary = "The same envelope sent as a GET with a JSON body, as the first clients do",
     request_body = EnvelopeRequest,
-    responses(
-        (status = 200, body = EnvelopeResponse, description = "done"),
-        (status = 400, body = EnvelopeResponse, description = "invalid input, status fail"),
-        (status = 401, body = EnvelopeResponse, description = "missing or bad token"),
-        (status = 404, body = EnvelopeResponse, description = "not found")),
+    responses(EnvelopeResponses),
     security(("bearer" = [])))]
 pub async fn envelope_get(
     State(app): State<App>,
@@ -467,6 +683,42 @@ pub async fn envelope_get(
 async fn envelope(app: App, tenant: Result<Tenant, ApiError>, req: Request) -> Response {
     match read_body(req, &()).await {
         Ok(bytes) => handle(&app, tenant, &bytes).await,
-        Err(ApiError(e)) => reply(status_of(&e), "", "", Value::Null, Some(&e)),
+        Err(ApiError(e)) => fail(e, "", "", Value::Null),
     }
+}
+
+/// Every status an envelope can be answered with, each with the envelope as its body.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // a spec type: never built, only described
+pub enum EnvelopeResponses {
+    /// info or update done; project deleted
+    #[response(status = 200)]
+    Ok(EnvelopeResponse),
+    /// project created
+    #[response(status = 201)]
+    Created(EnvelopeResponse),
+    /// instance create, update or delete accepted (the controller carries it out)
+    #[response(status = 202)]
+    Accepted(EnvelopeResponse),
+    /// invalid input (`status: fail`, `error.code` says which)
+    #[response(status = 400)]
+    BadRequest(EnvelopeResponse),
+    /// missing or bad token
+    #[response(status = 401)]
+    Unauthorized(EnvelopeResponse),
+    /// a quota is used up
+    #[response(status = 403)]
+    Forbidden(EnvelopeResponse),
+    /// no such project or instance (another tenant's included)
+    #[response(status = 404)]
+    NotFound(EnvelopeResponse),
+    /// duplicate name, overlapping subnet, stale generation, in use
+    #[response(status = 409)]
+    Conflict(EnvelopeResponse),
+    /// body over 1 MiB
+    #[response(status = 413)]
+    TooLarge(EnvelopeResponse),
+    /// a bug or an outage; the operator's log has the details
+    #[response(status = 500)]
+    Internal(EnvelopeResponse),
 }

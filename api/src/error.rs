@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use lbaas_common::types::{ErrorBody, ErrorDetail};
 use lbaas_common::Error;
+use lbaas_common::ErrorCode;
 use serde::de::DeserializeOwned;
 
 /// Bodies above this are refused with 413 before they are parsed.
@@ -28,6 +29,9 @@ pub fn status_of(e: &Error) -> StatusCode {
     match e {
         Error::NotFound { .. } => StatusCode::NOT_FOUND,
         Error::AlreadyExists { .. } | Error::Conflict { .. } => StatusCode::CONFLICT,
+        Error::InvalidRequest { code: ErrorCode::MethodNotAllowed, .. } => {
+            StatusCode::METHOD_NOT_ALLOWED
+        }
         Error::InvalidRequest { .. } => StatusCode::BAD_REQUEST,
         Error::QuotaExceeded { .. } => StatusCode::FORBIDDEN,
         Error::Unauthorized => StatusCode::UNAUTHORIZED,
@@ -52,21 +56,26 @@ pub fn log_if_internal(e: &Error) {
     }
 }
 
-pub fn error_body(e: &Error) -> ErrorBody {
-    ErrorBody { error: ErrorDetail { code: e.code().to_string(), message: e.public_message() } }
+/// The one renderer of errors, for every front door: the status, the `WWW-Authenticate`
+/// challenge of a 401, the log line of an internal error; `body` wraps the public detail in
+/// the front door's shape (REST: [`ErrorBody`]; the envelope: its `fail` reply).
+pub fn render<B: serde::Serialize>(e: Error, body: impl FnOnce(ErrorDetail) -> B) -> Response {
+    log_if_internal(&e);
+    let status = status_of(&e);
+    let detail = ErrorDetail { code: e.code(), message: e.public_message() };
+    let mut resp = (status, Json(body(detail))).into_response();
+    if matches!(e, Error::Unauthorized) {
+        resp.headers_mut().insert(
+            axum::http::header::WWW_AUTHENTICATE,
+            axum::http::HeaderValue::from_static("Bearer"),
+        );
+    }
+    resp
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        log_if_internal(&self.0);
-        let mut resp = (status_of(&self.0), Json(error_body(&self.0))).into_response();
-        if matches!(self.0, Error::Unauthorized) {
-            resp.headers_mut().insert(
-                axum::http::header::WWW_AUTHENTICATE,
-                axum::http::HeaderValue::from_static("Bearer"),
-            );
-        }
-        resp
+        render(self.0, |error| ErrorBody { error })
     }
 }
 
@@ -76,16 +85,16 @@ pub fn json_error(e: &serde_json::Error) -> Error {
     use serde_json::error::Category;
     match e.classify() {
         Category::Syntax | Category::Eof | Category::Io => {
-            Error::invalid("invalid_json", format!("request body is not valid JSON: {e}"))
+            Error::invalid(ErrorCode::InvalidJson, format!("request body is not valid JSON: {e}"))
         }
         Category::Data => {
             let msg = e.to_string();
             let code = if msg.starts_with("unknown field") {
-                "unknown_field"
+                ErrorCode::UnknownField
             } else if msg.starts_with("missing field") {
-                "missing_field"
+                ErrorCode::MissingField
             } else {
-                "invalid_field"
+                ErrorCode::InvalidField
             };
             Error::invalid(code, msg)
         }
@@ -95,7 +104,7 @@ pub fn json_error(e: &serde_json::Error) -> Error {
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
     if bytes.is_empty() {
         return Err(Error::invalid(
-            "invalid_json",
+            ErrorCode::InvalidJson,
             "request body is empty; a JSON object is required",
         ));
     }
@@ -120,7 +129,7 @@ pub async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes,
         if rej.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError(Error::PayloadTooLarge { limit: BODY_LIMIT })
         } else {
-            ApiError(Error::invalid("invalid_body", "could not read the request body"))
+            ApiError(Error::invalid(ErrorCode::InvalidBody, "could not read the request body"))
         }
     })
 }
@@ -138,6 +147,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
 }
 
 fn serde_urlencoded_from_str<T: DeserializeOwned>(q: &str) -> Result<T, ApiError> {
-    serde_urlencoded::from_str(q)
-        .map_err(|e| ApiError(Error::invalid("invalid_query", format!("bad query string: {e}"))))
+    serde_urlencoded::from_str(q).map_err(|e| {
+        ApiError(Error::invalid(ErrorCode::InvalidQuery, format!("bad query string: {e}")))
+    })
 }

@@ -4,6 +4,7 @@
 //! The API writes desired state to PostgreSQL and nothing else: it never talks to libvirt,
 //! netlink or DNS. Migrations run here at start-up (one writer of schema).
 
+use lbaas_common::ErrorCode;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -53,8 +54,11 @@ pub struct Config {
     info(title = "lbaas", description = "Load-Balancer-as-a-Service control plane API. \
         Authenticate with `Authorization: Bearer <token>`."),
     modifiers(&BearerAuth),
+    // Bodies named only by response types (`IntoResponses`), which utoipa does not collect.
+    components(schemas(envelope::EnvelopeResponse, lbaas_common::types::ErrorBody)),
     tags(
-        (name = "envelope", description = "The seed's JSON envelope"),
+        (name = "envelope", description = "The action/type JSON envelope: \
+            `{\"action\": \"create|info|update|delete\", \"type\": \"project|instance\", \"info\": {…}}`"),
         (name = "tenants", description = "Tenant administration (admin token)"),
         (name = "load-balancers", description = "Load balancers (instances)"),
     )
@@ -146,9 +150,9 @@ async fn not_found() -> Response {
 }
 
 async fn method_not_allowed() -> Response {
-    let e =
-        lbaas_common::Error::invalid("method_not_allowed", "this path does not accept that method");
-    (StatusCode::METHOD_NOT_ALLOWED, Json(error::error_body(&e))).into_response()
+    let message = "this path does not accept that method";
+    error::ApiError(lbaas_common::Error::invalid(ErrorCode::MethodNotAllowed, message))
+        .into_response()
 }
 
 const DOCS_HTML: &str = r##"<!doctype html>

@@ -5,6 +5,7 @@
 //! Every function that touches tenant data takes the `Tenant` first and scopes every lookup by
 //! it, which is what makes another tenant's resource a plain 404.
 
+use lbaas_common::ErrorCode;
 use std::time::Duration;
 
 use lbaas_common::types::*;
@@ -298,7 +299,10 @@ async fn lb_wait(
 ) -> Result<LoadBalancerRow> {
     let wait = wait.unwrap_or(0);
     if wait > 600 {
-        return Err(Error::invalid("invalid_wait", format!("wait={wait} is above 600 seconds")));
+        return Err(Error::invalid(
+            ErrorCode::InvalidWait,
+            format!("wait={wait} is above 600 seconds"),
+        ));
     }
     let deadline = tokio::time::Instant::now() + Duration::from_secs(wait.into());
     loop {
@@ -378,7 +382,7 @@ pub async fn load_balancer_update(
         params.max_nodes.unwrap_or(row.max_nodes),
     )?;
     if row.provisioning_status() == ProvisioningStatus::PendingDelete {
-        return Err(Error::conflict("immutable", "the load balancer is being deleted"));
+        return Err(Error::conflict(ErrorCode::Immutable, "the load balancer is being deleted"));
     }
     lbq::load_balancer_update(
         &app.db,
@@ -799,12 +803,12 @@ pub async fn instance_create(
     }
     if spec.members.is_empty() {
         return Err(Error::invalid(
-            "invalid_member",
+            ErrorCode::InvalidMember,
             "backend entities must list at least one backend",
         ));
     }
     if spec.members.len() > 256 {
-        return Err(Error::invalid("invalid_member", "at most 256 backend entities"));
+        return Err(Error::invalid(ErrorCode::InvalidMember, "at most 256 backend entities"));
     }
     let mut tx = begin(app).await?;
     let pr = project::project_view(&mut *tx, t.id, &spec.project).await?;
@@ -926,7 +930,7 @@ pub async fn instance_update(
         },
     )
     .await
-    .map_err(|_| Error::conflict("immutable", "the load balancer is being deleted"))?;
+    .map_err(|_| Error::conflict(ErrorCode::Immutable, "the load balancer is being deleted"))?;
     let p = pool::pool_view(&mut *tx, lb.id, INSTANCE_POOL).await?;
     if change.algorithm.is_some() || change.health_monitor.is_some() {
         let hm = change.health_monitor.as_ref().map(Some);
@@ -935,7 +939,7 @@ pub async fn instance_update(
     if let Some(wanted) = change.members {
         if wanted.is_empty() {
             return Err(Error::invalid(
-                "invalid_member",
+                ErrorCode::InvalidMember,
                 "backend entities must list at least one backend",
             ));
         }

@@ -5,9 +5,98 @@
 
 use std::fmt;
 
-/// A stable, machine-readable error code (`invalid_subnet`, `quota_exceeded`…). Codes are API:
-/// once published they never change meaning.
-pub type Code = &'static str;
+/// Declares [`ErrorCode`] with each variant's wire text, in one list.
+macro_rules! error_codes {
+    ($($variant:ident => $text:literal,)*) => {
+        /// A stable, machine-readable error code (`invalid_subnet`, `quota_exceeded`…). Codes
+        /// are API: once published they never change meaning. An enum, so every code a server
+        /// can send is in the OpenAPI spec and a generated client can match on it. (The wire
+        /// text is the variant's snake_case name; `tests::wire_text_is_the_code` holds them to
+        /// the list. utoipa does not read a `rename` that a macro writes.)
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+            utoipa::ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum ErrorCode {
+            $($variant,)*
+        }
+
+        #[cfg(test)]
+        mod tests {
+            #[test]
+            fn wire_text_is_the_code() {
+                $(assert_eq!(
+                    serde_json::to_value(super::ErrorCode::$variant).unwrap(),
+                    serde_json::Value::from($text)
+                );)*
+            }
+        }
+
+        impl ErrorCode {
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$variant => $text,)*
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    AlreadyExists => "already_exists",
+    CacheNeedsHttp => "cache_needs_http",
+    Immutable => "immutable",
+    InUse => "in_use",
+    InsufficientCapacity => "insufficient_capacity",
+    Internal => "internal",
+    InvalidBody => "invalid_body",
+    InvalidCursor => "invalid_cursor",
+    InvalidDescription => "invalid_description",
+    InvalidField => "invalid_field",
+    InvalidGateway => "invalid_gateway",
+    InvalidHealthCheck => "invalid_health_check",
+    InvalidJson => "invalid_json",
+    InvalidLimit => "invalid_limit",
+    InvalidMember => "invalid_member",
+    InvalidName => "invalid_name",
+    InvalidNodeCount => "invalid_node_count",
+    InvalidPath => "invalid_path",
+    InvalidPort => "invalid_port",
+    InvalidProtocol => "invalid_protocol",
+    InvalidQuery => "invalid_query",
+    InvalidQuota => "invalid_quota",
+    InvalidSubnet => "invalid_subnet",
+    InvalidWait => "invalid_wait",
+    InvalidWeight => "invalid_weight",
+    MemberOutsideSubnet => "member_outside_subnet",
+    MethodNotAllowed => "method_not_allowed",
+    MissingField => "missing_field",
+    NotFound => "not_found",
+    PayloadTooLarge => "payload_too_large",
+    PortInUse => "port_in_use",
+    QuotaExceeded => "quota_exceeded",
+    StaleGeneration => "stale_generation",
+    SubnetOverlap => "subnet_overlap",
+    TenantTokenRequired => "tenant_token_required",
+    Unauthorized => "unauthorized",
+    Unavailable => "unavailable",
+    UnknownAction => "unknown_action",
+    UnknownField => "unknown_field",
+    UnknownType => "unknown_type",
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for ErrorCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+pub type Code = ErrorCode;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -69,15 +158,15 @@ impl Error {
     /// The stable code a client sees.
     pub fn code(&self) -> Code {
         match self {
-            Error::NotFound { .. } => "not_found",
-            Error::AlreadyExists { .. } => "already_exists",
-            Error::InvalidRequest { code, .. } | Error::Conflict { code, .. } => code,
-            Error::QuotaExceeded { .. } => "quota_exceeded",
-            Error::Unauthorized => "unauthorized",
-            Error::PayloadTooLarge { .. } => "payload_too_large",
-            Error::Unavailable { .. } => "unavailable",
-            Error::InsufficientCapacity { .. } => "insufficient_capacity",
-            Error::Internal { .. } => "internal",
+            Error::NotFound { .. } => ErrorCode::NotFound,
+            Error::AlreadyExists { .. } => ErrorCode::AlreadyExists,
+            Error::InvalidRequest { code, .. } | Error::Conflict { code, .. } => *code,
+            Error::QuotaExceeded { .. } => ErrorCode::QuotaExceeded,
+            Error::Unauthorized => ErrorCode::Unauthorized,
+            Error::PayloadTooLarge { .. } => ErrorCode::PayloadTooLarge,
+            Error::Unavailable { .. } => ErrorCode::Unavailable,
+            Error::InsufficientCapacity { .. } => ErrorCode::InsufficientCapacity,
+            Error::Internal { .. } => ErrorCode::Internal,
         }
     }
 

@@ -5,7 +5,7 @@ pub mod error;
 pub mod types;
 pub mod validate;
 
-pub use error::{Error, Result};
+pub use error::{Error, ErrorCode, Result};
 
 /// Host object names shared by the controller (which makes them) and healthcheckd (which
 /// probes from inside them). Everything starts with the deployment's prefix: GC touches only

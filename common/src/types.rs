@@ -521,6 +521,7 @@ pub struct ErrorBody {
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ErrorDetail {
-    pub code: String,
+    pub code: crate::ErrorCode,
+    /// For a person: what was wrong and, where it helps, what to do.
     pub message: String,
 }

@@ -2,6 +2,7 @@
 //! same input with the same code. Pure functions; the database repeats the structural rules as
 //! constraints (overlap, member-in-subnet) because it is the last line of defence.
 
+use crate::error::ErrorCode;
 use std::net::IpAddr;
 
 use ipnet::IpNet;
@@ -21,7 +22,7 @@ pub fn name(kind: &str, value: &str) -> Result<()> {
         Ok(())
     } else {
         Err(Error::invalid(
-            "invalid_name",
+            ErrorCode::InvalidName,
             format!(
                 "{kind} name {value:?} is not a DNS label: use 1-63 lowercase letters, digits \
                  and '-', not starting or ending with '-'"
@@ -32,7 +33,10 @@ pub fn name(kind: &str, value: &str) -> Result<()> {
 
 pub fn description(value: &str) -> Result<()> {
     if value.len() > 1024 {
-        return Err(Error::invalid("invalid_description", "description longer than 1024 bytes"));
+        return Err(Error::invalid(
+            ErrorCode::InvalidDescription,
+            "description longer than 1024 bytes",
+        ));
     }
     Ok(())
 }
@@ -41,11 +45,14 @@ pub fn description(value: &str) -> Result<()> {
 /// 64..=126, so it has room for a gateway, nodes and members.
 pub fn cidr(value: &str) -> Result<IpNet> {
     let net: IpNet = value.parse().map_err(|_| {
-        Error::invalid("invalid_subnet", format!("{value:?} is not a CIDR such as 10.10.0.0/24"))
+        Error::invalid(
+            ErrorCode::InvalidSubnet,
+            format!("{value:?} is not a CIDR such as 10.10.0.0/24"),
+        )
     })?;
     if net.network() != net.addr() {
         return Err(Error::invalid(
-            "invalid_subnet",
+            ErrorCode::InvalidSubnet,
             format!("{value:?} has host bits set; did you mean {}?", net.trunc()),
         ));
     }
@@ -55,7 +62,7 @@ pub fn cidr(value: &str) -> Result<IpNet> {
     };
     if net.prefix_len() < min || net.prefix_len() > max {
         return Err(Error::invalid(
-            "invalid_subnet",
+            ErrorCode::InvalidSubnet,
             format!("prefix length of {value:?} must be between {min} and {max}"),
         ));
     }
@@ -66,15 +73,18 @@ pub fn cidr(value: &str) -> Result<IpNet> {
 pub fn gateway(net: &IpNet, value: Option<&str>) -> Result<IpAddr> {
     match value {
         None => net.hosts().next().ok_or_else(|| {
-            Error::invalid("invalid_subnet", format!("subnet {net} has no host addresses"))
+            Error::invalid(ErrorCode::InvalidSubnet, format!("subnet {net} has no host addresses"))
         }),
         Some(v) => {
             let addr: IpAddr = v.parse().map_err(|_| {
-                Error::invalid("invalid_gateway", format!("gateway {v:?} is not an IP address"))
+                Error::invalid(
+                    ErrorCode::InvalidGateway,
+                    format!("gateway {v:?} is not an IP address"),
+                )
             })?;
             if !host_in(net, addr) {
                 return Err(Error::invalid(
-                    "invalid_gateway",
+                    ErrorCode::InvalidGateway,
                     format!("gateway {addr} is not a host address of {net}"),
                 ));
             }
@@ -93,11 +103,14 @@ pub fn host_in(net: &IpNet, addr: IpAddr) -> bool {
 /// A member address: an IP host address inside the load balancer's subnet.
 pub fn member_address(net: &IpNet, value: &str) -> Result<IpAddr> {
     let addr: IpAddr = value.parse().map_err(|_| {
-        Error::invalid("invalid_member", format!("member address {value:?} is not an IP address"))
+        Error::invalid(
+            ErrorCode::InvalidMember,
+            format!("member address {value:?} is not an IP address"),
+        )
     })?;
     if !host_in(net, addr) {
         return Err(Error::invalid(
-            "member_outside_subnet",
+            ErrorCode::MemberOutsideSubnet,
             format!("member address {addr} is not a host address of the subnet {net}"),
         ));
     }
@@ -108,7 +121,7 @@ pub fn port(what: &str, value: i32) -> Result<()> {
     if (1..=65535).contains(&value) {
         Ok(())
     } else {
-        Err(Error::invalid("invalid_port", format!("{what} {value} is not in 1..65535")))
+        Err(Error::invalid(ErrorCode::InvalidPort, format!("{what} {value} is not in 1..65535")))
     }
 }
 
@@ -116,7 +129,7 @@ pub fn port(what: &str, value: i32) -> Result<()> {
 pub fn listener_cache(protocol: Protocol, cache: bool) -> Result<()> {
     if cache && protocol != Protocol::Http {
         return Err(Error::invalid(
-            "cache_needs_http",
+            ErrorCode::CacheNeedsHttp,
             "the response cache works on HTTP listeners only; this one is TCP",
         ));
     }
@@ -127,7 +140,7 @@ pub fn weight(value: i32) -> Result<()> {
     if (0..=256).contains(&value) {
         Ok(())
     } else {
-        Err(Error::invalid("invalid_weight", format!("weight {value} is not in 0..256")))
+        Err(Error::invalid(ErrorCode::InvalidWeight, format!("weight {value} is not in 0..256")))
     }
 }
 
@@ -136,7 +149,7 @@ pub fn http_path(what: &str, value: &str) -> Result<()> {
         Ok(())
     } else {
         Err(Error::invalid(
-            "invalid_path",
+            ErrorCode::InvalidPath,
             format!("{what} {value:?} must start with '/' and hold no control characters"),
         ))
     }
@@ -148,7 +161,7 @@ pub fn health_monitor(hm: &HealthMonitor) -> Result<()> {
             Ok(())
         } else {
             Err(Error::invalid(
-                "invalid_health_check",
+                ErrorCode::InvalidHealthCheck,
                 format!("health-check {what} {v} is not in {lo}..{hi}"),
             ))
         }
@@ -159,7 +172,7 @@ pub fn health_monitor(hm: &HealthMonitor) -> Result<()> {
     range("unhealth-threshold", hm.unhealth_threshold, 1, 10)?;
     if hm.timeout > hm.interval {
         return Err(Error::invalid(
-            "invalid_health_check",
+            ErrorCode::InvalidHealthCheck,
             format!(
                 "health-check timeout {}s is longer than its interval {}s",
                 hm.timeout, hm.interval
@@ -179,14 +192,17 @@ pub fn quota(what: &str, value: i32) -> Result<()> {
     if (0..=100_000).contains(&value) {
         Ok(())
     } else {
-        Err(Error::invalid("invalid_quota", format!("quota {what} {value} is not in 0..100000")))
+        Err(Error::invalid(
+            ErrorCode::InvalidQuota,
+            format!("quota {what} {value} is not in 0..100000"),
+        ))
     }
 }
 
 pub fn node_counts(min: i32, max: i32) -> Result<()> {
     if !(1..=64).contains(&min) || !(1..=64).contains(&max) || min > max {
         return Err(Error::invalid(
-            "invalid_node_count",
+            ErrorCode::InvalidNodeCount,
             format!("min_nodes {min} and max_nodes {max} must satisfy 1 <= min <= max <= 64"),
         ));
     }
@@ -205,7 +221,7 @@ pub struct Entity {
 pub fn entity(value: &str, default_port: i32) -> Result<Entity> {
     let bad = || {
         Error::invalid(
-            "invalid_member",
+            ErrorCode::InvalidMember,
             format!(
                 "backend entity {value:?} is not an IP, IP:port or http://IP:port/path address"
             ),

@@ -3,6 +3,7 @@
 //! family and turn into `lbaas_common::types` views through `From`/`into_view`. Constraint
 //! violations become domain errors here, so no caller ever matches on SQLSTATEs.
 
+use lbaas_common::ErrorCode;
 use lbaas_common::{Error, Result};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use std::str::FromStr;
@@ -65,7 +66,7 @@ pub(crate) fn db_err(ctx: Ctx<'_>, e: sqlx::Error) -> Error {
             Some("23505") => {
                 if constraint == "listener_load_balancer_port_key" {
                     return Error::conflict(
-                        "port_in_use",
+                        ErrorCode::PortInUse,
                         "another listener of this load balancer already uses that port",
                     );
                 }
@@ -76,19 +77,19 @@ pub(crate) fn db_err(ctx: Ctx<'_>, e: sqlx::Error) -> Error {
             }
             Some("23P01") if constraint == "subnet_no_overlap" => {
                 return Error::conflict(
-                    "subnet_overlap",
+                    ErrorCode::SubnetOverlap,
                     format!("subnet {} overlaps another subnet of this project", ctx.name),
                 );
             }
             Some("23514") if constraint == "member_inside_subnet" => {
                 return Error::invalid(
-                    "member_outside_subnet",
+                    ErrorCode::MemberOutsideSubnet,
                     format!("member {} is outside the load balancer's subnet", ctx.name),
                 );
             }
             Some("23503") => {
                 return Error::conflict(
-                    "in_use",
+                    ErrorCode::InUse,
                     format!(
                         "{} {:?} is still in use; delete what uses it first",
                         ctx.kind, ctx.name
@@ -142,7 +143,7 @@ pub mod testing {
 /// An update matched no row although the caller had just read it: its generation moved on.
 pub(crate) fn stale(kind: &'static str, id: uuid::Uuid) -> Error {
     Error::conflict(
-        "stale_generation",
+        ErrorCode::StaleGeneration,
         format!("{kind} {id} changed since you read it (generation mismatch); read it and retry"),
     )
 }

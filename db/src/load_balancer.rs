@@ -6,6 +6,7 @@ use lbaas_common::types::{
     LoadBalancer, LoadBalancerId, OperatingStatus, ProjectId, Protocol, ProvisioningStatus,
     SubnetId, TenantId,
 };
+use lbaas_common::ErrorCode;
 use lbaas_common::{lb_dns_name, lb_url, Error, Result};
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
@@ -291,7 +292,7 @@ pub async fn load_balancer_touch(db: impl PgExecutor<'_>, id: Uuid) -> Result<()
     .map_err(internal("touch load balancer"))?;
     if done.rows_affected() == 0 {
         return Err(Error::conflict(
-            "immutable",
+            ErrorCode::Immutable,
             "the load balancer is being deleted and cannot change",
         ));
     }

@@ -3,6 +3,7 @@
 //! client skip or repeat rows the way OFFSET does.
 
 use lbaas_common::types::Page;
+use lbaas_common::ErrorCode;
 use lbaas_common::{Error, Result};
 use uuid::Uuid;
 
@@ -20,14 +21,14 @@ impl PageReq {
         let limit = limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
             return Err(Error::invalid(
-                "invalid_limit",
+                ErrorCode::InvalidLimit,
                 format!("limit {limit} is not in 1..{MAX_LIMIT}"),
             ));
         }
         let after = match cursor {
             None | Some("") => None,
             Some(c) => Some(Uuid::parse_str(c).map_err(|_| {
-                Error::invalid("invalid_cursor", "cursor is not one this API returned")
+                Error::invalid(ErrorCode::InvalidCursor, "cursor is not one this API returned")
             })?),
         };
         Ok(PageReq { limit, after })

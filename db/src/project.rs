@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use lbaas_common::types::{Project, ProjectId, TenantId};
+use lbaas_common::ErrorCode;
 use lbaas_common::{Error, Result};
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
@@ -142,7 +143,7 @@ pub async fn project_delete(
         .map_err(internal("count load balancers"))?;
     if lbs > 0 {
         return Err(Error::conflict(
-            "in_use",
+            ErrorCode::InUse,
             format!("project {name:?} still has {lbs} load balancer(s); delete them first"),
         ));
     }

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use lbaas_common::types::{Quotas, QuotasUpdate, Tenant, TenantId};
+use lbaas_common::ErrorCode;
 use lbaas_common::{Error, Result};
 use sqlx::PgExecutor;
 use uuid::Uuid;
@@ -119,7 +120,10 @@ pub async fn tenant_delete(db: impl PgExecutor<'_>, id: TenantId) -> Result<()> 
     .await
     .map_err(internal("delete tenant"))?;
     if done.rows_affected() == 0 {
-        return Err(Error::conflict("in_use", "tenant still owns projects; delete them first"));
+        return Err(Error::conflict(
+            ErrorCode::InUse,
+            "tenant still owns projects; delete them first",
+        ));
     }
     Ok(())
 }
