@@ -294,3 +294,57 @@ async fn envelope_framing_errors() {
     let (s, v) = app.raw(Method::POST, "/v1/requests", None, Body::from("{}")).await;
     assert_eq!((s, code(&v)), (StatusCode::UNAUTHORIZED, "unauthorized"));
 }
+
+/// The documented sample payloads parse as the typed contract the spec publishes (the `oneOf`
+/// of pairs), so what a generated client sends is what the server reads.
+#[test]
+fn samples_match_the_typed_contract() {
+    use lbaas_api::envelope::EnvelopeRequest;
+    let samples = [
+        json!({"action": "create", "type": "project", "info": {"name": "demo"}}),
+        json!({"action": "info", "type": "project", "info": {"name": "demo"}}),
+        json!({"action": "delete", "type": "project", "info": {"name": "demo"}}),
+        json!({"action": "create", "type": "instance", "info": {
+            "project": "demo", "name": "web", "traffic_type": "http", "subnet": "10.10.0.0/24",
+            "backend": {"entities": ["10.10.0.11:8080", "http://10.10.0.12:8080/"],
+                        "health-check": {"protocol": "HTTP", "port": 8080, "request-path": "/healthz",
+                                         "criteria": {"interval": 5, "timeout": 5,
+                                                      "health-threshold": 2, "unhealth-threshold": 2}},
+                        "auto-scaling": true}}}),
+        json!({"action": "update", "type": "instance", "info": {"project": "demo", "name": "web",
+            "backend": {"entities": ["10.10.0.13:8080"]}}}),
+        json!({"action": "delete", "type": "instance", "info": {"project": "demo", "name": "web"}}),
+    ];
+    for s in samples {
+        let parsed: Result<EnvelopeRequest, _> = serde_json::from_value(s.clone());
+        assert!(parsed.is_ok(), "{s} does not match the contract: {parsed:?}");
+    }
+    let wrong = json!({"action": "create", "type": "project", "info": {"nom": "demo"}});
+    assert!(serde_json::from_value::<EnvelopeRequest>(wrong).is_err());
+}
+
+/// One error renderer: a refused envelope carries what a refused REST call carries — the
+/// challenge on a 401 — and the fail reply's `info` is the request's object or null.
+#[tokio::test]
+async fn envelope_errors_render_like_rest() {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let app = TestApp::new().await;
+    for path in ["/v1/requests", "/v1/projects"] {
+        let req = axum::http::Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header("authorization", "Bearer lbt_wrong")
+            .body(Body::from(r#"{"action": "info", "type": "project", "info": "x"}"#))
+            .unwrap();
+        let resp = app.router.clone().oneshot(req).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::UNAUTHORIZED, "{path}");
+        assert_eq!(resp.headers()["www-authenticate"], "Bearer", "{path}");
+        let body = resp.into_body().collect().await.unwrap().to_bytes();
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(code(&v), "unauthorized", "{path}: {v}");
+        if path == "/v1/requests" {
+            assert_eq!(v["info"], serde_json::Value::Null, "a non-object info is not echoed");
+        }
+    }
+}
