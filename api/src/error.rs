@@ -79,6 +79,37 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// Every error status an operation can answer, each with [`ErrorBody`]: one list for every
+/// REST operation (`responses(…, ErrorResponses)`), as one renderer makes them all.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // a spec type: never built, only described
+pub enum ErrorResponses {
+    /// invalid input; `error.code` says which
+    #[response(status = 400)]
+    BadRequest(ErrorBody),
+    /// missing or bad token
+    #[response(status = 401)]
+    Unauthorized(ErrorBody),
+    /// a quota is used up
+    #[response(status = 403)]
+    Forbidden(ErrorBody),
+    /// not found (another tenant's included)
+    #[response(status = 404)]
+    NotFound(ErrorBody),
+    /// the path exists, the method does not
+    #[response(status = 405)]
+    MethodNotAllowed(ErrorBody),
+    /// duplicate name, overlapping subnet, stale generation, still in use
+    #[response(status = 409)]
+    Conflict(ErrorBody),
+    /// body over 1 MiB
+    #[response(status = 413)]
+    PayloadTooLarge(ErrorBody),
+    /// a bug or an outage; the operator's log has the details
+    #[response(status = 500)]
+    Internal(ErrorBody),
+}
+
 /// Maps a serde_json failure to a code that says which kind of mistake it was; serde's own
 /// message names the field ("unknown field `foo`", "missing field `name`") and the position.
 pub fn json_error(e: &serde_json::Error) -> Error {

@@ -8,6 +8,7 @@ use axum::Json;
 use lbaas_common::types::*;
 
 use crate::auth::{Admin, Tenant};
+use crate::error::ErrorResponses;
 use crate::error::{ApiError, ApiJson, ApiQuery};
 use crate::{service, App};
 
@@ -19,7 +20,7 @@ type R<T> = Result<T, ApiError>;
     operation_id = "tenant_list",
     summary = "List tenants (admin)",
     params(PageParams),
-    responses((status = 200, body = Page<lbaas_common::types::Tenant>), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)")),
+    responses((status = 200, body = Page<lbaas_common::types::Tenant>), ErrorResponses),
     security(("bearer" = [])))]
 pub async fn tenant_list(
     State(app): State<App>,
@@ -36,7 +37,7 @@ pub async fn tenant_list(
     operation_id = "tenant_create",
     summary = "Create a tenant and its first token (admin)",
     request_body = TenantCreate,
-    responses((status = 201, body = TenantCreated), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)"), (status = 409, body = ErrorBody, description = "conflict")),
+    responses((status = 201, body = TenantCreated), ErrorResponses),
     security(("bearer" = [])))]
 pub async fn tenant_create(
     State(app): State<App>,
@@ -53,7 +54,7 @@ pub async fn tenant_create(
     operation_id = "tenant_view",
     summary = "View a tenant (admin)",
     params(("tenant" = String, Path, description = "Tenant name or id")),
-    responses((status = 200, body = lbaas_common::types::Tenant), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)")),
+    responses((status = 200, body = lbaas_common::types::Tenant), ErrorResponses),
     security(("bearer" = [])))]
 pub async fn tenant_view(
     State(app): State<App>,
@@ -71,7 +72,7 @@ pub async fn tenant_view(
     summary = "Change a tenant's quotas (admin)",
     params(("tenant" = String, Path, description = "Tenant name or id")),
     request_body = TenantUpdate,
-    responses((status = 200, body = lbaas_common::types::Tenant), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)"), (status = 409, body = ErrorBody, description = "conflict")),
+    responses((status = 200, body = lbaas_common::types::Tenant), ErrorResponses),
     security(("bearer" = [])))]
 pub async fn tenant_update(
     State(app): State<App>,
@@ -89,7 +90,7 @@ pub async fn tenant_update(
     operation_id = "tenant_delete",
     summary = "Delete a tenant that owns no projects (admin)",
     params(("tenant" = String, Path, description = "Tenant name or id")),
-    responses((status = 204, description = "done"), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)"), (status = 409, body = ErrorBody, description = "conflict")),
+    responses((status = 204, description = "done"), ErrorResponses),
     security(("bearer" = [])))]
 pub async fn tenant_delete(
     State(app): State<App>,
@@ -106,7 +107,7 @@ pub async fn tenant_delete(
     operation_id = "token_list",
     summary = "List your tokens",
     params(PageParams),
-    responses((status = 200, body = Page<Token>), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)")),
+    responses((status = 200, body = Page<Token>), ErrorResponses),
     security(("bearer" = [])))]
 pub async fn token_list(
     State(app): State<App>,
@@ -123,7 +124,7 @@ pub async fn token_list(
     operation_id = "token_create",
     summary = "Create a token (the secret is shown once)",
     request_body = TokenCreate,
-    responses((status = 201, body = TokenCreated), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)"), (status = 409, body = ErrorBody, description = "conflict")),
+    responses((status = 201, body = TokenCreated), ErrorResponses),
     security(("bearer" = [])))]
 pub async fn token_create(
     State(app): State<App>,
@@ -140,7 +141,7 @@ pub async fn token_create(
     operation_id = "token_delete",
     summary = "Revoke a token",
     params(("token" = String, Path, description = "Token id")),
-    responses((status = 204, description = "done"), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)"), (status = 409, body = ErrorBody, description = "conflict")),
+    responses((status = 204, description = "done"), ErrorResponses),
     security(("bearer" = [])))]
 pub async fn token_delete(
     State(app): State<App>,
@@ -157,7 +158,7 @@ pub async fn token_delete(
     operation_id = "project_list",
     summary = "List projects",
     params(PageParams),
-    responses((status = 200, body = Page<Project>), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)")),
+    responses((status = 200, body = Page<Project>), ErrorResponses),
     security(("bearer" = [])))]
 pub async fn project_list(
     State(app): State<App>,
@@ -174,7 +175,7 @@ pub async fn project_list(
     operation_id = "project_create",
     summary = "Create a project",
     request_body = ProjectCreate,
-    responses((status = 201, body = Project), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)"), (status = 409, body = ErrorBody, description = "conflict"), (status = 403, body = ErrorBody, description = "quota exceeded")),
+    responses((status = 201, body = Project), ErrorResponses),
     security(("bearer" = [])))]
 pub async fn project_create(
     State(app): State<App>,
@@ -191,7 +192,7 @@ pub async fn project_create(
     operation_id = "project_view",
     summary = "View a project",
     params(("project" = String, Path, description = "Project name or id")),
-    responses((status = 200, body = Project), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)")),
+    responses((status = 200, body = Project), ErrorResponses),
     security(("bearer" = [])))]
 pub async fn project_view(
     State(app): State<App>,
@@ -209,7 +210,7 @@ pub async fn project_view(
     summary = "Update a project",
     params(("project" = String, Path, description = "Project name or id")),
     request_body = ProjectUpdate,
-    responses((status = 200, body = Project), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)"), (status = 409, body = ErrorBody, description = "conflict")),
+    responses((status = 200, body = Project), ErrorResponses),
     security(("bearer" = [])))]
 pub async fn project_update(
     State(app): State<App>,
@@ -227,7 +228,7 @@ pub async fn project_update(
     operation_id = "project_delete",
     summary = "Delete a project without load balancers (its subnets go with it)",
     params(("project" = String, Path, description = "Project name or id")),
-    responses((status = 204, description = "done"), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)"), (status = 409, body = ErrorBody, description = "conflict")),
+    responses((status = 204, description = "done"), ErrorResponses),
     security(("bearer" = [])))]
 pub async fn project_delete(
     State(app): State<App>,
@@ -244,7 +245,7 @@ pub async fn project_delete(
     operation_id = "subnet_list",
     summary = "List subnets",
     params(("project" = String, Path, description = "Project name or id"), PageParams),
-    responses((status = 200, body = Page<Subnet>), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)")),
+    responses((status = 200, body = Page<Subnet>), ErrorResponses),
     security(("bearer" = [])))]
 pub async fn subnet_list(
     State(app): State<App>,
@@ -263,7 +264,7 @@ pub async fn subnet_list(
     summary = "Create a subnet",
     params(("project" = String, Path, description = "Project name or id")),
     request_body = SubnetCreate,
-    responses((status = 201, body = Subnet), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)"), (status = 409, body = ErrorBody, description = "conflict")),
+    responses((status = 201, body = Subnet), ErrorResponses),
     security(("bearer" = [])))]
 pub async fn subnet_create(
     State(app): State<App>,
@@ -281,7 +282,7 @@ pub async fn subnet_create(
     operation_id = "subnet_view",
     summary = "View a subnet",
     params(("project" = String, Path, description = "Project name or id"), ("subnet" = String, Path, description = "Subnet name or id")),
-    responses((status = 200, body = Subnet), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)")),
+    responses((status = 200, body = Subnet), ErrorResponses),
     security(("bearer" = [])))]
 pub async fn subnet_view(
     State(app): State<App>,
@@ -299,7 +300,7 @@ pub async fn subnet_view(
     summary = "Rename a subnet",
     params(("project" = String, Path, description = "Project name or id"), ("subnet" = String, Path, description = "Subnet name or id")),
     request_body = SubnetUpdate,
-    responses((status = 200, body = Subnet), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)"), (status = 409, body = ErrorBody, description = "conflict")),
+    responses((status = 200, body = Subnet), ErrorResponses),
     security(("bearer" = [])))]
 pub async fn subnet_update(
     State(app): State<App>,
@@ -317,7 +318,7 @@ pub async fn subnet_update(
     operation_id = "subnet_delete",
     summary = "Delete a subnet no load balancer uses",
     params(("project" = String, Path, description = "Project name or id"), ("subnet" = String, Path, description = "Subnet name or id")),
-    responses((status = 204, description = "done"), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)"), (status = 409, body = ErrorBody, description = "conflict")),
+    responses((status = 204, description = "done"), ErrorResponses),
     security(("bearer" = [])))]
 pub async fn subnet_delete(
     State(app): State<App>,
@@ -334,7 +335,7 @@ pub async fn subnet_delete(
     operation_id = "load_balancer_list",
     summary = "List load balancers",
     params(("project" = String, Path, description = "Project name or id"), PageParams),
-    responses((status = 200, body = Page<LoadBalancer>), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)")),
+    responses((status = 200, body = Page<LoadBalancer>), ErrorResponses),
     security(("bearer" = [])))]
 pub async fn load_balancer_list(
     State(app): State<App>,
@@ -353,7 +354,7 @@ pub async fn load_balancer_list(
     summary = "Create a load balancer (202, PENDING_CREATE; ?wait=s blocks until it settles)",
     params(("project" = String, Path, description = "Project name or id"), WaitParams),
     request_body = LoadBalancerCreate,
-    responses((status = 202, body = LoadBalancer), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)"), (status = 409, body = ErrorBody, description = "conflict"), (status = 403, body = ErrorBody, description = "quota exceeded")),
+    responses((status = 202, body = LoadBalancer), ErrorResponses),
     security(("bearer" = [])))]
 pub async fn load_balancer_create(
     State(app): State<App>,
@@ -372,7 +373,7 @@ pub async fn load_balancer_create(
     operation_id = "load_balancer_view",
     summary = "View a load balancer",
     params(("project" = String, Path, description = "Project name or id"), ("load_balancer" = String, Path, description = "Load balancer name or id")),
-    responses((status = 200, body = LoadBalancer), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)")),
+    responses((status = 200, body = LoadBalancer), ErrorResponses),
     security(("bearer" = [])))]
 pub async fn load_balancer_view(
     State(app): State<App>,
@@ -390,7 +391,7 @@ pub async fn load_balancer_view(
     summary = "Update a load balancer",
     params(("project" = String, Path, description = "Project name or id"), ("load_balancer" = String, Path, description = "Load balancer name or id")),
     request_body = LoadBalancerUpdate,
-    responses((status = 202, body = LoadBalancer), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)"), (status = 409, body = ErrorBody, description = "conflict")),
+    responses((status = 202, body = LoadBalancer), ErrorResponses),
     security(("bearer" = [])))]
 pub async fn load_balancer_update(
     State(app): State<App>,
@@ -408,7 +409,7 @@ pub async fn load_balancer_update(
     operation_id = "load_balancer_delete",
     summary = "Delete a load balancer (202, PENDING_DELETE)",
     params(("project" = String, Path, description = "Project name or id"), ("load_balancer" = String, Path, description = "Load balancer name or id")),
-    responses((status = 202, body = LoadBalancer), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)"), (status = 409, body = ErrorBody, description = "conflict")),
+    responses((status = 202, body = LoadBalancer), ErrorResponses),
     security(("bearer" = [])))]
 pub async fn load_balancer_delete(
     State(app): State<App>,
@@ -425,7 +426,7 @@ pub async fn load_balancer_delete(
     operation_id = "listener_list",
     summary = "List listeners",
     params(("project" = String, Path, description = "Project name or id"), ("load_balancer" = String, Path, description = "Load balancer name or id"), PageParams),
-    responses((status = 200, body = Page<Listener>), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)")),
+    responses((status = 200, body = Page<Listener>), ErrorResponses),
     security(("bearer" = [])))]
 pub async fn listener_list(
     State(app): State<App>,
@@ -444,7 +445,7 @@ pub async fn listener_list(
     summary = "Create a listener",
     params(("project" = String, Path, description = "Project name or id"), ("load_balancer" = String, Path, description = "Load balancer name or id")),
     request_body = ListenerCreate,
-    responses((status = 201, body = Listener), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)"), (status = 409, body = ErrorBody, description = "conflict")),
+    responses((status = 201, body = Listener), ErrorResponses),
     security(("bearer" = [])))]
 pub async fn listener_create(
     State(app): State<App>,
@@ -462,7 +463,7 @@ pub async fn listener_create(
     operation_id = "listener_view",
     summary = "View a listener",
     params(("project" = String, Path, description = "Project name or id"), ("load_balancer" = String, Path, description = "Load balancer name or id"), ("listener" = String, Path, description = "Listener name or id")),
-    responses((status = 200, body = Listener), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)")),
+    responses((status = 200, body = Listener), ErrorResponses),
     security(("bearer" = [])))]
 pub async fn listener_view(
     State(app): State<App>,
@@ -480,7 +481,7 @@ pub async fn listener_view(
     summary = "Update a listener",
     params(("project" = String, Path, description = "Project name or id"), ("load_balancer" = String, Path, description = "Load balancer name or id"), ("listener" = String, Path, description = "Listener name or id")),
     request_body = ListenerUpdate,
-    responses((status = 200, body = Listener), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)"), (status = 409, body = ErrorBody, description = "conflict")),
+    responses((status = 200, body = Listener), ErrorResponses),
     security(("bearer" = [])))]
 pub async fn listener_update(
     State(app): State<App>,
@@ -498,7 +499,7 @@ pub async fn listener_update(
     operation_id = "listener_delete",
     summary = "Delete a listener",
     params(("project" = String, Path, description = "Project name or id"), ("load_balancer" = String, Path, description = "Load balancer name or id"), ("listener" = String, Path, description = "Listener name or id")),
-    responses((status = 204, description = "done"), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)"), (status = 409, body = ErrorBody, description = "conflict")),
+    responses((status = 204, description = "done"), ErrorResponses),
     security(("bearer" = [])))]
 pub async fn listener_delete(
     State(app): State<App>,
@@ -515,7 +516,7 @@ pub async fn listener_delete(
     operation_id = "pool_list",
     summary = "List pools",
     params(("project" = String, Path, description = "Project name or id"), ("load_balancer" = String, Path, description = "Load balancer name or id"), PageParams),
-    responses((status = 200, body = Page<Pool>), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)")),
+    responses((status = 200, body = Page<Pool>), ErrorResponses),
     security(("bearer" = [])))]
 pub async fn pool_list(
     State(app): State<App>,
@@ -534,7 +535,7 @@ pub async fn pool_list(
     summary = "Create a pool",
     params(("project" = String, Path, description = "Project name or id"), ("load_balancer" = String, Path, description = "Load balancer name or id")),
     request_body = PoolCreate,
-    responses((status = 201, body = Pool), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)"), (status = 409, body = ErrorBody, description = "conflict")),
+    responses((status = 201, body = Pool), ErrorResponses),
     security(("bearer" = [])))]
 pub async fn pool_create(
     State(app): State<App>,
@@ -552,7 +553,7 @@ pub async fn pool_create(
     operation_id = "pool_view",
     summary = "View a pool",
     params(("project" = String, Path, description = "Project name or id"), ("load_balancer" = String, Path, description = "Load balancer name or id"), ("pool" = String, Path, description = "Pool name or id")),
-    responses((status = 200, body = Pool), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)")),
+    responses((status = 200, body = Pool), ErrorResponses),
     security(("bearer" = [])))]
 pub async fn pool_view(
     State(app): State<App>,
@@ -570,7 +571,7 @@ pub async fn pool_view(
     summary = "Update a pool",
     params(("project" = String, Path, description = "Project name or id"), ("load_balancer" = String, Path, description = "Load balancer name or id"), ("pool" = String, Path, description = "Pool name or id")),
     request_body = PoolUpdate,
-    responses((status = 200, body = Pool), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)"), (status = 409, body = ErrorBody, description = "conflict")),
+    responses((status = 200, body = Pool), ErrorResponses),
     security(("bearer" = [])))]
 pub async fn pool_update(
     State(app): State<App>,
@@ -588,7 +589,7 @@ pub async fn pool_update(
     operation_id = "pool_delete",
     summary = "Delete a pool",
     params(("project" = String, Path, description = "Project name or id"), ("load_balancer" = String, Path, description = "Load balancer name or id"), ("pool" = String, Path, description = "Pool name or id")),
-    responses((status = 204, description = "done"), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)"), (status = 409, body = ErrorBody, description = "conflict")),
+    responses((status = 204, description = "done"), ErrorResponses),
     security(("bearer" = [])))]
 pub async fn pool_delete(
     State(app): State<App>,
@@ -605,7 +606,7 @@ pub async fn pool_delete(
     operation_id = "member_list",
     summary = "List members",
     params(("project" = String, Path, description = "Project name or id"), ("load_balancer" = String, Path, description = "Load balancer name or id"), ("pool" = String, Path, description = "Pool name or id"), PageParams),
-    responses((status = 200, body = Page<Member>), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)")),
+    responses((status = 200, body = Page<Member>), ErrorResponses),
     security(("bearer" = [])))]
 pub async fn member_list(
     State(app): State<App>,
@@ -624,7 +625,7 @@ pub async fn member_list(
     summary = "Add a member",
     params(("project" = String, Path, description = "Project name or id"), ("load_balancer" = String, Path, description = "Load balancer name or id"), ("pool" = String, Path, description = "Pool name or id")),
     request_body = MemberCreate,
-    responses((status = 201, body = Member), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)"), (status = 409, body = ErrorBody, description = "conflict")),
+    responses((status = 201, body = Member), ErrorResponses),
     security(("bearer" = [])))]
 pub async fn member_create(
     State(app): State<App>,
@@ -642,7 +643,7 @@ pub async fn member_create(
     operation_id = "member_view",
     summary = "View a member",
     params(("project" = String, Path, description = "Project name or id"), ("load_balancer" = String, Path, description = "Load balancer name or id"), ("pool" = String, Path, description = "Pool name or id"), ("member" = String, Path, description = "Member id")),
-    responses((status = 200, body = Member), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)")),
+    responses((status = 200, body = Member), ErrorResponses),
     security(("bearer" = [])))]
 pub async fn member_view(
     State(app): State<App>,
@@ -660,7 +661,7 @@ pub async fn member_view(
     summary = "Update a member",
     params(("project" = String, Path, description = "Project name or id"), ("load_balancer" = String, Path, description = "Load balancer name or id"), ("pool" = String, Path, description = "Pool name or id"), ("member" = String, Path, description = "Member id")),
     request_body = MemberUpdate,
-    responses((status = 200, body = Member), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)"), (status = 409, body = ErrorBody, description = "conflict")),
+    responses((status = 200, body = Member), ErrorResponses),
     security(("bearer" = [])))]
 pub async fn member_update(
     State(app): State<App>,
@@ -679,7 +680,7 @@ pub async fn member_update(
     operation_id = "member_delete",
     summary = "Remove a member",
     params(("project" = String, Path, description = "Project name or id"), ("load_balancer" = String, Path, description = "Load balancer name or id"), ("pool" = String, Path, description = "Pool name or id"), ("member" = String, Path, description = "Member id")),
-    responses((status = 204, description = "done"), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)"), (status = 409, body = ErrorBody, description = "conflict")),
+    responses((status = 204, description = "done"), ErrorResponses),
     security(("bearer" = [])))]
 pub async fn member_delete(
     State(app): State<App>,
@@ -696,7 +697,7 @@ pub async fn member_delete(
     operation_id = "node_list",
     summary = "List the load balancer's VMs",
     params(("project" = String, Path, description = "Project name or id"), ("load_balancer" = String, Path, description = "Load balancer name or id"), PageParams),
-    responses((status = 200, body = Page<Node>), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)")),
+    responses((status = 200, body = Page<Node>), ErrorResponses),
     security(("bearer" = [])))]
 pub async fn node_list(
     State(app): State<App>,
@@ -714,7 +715,7 @@ pub async fn node_list(
     operation_id = "node_view",
     summary = "View one VM",
     params(("project" = String, Path, description = "Project name or id"), ("load_balancer" = String, Path, description = "Load balancer name or id"), ("node" = String, Path, description = "Node id or name")),
-    responses((status = 200, body = Node), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)")),
+    responses((status = 200, body = Node), ErrorResponses),
     security(("bearer" = [])))]
 pub async fn node_view(
     State(app): State<App>,
@@ -731,7 +732,7 @@ pub async fn node_view(
     operation_id = "event_list",
     summary = "The monitor log",
     params(EventListParams),
-    responses((status = 200, body = Page<Event>), (status = 400, body = ErrorBody, description = "invalid input"), (status = 401, body = ErrorBody, description = "missing or bad token"), (status = 404, body = ErrorBody, description = "not found (or another tenant's)")),
+    responses((status = 200, body = Page<Event>), ErrorResponses),
     security(("bearer" = [])))]
 pub async fn event_list(
     State(app): State<App>,
