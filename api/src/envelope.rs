@@ -218,6 +218,73 @@ pub struct EnvelopeProject {
     description: Option<String>,
 }
 
+/// `create project`. The first clients send `{"type": "project", "user": "john", "name": "john's
+/// project", "instances": []}`: `name` may be a human name (kept as the display name, with a
+/// DNS label derived from it), `user` must be the token's tenant, `type` must be `project` and
+/// `instances` empty (instances are created with their own requests).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnvelopeProjectCreate {
+    /// A DNS label, or a human name a label is derived from (`john's project` →
+    /// `johns-project`).
+    name: String,
+    /// How people call it when `name` is a label; `name` when absent.
+    #[serde(default)]
+    display_name: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    /// The tenant this token belongs to, if given.
+    #[serde(default)]
+    user: Option<String>,
+    /// `project`, if given.
+    #[serde(rename = "type", default)]
+    kind: Option<String>,
+    /// Must be empty if given.
+    #[serde(default)]
+    #[schema(value_type = Option<Vec<Object>>)]
+    instances: Option<Vec<Value>>,
+}
+
+impl EnvelopeProjectCreate {
+    /// The REST create it stands for, after the checks the REST shape does not need.
+    fn into_create(self, t: &Tenant) -> Result<ProjectCreate> {
+        if let Some(user) = self.user.as_deref().filter(|u| *u != t.name) {
+            return Err(Error::invalid(
+                ErrorCode::UserMismatch,
+                format!(
+                    "info.user {user:?} is not the tenant this token belongs to ({:?})",
+                    t.name
+                ),
+            ));
+        }
+        if let Some(kind) = self.kind.as_deref().filter(|k| *k != "project") {
+            return Err(Error::invalid(
+                ErrorCode::InvalidField,
+                format!("in \"info\": type {kind:?} must be \"project\" (or absent)"),
+            ));
+        }
+        if self.instances.as_ref().is_some_and(|i| !i.is_empty()) {
+            return Err(Error::invalid(
+                ErrorCode::InvalidField,
+                "in \"info\": instances must be empty; create each instance with its own \
+                 create instance request",
+            ));
+        }
+        let (name, display_name) = if validate::name("project", &self.name).is_ok() {
+            (self.name, self.display_name)
+        } else {
+            let label = lbaas_common::names::label_from(&self.name).ok_or_else(|| {
+                Error::invalid(
+                    ErrorCode::InvalidName,
+                    format!("project name {:?} has nothing a DNS label can be made of", self.name),
+                )
+            })?;
+            (label, Some(self.name))
+        };
+        Ok(ProjectCreate { name, display_name, description: self.description })
+    }
+}
+
 /// `info project`: the project and its instances.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EnvelopeProjectInfo {
@@ -496,9 +563,8 @@ async fn dispatch(
     use EnvelopeResponse as R;
     Ok(match (kind, action) {
         ("project", "create") => {
-            let i: EnvelopeProject = info(body)?;
-            let create = ProjectCreate { name: i.name, description: i.description };
-            let p = service::project_create(app, t, create).await?;
+            let i: EnvelopeProjectCreate = info(body)?;
+            let p = service::project_create(app, t, i.into_create(t)?).await?;
             (StatusCode::CREATED, R::ProjectCreate(ProjectCreateReply::new(p)))
         }
         ("project", "info") => {

@@ -112,13 +112,15 @@ pub async fn token_delete(app: &App, t: &Tenant, id: &str) -> Result<()> {
 
 pub async fn project_create(app: &App, t: &Tenant, params: ProjectCreate) -> Result<Project> {
     validate::name("project", &params.name)?;
+    let display = params.display_name.unwrap_or_else(|| params.name.clone());
+    validate::display_name(&display)?;
     let description = params.description.unwrap_or_default();
     validate::description(&description)?;
     let mut tx = begin(app).await?;
     let tenant = tq::tenant_lock(&mut *tx, t.id).await?;
+    let quota = tenant.quota_projects;
     let row =
-        project::project_create(&mut tx, t.id, tenant.quota_projects, &params.name, &description)
-            .await?;
+        project::project_create(&mut tx, t.id, quota, &params.name, &display, &description).await?;
     event::event_insert(&mut *tx, Some(t.id), None, None, "project.created", &params.name).await?;
     commit(tx).await?;
     Ok(row.into())

@@ -24,7 +24,9 @@ async fn project_actions() {
     assert_eq!((s, code(&v)), (StatusCode::CONFLICT, "already_exists"));
     assert_eq!(v["status"], "fail");
 
-    let (s, v) = app.envelope(&t, "create", "project", json!({"name": "Demo_1"})).await;
+    // A human name is kept as the display name with a label derived from it; one with nothing
+    // to derive a label from is refused.
+    let (s, v) = app.envelope(&t, "create", "project", json!({"name": "'?!"})).await;
     assert_eq!((s, code(&v)), (StatusCode::BAD_REQUEST, "invalid_name"));
 
     let (s, v) = app
@@ -347,4 +349,49 @@ async fn envelope_errors_render_like_rest() {
             assert_eq!(v["info"], serde_json::Value::Null, "a non-object info is not echoed");
         }
     }
+}
+
+/// The project sample the first users start from, sent exactly as written: a human name becomes
+/// the display name with a DNS label derived from it; either finds the project; `user` must be
+/// the token's tenant; `type` and an empty `instances` are accepted.
+#[tokio::test]
+async fn the_sample_project_payload_works_verbatim() {
+    let app = TestApp::new().await;
+    let t = app.tenant("john").await;
+    let sample = r#"{"action": "create", "type": "project", "info":
+        {"type": "project", "user": "john", "name": "john's project", "instances": []}}"#;
+    let (s, v) = app.raw(Method::POST, "/v1/requests", Some(&t), Body::from(sample)).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["info"]["name"], "johns-project");
+    assert_eq!(v["info"]["display_name"], "john's project");
+
+    for key in ["john's project", "johns-project"] {
+        let (s, v) = app.envelope(&t, "info", "project", json!({"name": key})).await;
+        assert_eq!((s, v["info"]["name"].as_str()), (StatusCode::OK, Some("johns-project")), "{v}");
+    }
+    let (s, v) = app.call(Method::GET, "/v1/projects/john's%20project", &t, None).await;
+    assert_eq!((s, v["name"].as_str()), (StatusCode::OK, Some("johns-project")), "{v}");
+
+    // An instance in it, addressed by the display name: its DNS name uses the label.
+    let inst = seed_instance("john's project", "web");
+    let (s, v) = app.envelope(&t, "create", "instance", inst).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    assert_eq!(v["info"]["url"], "http://web.johns-project.john.lbaas.test/");
+
+    // The same display name, or another deriving the same label: 409.
+    for name in ["john's project", "johns project"] {
+        let (s, v) = app.envelope(&t, "create", "project", json!({"name": name})).await;
+        assert_eq!((s, code(&v)), (StatusCode::CONFLICT, "already_exists"), "{name}: {v}");
+    }
+    let (s, v) = app
+        .envelope(&t, "create", "project", json!({"user": "mary", "name": "marys-project"}))
+        .await;
+    assert_eq!((s, code(&v)), (StatusCode::BAD_REQUEST, "user_mismatch"), "{v}");
+    let (s, v) = app
+        .envelope(&t, "create", "project", json!({"name": "other", "instances": [{"name": "x"}]}))
+        .await;
+    assert_eq!((s, code(&v)), (StatusCode::BAD_REQUEST, "invalid_field"), "{v}");
+    let (s, v) =
+        app.envelope(&t, "create", "project", json!({"name": "other", "type": "instance"})).await;
+    assert_eq!((s, code(&v)), (StatusCode::BAD_REQUEST, "invalid_field"), "{v}");
 }

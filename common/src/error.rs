@@ -82,6 +82,7 @@ error_codes! {
     UnknownAction => "unknown_action",
     UnknownField => "unknown_field",
     UnknownType => "unknown_type",
+    UserMismatch => "user_mismatch",
 }
 
 impl fmt::Display for ErrorCode {

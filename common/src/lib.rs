@@ -29,6 +29,23 @@ pub mod names {
         format!("net-{}", s.trim_matches('-'))
     }
 
+    /// The DNS label a human name gets (`john's project` → `johns-project`): lowercase ASCII
+    /// letters and digits kept, apostrophes dropped, any other run of characters one `-`, cut
+    /// to 63. `None` when nothing is left to make a label of.
+    pub fn label_from(human: &str) -> Option<String> {
+        let mut out = String::new();
+        for c in human.chars().filter(|c| !matches!(c, '\'' | '’')) {
+            match c.to_ascii_lowercase() {
+                c @ ('a'..='z' | '0'..='9') => out.push(c),
+                _ if !out.is_empty() && !out.ends_with('-') => out.push('-'),
+                _ => {}
+            }
+        }
+        out.truncate(63);
+        let label = out.trim_end_matches('-').to_string();
+        (!label.is_empty()).then_some(label)
+    }
+
     /// One per project with subnets: its bridge carries the gateways, members and node legs.
     pub fn project_namespace(prefix: &str, project: Uuid) -> String {
         format!("{prefix}-p-{}", &project.simple().to_string()[..8])
@@ -58,6 +75,17 @@ pub fn lb_url(dns_name: &str, protocol: Option<types::Protocol>, port: Option<i3
 mod tests {
     use super::*;
     use types::Protocol;
+
+    #[test]
+    fn labels_from_human_names() {
+        use super::names::label_from;
+        assert_eq!(label_from("john's project").as_deref(), Some("johns-project"));
+        assert_eq!(label_from("Demo_1").as_deref(), Some("demo-1"));
+        assert_eq!(label_from("  Web -- Tier  ").as_deref(), Some("web-tier"));
+        assert_eq!(label_from("demo").as_deref(), Some("demo"));
+        assert_eq!(label_from("'!?"), None);
+        assert_eq!(label_from(&"a".repeat(80)).map(|l| l.len()), Some(63));
+    }
 
     #[test]
     fn urls() {

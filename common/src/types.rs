@@ -247,7 +247,10 @@ pub struct TokenCreated {
 pub struct Project {
     pub id: ProjectId,
     pub tenant_id: TenantId,
+    /// The DNS label (in load balancers' names); looks the project up, as does `display_name`.
     pub name: String,
+    /// The name as a person wrote it (`john's project`); `name` when none was given.
+    pub display_name: String,
     pub description: String,
     pub generation: i64,
     pub created_at: DateTime<Utc>,
@@ -257,7 +260,11 @@ pub struct Project {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProjectCreate {
+    /// A DNS label (RFC 1123).
     pub name: String,
+    /// How people call it; `name` when absent. Unique per tenant.
+    #[serde(default)]
+    pub display_name: Option<String>,
     #[serde(default)]
     pub description: Option<String>,
 }

@@ -41,6 +41,18 @@ pub fn description(value: &str) -> Result<()> {
     Ok(())
 }
 
+/// A display name: what a person calls a resource (`john's project`): 1..=255 bytes, no
+/// control characters.
+pub fn display_name(value: &str) -> Result<()> {
+    if value.trim().is_empty() || value.len() > 255 || value.chars().any(char::is_control) {
+        return Err(Error::invalid(
+            ErrorCode::InvalidName,
+            format!("display name {value:?} must be 1 to 255 bytes without control characters"),
+        ));
+    }
+    Ok(())
+}
+
 /// A subnet CIDR: canonical network address (host bits zero), IPv4 prefix 8..=30 or IPv6
 /// 64..=126, so it has room for a gateway, nodes and members.
 pub fn cidr(value: &str) -> Result<IpNet> {

@@ -190,7 +190,7 @@ pub async fn load_balancer_view_in_project(
     key: &str,
 ) -> Result<LoadBalancerRow> {
     let row: Option<LoadBalancerRow> = sqlx::query_as(&format!(
-        "{SELECT} WHERE lb.tenant_id = $1 AND (p.name = $2 OR p.id::text = $2) \
+        "{SELECT} WHERE lb.tenant_id = $1 AND (p.name = $2 OR p.display_name = $2 OR p.id::text = $2) \
          AND (lb.name = $3 OR lb.id::text = $3)"
     ))
     .bind(tenant.0)

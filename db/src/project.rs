@@ -15,6 +15,7 @@ pub struct ProjectRow {
     pub id: Uuid,
     pub tenant_id: Uuid,
     pub name: String,
+    pub display_name: String,
     pub description: String,
     pub generation: i64,
     pub created_at: DateTime<Utc>,
@@ -27,6 +28,7 @@ impl From<ProjectRow> for Project {
             id: ProjectId(r.id),
             tenant_id: TenantId(r.tenant_id),
             name: r.name,
+            display_name: r.display_name,
             description: r.description,
             generation: r.generation,
             created_at: r.created_at,
@@ -35,15 +37,18 @@ impl From<ProjectRow> for Project {
     }
 }
 
-const COLS: &str = "id, tenant_id, name, description, generation, created_at, updated_at";
+const COLS: &str =
+    "id, tenant_id, name, display_name, description, generation, created_at, updated_at";
 
 /// Checks the tenant's project quota and inserts, in the caller's transaction (which must hold
-/// `tenant_lock`).
+/// `tenant_lock`). `name` is the DNS label, `display_name` how people call it; a clash on
+/// either is `AlreadyExists`.
 pub async fn project_create(
     tx: &mut PgConnection,
     tenant: TenantId,
     quota: i32,
     name: &str,
+    display_name: &str,
     description: &str,
 ) -> Result<ProjectRow> {
     let (count,): (i64,) = sqlx::query_as("SELECT count(*) FROM project WHERE tenant_id = $1")
@@ -59,16 +64,17 @@ pub async fn project_create(
         });
     }
     sqlx::query_as(&format!(
-        "INSERT INTO project (id, tenant_id, name, description) VALUES ($1, $2, $3, $4) \
-         RETURNING {COLS}"
+        "INSERT INTO project (id, tenant_id, name, display_name, description) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING {COLS}"
     ))
     .bind(Uuid::new_v4())
     .bind(tenant.0)
     .bind(name)
+    .bind(display_name)
     .bind(description)
     .fetch_one(&mut *tx)
     .await
-    .map_err(|e| db_err(Ctx { kind: "project", name }, e))
+    .map_err(|e| db_err(Ctx { kind: "project", name: display_name }, e))
 }
 
 /// By name or id, only among the tenant's own: another tenant's project is simply not found.
@@ -78,7 +84,8 @@ pub async fn project_view(
     key: &str,
 ) -> Result<ProjectRow> {
     sqlx::query_as(&format!(
-        "SELECT {COLS} FROM project WHERE tenant_id = $1 AND (name = $2 OR id::text = $2)"
+        "SELECT {COLS} FROM project \
+         WHERE tenant_id = $1 AND (name = $2 OR display_name = $2 OR id::text = $2)"
     ))
     .bind(tenant.0)
     .bind(key)

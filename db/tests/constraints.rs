@@ -16,7 +16,7 @@ async fn setup(db: &PgPool, quota_projects: i32) -> (TenantId, ProjectId) {
     let q = QuotasUpdate { projects: Some(quota_projects), ..Default::default() };
     let t = TenantId(tenant::tenant_create(db, "acme", &q).await.unwrap().id);
     let mut tx = db.begin().await.unwrap();
-    let p = project::project_create(&mut tx, t, quota_projects, "demo", "").await.unwrap();
+    let p = project::project_create(&mut tx, t, quota_projects, "demo", "demo", "").await.unwrap();
     tx.commit().await.unwrap();
     (t, ProjectId(p.id))
 }
@@ -34,7 +34,7 @@ async fn subnets_never_overlap_inside_a_project() {
     assert_eq!(e.code(), "subnet_overlap");
     // The same CIDR in another project is fine: namespaces isolate them.
     let mut tx = db.begin().await.unwrap();
-    let other = project::project_create(&mut tx, t, 5, "other", "").await.unwrap();
+    let other = project::project_create(&mut tx, t, 5, "other", "other", "").await.unwrap();
     tx.commit().await.unwrap();
     subnet::subnet_create(&db, t, ProjectId(other.id), "a", &net("10.0.0.0/24"), gw("10.0.0.1"))
         .await
@@ -111,8 +111,15 @@ async fn quota_holds_under_concurrent_creates() {
         tasks.push(tokio::spawn(async move {
             let mut tx = db.begin().await.unwrap();
             let row = tenant::tenant_lock(&mut *tx, t).await.unwrap();
-            let r =
-                project::project_create(&mut tx, t, row.quota_projects, &format!("p{i}"), "").await;
+            let r = project::project_create(
+                &mut tx,
+                t,
+                row.quota_projects,
+                &format!("p{i}"),
+                &format!("p{i}"),
+                "",
+            )
+            .await;
             if r.is_ok() {
                 tx.commit().await.unwrap();
             }
