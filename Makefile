@@ -1,5 +1,5 @@
 # The two commands of the README. Both do all set-up on a fresh Debian 12 machine (as root).
-.PHONY: run test setup openapi fmt lint bench
+.PHONY: run test setup openapi clients fmt lint bench
 
 run:            ## run lbaas: PostgreSQL, API on 127.0.0.1:8080, controller, healthcheckd
 	./scripts/run.sh
@@ -12,6 +12,10 @@ setup:
 
 openapi:        ## regenerate openapi/lbaas.json from the code
 	cargo run -q -p lbaas-api -- openapi > openapi/lbaas.json
+
+clients:        ## regenerate clients/python and clients/typescript from openapi/lbaas.json
+	./scripts/setup.sh --test
+	./scripts/clients.sh
 
 fmt:
 	cargo fmt --all

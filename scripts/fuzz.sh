@@ -6,22 +6,11 @@
 source "$(dirname "$0")/lib.sh"
 : "${LBAAS_TEST_DATABASE_URL:?run through scripts/test.sh}"
 VENV="${LBAAS_VENV:-$STATE/venv}"
-PORT="${LBAAS_FUZZ_PORT:-18080}"
-BASE="http://127.0.0.1:$PORT"
-work="$(mktemp -d)"
-db="lbaas_fuzz_$$"
-psql -q "$LBAAS_TEST_DATABASE_URL" -c "CREATE DATABASE $db" >/dev/null
-dburl="${LBAAS_TEST_DATABASE_URL%/*}/$db"
+api_start fuzz "${LBAAS_FUZZ_PORT:-18080}"
+work="$API_WORK" BASE="$API_BASE"
+trap api_stop EXIT
 
-echo "lbt_fuzzadmin$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')" >"$work/admin"
-(cd "$ROOT" && cargo build -q -p lbaas-api)
-RUST_LOG=warn,tower_http=debug "$CARGO_TARGET_DIR/debug/lbaas-api" --listen "127.0.0.1:$PORT" \
-    --database-url "$dburl" --admin-token-file "$work/admin" >"$work/api.log" 2>&1 &
-api=$!
-trap 'kill $api 2>/dev/null; wait $api 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 1 100); do curl -fsS "$BASE/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
-
-admin="$(cat "$work/admin")"
+admin="$API_ADMIN"
 tok="$(curl -fsS -H "Authorization: Bearer $admin" -d '{"name":"fuzz"}' "$BASE/v1/tenants" |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')"
 H=(-H "Authorization: Bearer $tok")
@@ -41,6 +30,5 @@ tail -25 "$work/st.log"
 total=$(grep -c 'finished processing request' "$work/api.log" || true)
 errors=$(grep 'finished processing request' "$work/api.log" | grep -cE 'status=5[0-9][0-9]' || true)
 echo "fuzz: $total requests served, $errors with a 5xx status"
-psql -q "$LBAAS_TEST_DATABASE_URL" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null || true
 if [ "$total" -lt 2000 ]; then echo "fuzz: fewer than 2000 requests" >&2; exit 1; fi
 if [ "$errors" -ne 0 ]; then grep -B2 'status=5' "$work/api.log" | head -40; exit 1; fi

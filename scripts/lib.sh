@@ -138,3 +138,34 @@ libvirtd_ensure() {
     echo "libvirtd does not answer (see /var/log/libvirt/lbaas-libvirtd.log)" >&2
     return 1
 }
+
+# api_start NAME PORT: a throwaway lbaas-api on 127.0.0.1:PORT (for the fuzz run and the client
+# tests), on a database of its own in the test cluster, with a fresh admin token. Sets
+# API_BASE, API_ADMIN, API_LOG, API_PID, API_DB; logs at debug for tower_http, so every request
+# is counted in $API_LOG. api_stop ends it and drops its database.
+api_start() {
+    local name="$1" port="$2"
+    : "${LBAAS_TEST_DATABASE_URL:?run through scripts/test.sh}"
+    API_WORK="$(mktemp -d)"
+    API_DB="lbaas_${name}_$$"
+    API_BASE="http://127.0.0.1:$port"
+    API_LOG="$API_WORK/api.log"
+    psql -q "$LBAAS_TEST_DATABASE_URL" -c "CREATE DATABASE $API_DB" >/dev/null
+    API_ADMIN="lbt_${name}admin$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+    echo "$API_ADMIN" >"$API_WORK/admin"
+    (cd "$ROOT" && cargo build -q -p lbaas-api)
+    RUST_LOG=warn,tower_http=debug "$CARGO_TARGET_DIR/debug/lbaas-api" --listen "127.0.0.1:$port" \
+        --database-url "${LBAAS_TEST_DATABASE_URL%/*}/$API_DB" --admin-token-file "$API_WORK/admin" \
+        >"$API_LOG" 2>&1 &
+    API_PID=$!
+    for _ in $(seq 1 100); do curl -fsS "$API_BASE/healthz" >/dev/null 2>&1 && return 0; sleep 0.1; done
+    echo "lbaas-api did not come up on port $port:" >&2; tail -20 "$API_LOG" >&2; return 1
+}
+
+api_stop() {
+    [ -n "${API_PID:-}" ] || return 0
+    kill "$API_PID" 2>/dev/null; wait "$API_PID" 2>/dev/null || true
+    psql -q "$LBAAS_TEST_DATABASE_URL" -c "DROP DATABASE IF EXISTS $API_DB WITH (FORCE)" >/dev/null || true
+    rm -rf "$API_WORK"
+    API_PID=""
+}

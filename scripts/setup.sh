@@ -31,11 +31,14 @@ fi
 
 if [ "${1:-}" = "--test" ]; then
     VENV="$STATE/venv"
-    if [ ! -x "$VENV/bin/schemathesis" ] || [ ! -x "$VENV/bin/openapi-spec-validator" ]; then
-        log "installing schemathesis and openapi-spec-validator into $VENV"
+    # The generators are pinned: `make clients` and the drift check must make the same code
+    # on every machine.
+    if [ ! -x "$VENV/bin/schemathesis" ] || [ ! -x "$VENV/bin/openapi-python-client" ]; then
+        log "installing schemathesis, openapi-spec-validator and openapi-python-client into $VENV"
         mkdir -p "$STATE"
         python3 -m venv "$VENV"
         "$VENV/bin/pip" install -q --disable-pip-version-check \
-            'schemathesis==4.32.5' 'openapi-spec-validator==0.7.1'
+            'schemathesis==4.32.5' 'openapi-spec-validator==0.7.1' \
+            'openapi-python-client==0.29.1' 'ruff==0.17.6'
     fi
 fi

@@ -26,4 +26,6 @@ log "cargo test"
 cargo test --workspace --no-fail-fast 2>&1
 log "schema fuzz run"
 "$ROOT/scripts/fuzz.sh"
+log "generated clients"
+"$ROOT/scripts/clients-test.sh"
 log "all tests passed"

@@ -54,11 +54,12 @@ literal!(Successful, successful);
 literal!(Fail, fail);
 
 /// One request pair and its reply: `{"action": A, "type": T, "info": I}` answered by
-/// `{"status": "successful", "action": A, "type": T, "info": O}`.
+/// `{"status": "successful", "action": A, "type": T, "info": O}`. (No schema `title`:
+/// openapi-python-client names classes by title, and a request and its reply would collide.)
 macro_rules! pair {
     ($req:ident, $reply:ident, $title:literal, $action:ident, $kind:ident, $info:ty, $out:ty) => {
+        #[doc = concat!("`", $title, "` request.")]
         #[derive(Debug, Deserialize, ToSchema)]
-        #[schema(title = $title)]
         #[serde(deny_unknown_fields)]
         pub struct $req {
             pub action: $action,
@@ -67,8 +68,8 @@ macro_rules! pair {
             pub info: $info,
         }
 
+        #[doc = concat!("`", $title, "` done.")]
         #[derive(Debug, Serialize, ToSchema)]
-        #[schema(title = $title)]
         pub struct $reply {
             pub status: Successful,
             pub action: $action,
@@ -95,7 +96,7 @@ pair!(
     "create project",
     ActionCreate,
     TypeProject,
-    EnvelopeProject,
+    EnvelopeProjectCreate,
     Project
 );
 pair!(
@@ -196,7 +197,6 @@ pub enum EnvelopeResponse {
 /// A refused envelope. `action` and `type` echo what the request said (empty when it could not
 /// be read), `info` echoes the request's `info` (null when there was none).
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(title = "fail")]
 pub struct EnvelopeFail {
     pub status: Fail,
     pub action: String,

@@ -304,6 +304,8 @@ fn samples_match_the_typed_contract() {
     use lbaas_api::envelope::EnvelopeRequest;
     let samples = [
         json!({"action": "create", "type": "project", "info": {"name": "demo"}}),
+        json!({"action": "create", "type": "project", "info":
+            {"type": "project", "user": "john", "name": "john's project", "instances": []}}),
         json!({"action": "info", "type": "project", "info": {"name": "demo"}}),
         json!({"action": "delete", "type": "project", "info": {"name": "demo"}}),
         json!({"action": "create", "type": "instance", "info": {

@@ -44,12 +44,16 @@ typed_id!(
     EventId
 );
 
-/// Enums stored as text in PostgreSQL (the CHECK constraints list the same spellings).
+/// Enums stored as text in PostgreSQL (the CHECK constraints list the same spellings). The wire
+/// text is the variant's SCREAMING_SNAKE_CASE name, by `rename_all`: utoipa does not read a
+/// per-variant `rename` that a macro writes, and the spec listed `PendingCreate` where the API
+/// sends `PENDING_CREATE`. `tests::text_enums_match_their_text` holds the two together.
 macro_rules! text_enum {
     ($(#[$m:meta])* $name:ident { $($variant:ident = $text:literal),* $(,)? }) => {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-        pub enum $name { $(#[serde(rename = $text)] $variant),* }
+        #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+        pub enum $name { $($variant),* }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),*];
@@ -531,4 +535,30 @@ pub struct ErrorDetail {
     pub code: crate::ErrorCode,
     /// For a person: what was wrong and, where it helps, what to do.
     pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_enums_match_their_text() {
+        fn check<T: Serialize + std::fmt::Display + utoipa::PartialSchema>(all: &[T]) {
+            let schema = serde_json::to_value(T::schema()).unwrap();
+            for v in all {
+                assert_eq!(
+                    serde_json::to_value(v).unwrap(),
+                    serde_json::Value::from(v.to_string())
+                );
+                let listed = schema["enum"].as_array().unwrap();
+                assert!(listed.contains(&serde_json::Value::from(v.to_string())), "{schema}");
+            }
+        }
+        check(ProvisioningStatus::ALL);
+        check(OperatingStatus::ALL);
+        check(NodeStatus::ALL);
+        check(Utilization::ALL);
+        check(Protocol::ALL);
+        check(Algorithm::ALL);
+    }
 }

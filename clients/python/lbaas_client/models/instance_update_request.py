@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from attrs import define as _attrs_define
+
+from ..models.action_update import ActionUpdate
+from ..models.type_instance import TypeInstance
+
+if TYPE_CHECKING:
+    from ..models.envelope_instance_update import EnvelopeInstanceUpdate
+
+
+T = TypeVar("T", bound="InstanceUpdateRequest")
+
+
+@_attrs_define
+class InstanceUpdateRequest:
+    """
+    Attributes:
+        action (ActionUpdate):
+        info (EnvelopeInstanceUpdate): `update instance`: what is given changes, the rest stays.
+        type_ (TypeInstance):
+    """
+
+    action: ActionUpdate
+    info: EnvelopeInstanceUpdate
+    type_: TypeInstance
+
+    def to_dict(self) -> dict[str, Any]:
+        action = self.action.value
+
+        info = self.info.to_dict()
+
+        type_ = self.type_.value
+
+        field_dict: dict[str, Any] = {}
+
+        field_dict.update(
+            {
+                "action": action,
+                "info": info,
+                "type": type_,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.envelope_instance_update import EnvelopeInstanceUpdate  # noqa: PLC0415
+
+        d = dict(src_dict)
+        action = ActionUpdate(d.pop("action"))
+
+        info = EnvelopeInstanceUpdate.from_dict(d.pop("info"))
+
+        type_ = TypeInstance(d.pop("type"))
+
+        instance_update_request = cls(
+            action=action,
+            info=info,
+            type_=type_,
+        )
+
+        return instance_update_request

@@ -1,0 +1,145 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import Any, TypeVar
+from uuid import UUID
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.operating_status import OperatingStatus
+
+T = TypeVar("T", bound="PageMemberItemsItem")
+
+
+@_attrs_define
+class PageMemberItemsItem:
+    """
+    Attributes:
+        address (str):
+        created_at (datetime.datetime):
+        generation (int):
+        id (UUID):
+        operating_status (OperatingStatus): What the health checks observe (Octavia's `operating_status`).
+        path (str): HTTP path prefix the seed's URL entities carry (`http://10.0.0.5:8080/app/`).
+        pool_id (UUID):
+        port (int):
+        tenant_id (UUID):
+        updated_at (datetime.datetime):
+        weight (int):
+    """
+
+    address: str
+    created_at: datetime.datetime
+    generation: int
+    id: UUID
+    operating_status: OperatingStatus
+    path: str
+    pool_id: UUID
+    port: int
+    tenant_id: UUID
+    updated_at: datetime.datetime
+    weight: int
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        address = self.address
+
+        created_at = self.created_at.isoformat()
+
+        generation = self.generation
+
+        id = str(self.id)
+
+        operating_status = self.operating_status.value
+
+        path = self.path
+
+        pool_id = str(self.pool_id)
+
+        port = self.port
+
+        tenant_id = str(self.tenant_id)
+
+        updated_at = self.updated_at.isoformat()
+
+        weight = self.weight
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "address": address,
+                "created_at": created_at,
+                "generation": generation,
+                "id": id,
+                "operating_status": operating_status,
+                "path": path,
+                "pool_id": pool_id,
+                "port": port,
+                "tenant_id": tenant_id,
+                "updated_at": updated_at,
+                "weight": weight,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        address = d.pop("address")
+
+        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
+
+        generation = d.pop("generation")
+
+        id = UUID(d.pop("id"))
+
+        operating_status = OperatingStatus(d.pop("operating_status"))
+
+        path = d.pop("path")
+
+        pool_id = UUID(d.pop("pool_id"))
+
+        port = d.pop("port")
+
+        tenant_id = UUID(d.pop("tenant_id"))
+
+        updated_at = datetime.datetime.fromisoformat(d.pop("updated_at"))
+
+        weight = d.pop("weight")
+
+        page_member_items_item = cls(
+            address=address,
+            created_at=created_at,
+            generation=generation,
+            id=id,
+            operating_status=operating_status,
+            path=path,
+            pool_id=pool_id,
+            port=port,
+            tenant_id=tenant_id,
+            updated_at=updated_at,
+            weight=weight,
+        )
+
+        page_member_items_item.additional_properties = d
+        return page_member_items_item
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
