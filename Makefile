@@ -13,7 +13,7 @@ setup:
 openapi:        ## regenerate openapi/lbaas.json from the code
 	cargo run -q -p lbaas-api -- openapi > openapi/lbaas.json
 
-clients:        ## regenerate clients/python and clients/typescript from openapi/lbaas.json
+clients:        ## regenerate clients/python, clients/typescript and openapi/lbaas-3.0.json (clients/rust's input)
 	./scripts/setup.sh --test
 	./scripts/clients.sh
 
