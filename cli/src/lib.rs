@@ -1,13 +1,14 @@
 //! `lbaas`, the command-line client of the lbaas API. It owns no state: every command is one
-//! or a few HTTP requests (REST under `/v1`, the JSON envelope at `/v1/requests` for
-//! instances), then either the API's JSON (`--json`) or a table/summary on stdout.
+//! or a few calls of the generated client (`lbaas-client`: REST under `/v1`, the JSON envelope
+//! at `/v1/requests` for instances), then either the answer as JSON (`--json`) or a
+//! table/summary on stdout.
 //!
 //! Exit status: 0 done; 1 the API refused (`error: <code>: <message>` on stderr, the API's own
 //! code) or the CLI could not finish (a `--wait` that ran out, an ERROR load balancer); 2 the
 //! API could not be reached (or, from clap, a malformed command line).
 //!
-//! Response bodies are read with the `lbaas-common` view types where one exists; the envelope's
-//! `instance` info has no type of its own, so it is read as `serde_json::Value`.
+//! Requests are the generated client's types; answers are drawn from the `lbaas-common` view
+//! types (the same JSON), the envelope's `instance` info as `serde_json::Value`.
 
 pub mod args;
 pub mod client;
@@ -16,14 +17,14 @@ pub mod output;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
+use lbaas_client::types as api;
 use lbaas_common::types::{
     Event, LoadBalancer, Member, Node, Project, ProvisioningStatus, Subnet, Tenant, TenantCreated,
 };
 use serde_json::{json, Value};
 
 use args::*;
-use client::{encode, from_value, parse, CliError, Client, Result};
+use client::{from_value, CliError, Client, Result, PAGE};
 use output::{fields, list, or_dash, table, time};
 
 /// How often `--wait` asks whether the load balancer settled.
@@ -44,8 +45,12 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Lb(cmd) => lb(&c, o, cmd).await,
         Command::Member(cmd) => member(&c, o, cmd).await,
         Command::Node(NodeCmd::List(a)) => {
-            let items =
-                c.list_all(&format!("{}/nodes", lb_path(&a.project.project, &a.lb))).await?;
+            let (c, p, l) = (&c, &a.project.project, &a.lb);
+            let items = c
+                .list_all(
+                    |cur| async move { c.api().node_list(p, l, cur.as_deref(), Some(PAGE)).await },
+                )
+                .await?;
             o.list(items, |nodes: Vec<Node>| {
                 let rows = nodes
                     .iter()
@@ -84,16 +89,16 @@ struct Out {
 }
 
 impl Out {
-    /// The API's body as it came (`--json`), or the human rendering of it.
+    /// The answer as JSON (`--json`), or the human rendering of it.
     fn one<T: serde::de::DeserializeOwned>(
         self,
-        raw: &Bytes,
+        v: &Value,
         human: impl FnOnce(T) -> String,
     ) -> Result<()> {
         if self.json {
-            return emit_raw(raw);
+            return emit(&format!("{v}\n"));
         }
-        emit(&human(parse(raw)?))
+        emit(&human(from_value(v.clone())?))
     }
 
     /// A whole list (every page): `{"items": [...], "next_cursor": null}` with `--json`, the
@@ -117,46 +122,19 @@ fn emit(s: &str) -> Result<()> {
         .map_err(|e| CliError::local(format!("write to stdout: {e}")))
 }
 
-fn emit_raw(raw: &[u8]) -> Result<()> {
-    let mut s = String::from_utf8_lossy(raw).into_owned();
-    if !s.is_empty() && !s.ends_with('\n') {
-        s.push('\n');
-    }
-    emit(&s)
-}
-
-fn project_path(p: &str) -> String {
-    format!("/v1/projects/{}", encode(p))
-}
-
-fn lb_path(p: &str, lb: &str) -> String {
-    format!("{}/load-balancers/{}", project_path(p), encode(lb))
-}
-
-fn members_path(a: &PoolArgs) -> String {
-    format!("{}/pools/{}/members", lb_path(&a.lb.project.project, &a.lb.lb), encode(&a.pool))
-}
-
 // ---- tenants, projects, subnets ------------------------------------------------------------
 
 async fn tenant(c: &Client, o: Out, cmd: TenantCmd) -> Result<()> {
     match cmd {
         TenantCmd::Create { name, quota_projects, quota_load_balancers, quota_nodes } => {
-            let mut body = json!({"name": name});
-            if quota_projects.is_some() || quota_load_balancers.is_some() || quota_nodes.is_some() {
-                let mut q = serde_json::Map::new();
-                for (k, v) in [
-                    ("projects", quota_projects),
-                    ("load_balancers", quota_load_balancers),
-                    ("nodes", quota_nodes),
-                ] {
-                    if let Some(v) = v {
-                        q.insert(k.into(), v.into());
-                    }
-                }
-                body["quotas"] = Value::Object(q);
-            }
-            let raw = c.post("/v1/tenants", &body).await?;
+            let any =
+                quota_projects.is_some() || quota_load_balancers.is_some() || quota_nodes.is_some();
+            let quotas = any.then_some(api::QuotasUpdate {
+                projects: quota_projects,
+                load_balancers: quota_load_balancers,
+                nodes: quota_nodes,
+            });
+            let raw = c.call(c.api().tenant_create(&api::TenantCreate { name, quotas })).await?;
             // The token alone on stdout, so `export LBAAS_TOKEN=$(lbaas tenant create acme)`
             // works; what was made goes to stderr.
             o.one(&raw, |t: TenantCreated| {
@@ -170,7 +148,11 @@ async fn tenant(c: &Client, o: Out, cmd: TenantCmd) -> Result<()> {
             })
         }
         TenantCmd::List => {
-            let items = c.list_all("/v1/tenants").await?;
+            let items = c
+                .list_all(
+                    |cur| async move { c.api().tenant_list(cur.as_deref(), Some(PAGE)).await },
+                )
+                .await?;
             o.list(items, |ts: Vec<Tenant>| {
                 let rows = ts
                     .iter()
@@ -204,15 +186,16 @@ fn project_fields(p: &Project) -> String {
 async fn project(c: &Client, o: Out, cmd: ProjectCmd) -> Result<()> {
     match cmd {
         ProjectCmd::Create { name, description } => {
-            let mut body = json!({"name": name});
-            if let Some(d) = description {
-                body["description"] = d.into();
-            }
-            let raw = c.post("/v1/projects", &body).await?;
+            let body = api::ProjectCreate { name, description, display_name: None };
+            let raw = c.call(c.api().project_create(&body)).await?;
             o.one(&raw, |p: Project| project_fields(&p))
         }
         ProjectCmd::List => {
-            let items = c.list_all("/v1/projects").await?;
+            let items = c
+                .list_all(
+                    |cur| async move { c.api().project_list(cur.as_deref(), Some(PAGE)).await },
+                )
+                .await?;
             o.list(items, |ps: Vec<Project>| {
                 let rows = ps
                     .iter()
@@ -229,13 +212,14 @@ async fn project(c: &Client, o: Out, cmd: ProjectCmd) -> Result<()> {
             })
         }
         ProjectCmd::Show { name } => {
-            let raw = c.get(&project_path(&name)).await?;
+            let raw = c.call(c.api().project_view(&name)).await?;
             o.one(&raw, |p: Project| project_fields(&p))
         }
         ProjectCmd::Delete { name } => {
-            let raw = c.delete(&project_path(&name)).await?;
+            c.call(c.api().project_delete(&name)).await?;
+            // The API answers 204 with no body: nothing to print as JSON.
             if o.json {
-                return emit_raw(&raw);
+                return Ok(());
             }
             emit(&format!("project {name} deleted\n"))
         }
@@ -262,11 +246,8 @@ async fn subnet(c: &Client, o: Out, cmd: SubnetCmd) -> Result<()> {
     match cmd {
         SubnetCmd::Create { project, cidr, gateway, name } => {
             let name = name.unwrap_or_else(|| subnet_name_for(&cidr));
-            let mut body = json!({"name": name, "cidr": cidr});
-            if let Some(g) = gateway {
-                body["gateway"] = g.into();
-            }
-            let raw = c.post(&format!("{}/subnets", project_path(&project.project)), &body).await?;
+            let body = api::SubnetCreate { name, cidr, gateway };
+            let raw = c.call(c.api().subnet_create(&project.project, &body)).await?;
             o.one(&raw, |s: Subnet| {
                 fields(&[
                     ("name", s.name),
@@ -277,7 +258,12 @@ async fn subnet(c: &Client, o: Out, cmd: SubnetCmd) -> Result<()> {
             })
         }
         SubnetCmd::List { project } => {
-            let items = c.list_all(&format!("{}/subnets", project_path(&project.project))).await?;
+            let p = &project.project;
+            let items = c
+                .list_all(
+                    |cur| async move { c.api().subnet_list(p, cur.as_deref(), Some(PAGE)).await },
+                )
+                .await?;
             o.list(items, |ss: Vec<Subnet>| {
                 let rows = ss
                     .iter()
@@ -289,10 +275,15 @@ async fn subnet(c: &Client, o: Out, cmd: SubnetCmd) -> Result<()> {
             })
         }
         SubnetCmd::Delete { project, subnet } => {
-            let base = format!("{}/subnets", project_path(&project.project));
+            let p = &project.project;
             // The API addresses subnets by name or id; a CIDR is looked up first.
             let key = if subnet.contains('/') {
-                let all: Vec<Subnet> = from_value(Value::Array(c.list_all(&base).await?))?;
+                let all = c
+                    .list_all(|cur| async move {
+                        c.api().subnet_list(p, cur.as_deref(), Some(PAGE)).await
+                    })
+                    .await?;
+                let all: Vec<Subnet> = from_value(Value::Array(all))?;
                 match all.into_iter().find(|s| s.cidr == subnet) {
                     Some(s) => s.name,
                     None => {
@@ -305,9 +296,9 @@ async fn subnet(c: &Client, o: Out, cmd: SubnetCmd) -> Result<()> {
             } else {
                 subnet.clone()
             };
-            let raw = c.delete(&format!("{base}/{}", encode(&key))).await?;
+            c.call(c.api().subnet_delete(p, &key)).await?;
             if o.json {
-                return emit_raw(&raw);
+                return Ok(());
             }
             emit(&format!("subnet {key} deleted\n"))
         }
@@ -316,28 +307,40 @@ async fn subnet(c: &Client, o: Out, cmd: SubnetCmd) -> Result<()> {
 
 // ---- instances (the envelope) --------------------------------------------------------------
 
-fn health_check_json(h: &HealthArgs) -> Option<Value> {
+fn health_check(h: &HealthArgs) -> Option<api::EnvelopeHealthCheck> {
     let hc = h.health_check.as_ref()?;
-    let mut v = json!({
-        "protocol": match hc.protocol { TrafficType::Http => "HTTP", TrafficType::Tcp => "TCP" },
-        "criteria": {
-            "interval": h.interval,
-            "timeout": h.timeout,
-            "health-threshold": h.rise,
-            "unhealth-threshold": h.fall,
+    Some(api::EnvelopeHealthCheck {
+        protocol: match hc.protocol {
+            TrafficType::Http => "HTTP",
+            TrafficType::Tcp => "TCP",
         }
-    });
-    if let Some(p) = hc.port {
-        v["port"] = p.into();
-    }
-    if let Some(p) = &hc.path {
-        v["request-path"] = p.clone().into();
-    }
-    Some(v)
+        .into(),
+        port: hc.port.map(i32::from),
+        request_path: hc.path.clone(),
+        criteria: api::EnvelopeCriteria {
+            interval: h.interval,
+            timeout: h.timeout,
+            health_threshold: h.rise,
+            unhealth_threshold: h.fall,
+        },
+    })
 }
 
-fn key_json(k: &InstanceKey) -> Value {
-    json!({"project": k.project.project, "name": k.name})
+fn key(k: &InstanceKey) -> api::EnvelopeInstanceKey {
+    api::EnvelopeInstanceKey { project: k.project.project.clone(), name: k.name.clone() }
+}
+
+fn algorithm(a: lbaas_common::types::Algorithm) -> Result<api::Algorithm> {
+    a.as_str().parse().map_err(|e| CliError::local(format!("algorithm {a}: {e}")))
+}
+
+fn info_request(k: &InstanceKey) -> api::EnvelopeRequest {
+    api::InstanceInfoRequest {
+        action: api::ActionInfo::Info,
+        type_: api::TypeInstance::Instance,
+        info: key(k),
+    }
+    .into()
 }
 
 /// The envelope's view of an instance as a summary.
@@ -410,74 +413,78 @@ fn instance_summary(i: &Value) -> String {
 async fn instance(c: &Client, o: Out, cmd: InstanceCmd) -> Result<()> {
     match cmd {
         InstanceCmd::Create(a) => {
-            let mut backend = json!({"entities": a.backends, "auto-scaling": a.auto_scaling});
-            if let Some(hc) = health_check_json(&a.health) {
-                backend["health-check"] = hc;
-            }
-            let mut info = key_json(&a.key);
-            info["traffic_type"] = match a.traffic_type {
-                TrafficType::Http => "http",
-                TrafficType::Tcp => "tcp",
-            }
-            .into();
-            info["subnet"] = a.subnet.clone().into();
-            info["backend"] = backend;
-            if let Some(p) = a.port {
-                info["port"] = p.into();
-            }
-            if let Some(al) = a.algorithm {
-                info["algorithm"] = al.as_str().into();
-            }
-            if let Some(d) = &a.description {
-                info["description"] = d.clone().into();
-            }
-            let (raw, info) = c.envelope("create", "instance", info).await?;
+            let info = api::EnvelopeInstanceCreate {
+                project: a.key.project.project.clone(),
+                name: a.key.name.clone(),
+                traffic_type: match a.traffic_type {
+                    TrafficType::Http => "http",
+                    TrafficType::Tcp => "tcp",
+                }
+                .into(),
+                subnet: a.subnet.clone(),
+                backend: api::EnvelopeBackend {
+                    entities: a.backends.clone(),
+                    health_check: health_check(&a.health),
+                    auto_scaling: Some(a.auto_scaling),
+                },
+                port: a.port.map(i32::from),
+                algorithm: a.algorithm.map(algorithm).transpose()?,
+                description: a.description.clone(),
+            };
+            let req = api::InstanceCreateRequest {
+                action: api::ActionCreate::Create,
+                type_: api::TypeInstance::Instance,
+                info,
+            };
+            let (raw, info) = c.envelope(req.into()).await?;
             settle(c, o, &a.key, &a.wait, raw, info).await
         }
         InstanceCmd::Info(k) => {
-            let (raw, info) = c.envelope("info", "instance", key_json(&k)).await?;
+            let (raw, info) = c.envelope(info_request(&k)).await?;
             instance_out(o, &raw, &info)
         }
         InstanceCmd::Update(a) => {
-            let mut info = key_json(&a.key);
-            let mut backend = serde_json::Map::new();
-            if !a.backends.is_empty() {
-                backend.insert("entities".into(), json!(a.backends));
-            }
-            if let Some(hc) = health_check_json(&a.health) {
-                backend.insert("health-check".into(), hc);
-            }
-            if a.auto_scaling || a.no_auto_scaling {
-                backend.insert("auto-scaling".into(), a.auto_scaling.into());
-            }
-            let mut changed = !backend.is_empty();
-            if changed {
-                info["backend"] = Value::Object(backend);
-            }
-            if let Some(al) = a.algorithm {
-                info["algorithm"] = al.as_str().into();
-                changed = true;
-            }
-            if let Some(d) = &a.description {
-                info["description"] = d.clone().into();
-                changed = true;
-            }
-            if !changed {
+            let backend = api::EnvelopeBackendUpdate {
+                entities: (!a.backends.is_empty()).then(|| a.backends.clone()),
+                health_check: health_check(&a.health),
+                auto_scaling: (a.auto_scaling || a.no_auto_scaling).then_some(a.auto_scaling),
+            };
+            let backend_changed = backend.entities.is_some()
+                || backend.health_check.is_some()
+                || backend.auto_scaling.is_some();
+            let info = api::EnvelopeInstanceUpdate {
+                project: a.key.project.project.clone(),
+                name: a.key.name.clone(),
+                backend: backend_changed.then_some(backend),
+                algorithm: a.algorithm.map(algorithm).transpose()?,
+                description: a.description.clone(),
+            };
+            if info.backend.is_none() && info.algorithm.is_none() && info.description.is_none() {
                 return Err(CliError::local(
                     "nothing to update: give --backend, --algorithm, --health-check, \
                      --[no-]auto-scaling or --description",
                 ));
             }
-            let (raw, info) = c.envelope("update", "instance", info).await?;
+            let req = api::InstanceUpdateRequest {
+                action: api::ActionUpdate::Update,
+                type_: api::TypeInstance::Instance,
+                info,
+            };
+            let (raw, info) = c.envelope(req.into()).await?;
             settle(c, o, &a.key, &a.wait, raw, info).await
         }
-        InstanceCmd::Delete { key, wait } => {
-            let (raw, info) = c.envelope("delete", "instance", key_json(&key)).await?;
+        InstanceCmd::Delete { key: k, wait } => {
+            let req = api::InstanceDeleteRequest {
+                action: api::ActionDelete::Delete,
+                type_: api::TypeInstance::Instance,
+                info: key(&k),
+            };
+            let (raw, info) = c.envelope(req.into()).await?;
             if wait.wait {
-                wait_gone(c, &key.project.project, &key.name, &wait).await?;
+                wait_gone(c, &k.project.project, &k.name, &wait).await?;
             }
             if o.json {
-                return emit_raw(&raw);
+                return emit(&format!("{raw}\n"));
             }
             let state = if wait.wait {
                 "deleted".to_string()
@@ -486,16 +493,16 @@ async fn instance(c: &Client, o: Out, cmd: InstanceCmd) -> Result<()> {
             };
             emit(&format!(
                 "instance {}: {state} ({})\n",
-                key.name,
+                k.name,
                 info["url"].as_str().unwrap_or("-")
             ))
         }
     }
 }
 
-fn instance_out(o: Out, raw: &Bytes, info: &Value) -> Result<()> {
+fn instance_out(o: Out, raw: &Value, info: &Value) -> Result<()> {
     if o.json {
-        return emit_raw(raw);
+        return emit(&format!("{raw}\n"));
     }
     emit(&instance_summary(info))
 }
@@ -507,7 +514,7 @@ async fn settle(
     o: Out,
     key: &InstanceKey,
     wait: &WaitArgs,
-    raw: Bytes,
+    raw: Value,
     info: Value,
 ) -> Result<()> {
     if !wait.wait {
@@ -535,7 +542,7 @@ async fn settle(
             )));
         }
         tokio::time::sleep(WAIT_POLL).await;
-        (raw, info) = c.envelope("info", "instance", key_json(key)).await?;
+        (raw, info) = c.envelope(info_request(key)).await?;
     }
 }
 
@@ -543,11 +550,11 @@ async fn settle(
 async fn wait_gone(c: &Client, project: &str, name: &str, wait: &WaitArgs) -> Result<()> {
     let deadline = Instant::now() + Duration::from_secs(wait.wait_timeout);
     loop {
-        match c.get(&lb_path(project, name)).await {
+        match c.call(c.api().load_balancer_view(project, name)).await {
             Err(CliError::Api { status: 404, .. }) => return Ok(()),
             Err(e) => return Err(e),
             Ok(raw) => {
-                let lb: LoadBalancer = parse(&raw)?;
+                let lb: LoadBalancer = from_value(raw)?;
                 if Instant::now() >= deadline {
                     return Err(CliError::local(format!(
                         "gave up after {}s: load balancer {name} is still {}",
@@ -591,8 +598,12 @@ fn lb_fields(lb: &LoadBalancer) -> String {
 async fn lb(c: &Client, o: Out, cmd: LbCmd) -> Result<()> {
     match cmd {
         LbCmd::List { project } => {
-            let path = format!("{}/load-balancers", project_path(&project.project));
-            let items = c.list_all(&path).await?;
+            let p = &project.project;
+            let items = c
+                .list_all(|cur| async move {
+                    c.api().load_balancer_list(p, cur.as_deref(), Some(PAGE)).await
+                })
+                .await?;
             o.list(items, |lbs: Vec<LoadBalancer>| {
                 let rows = lbs
                     .iter()
@@ -610,11 +621,11 @@ async fn lb(c: &Client, o: Out, cmd: LbCmd) -> Result<()> {
             })
         }
         LbCmd::Show { project, name } => {
-            let raw = c.get(&lb_path(&project.project, &name)).await?;
+            let raw = c.call(c.api().load_balancer_view(&project.project, &name)).await?;
             o.one(&raw, |lb: LoadBalancer| lb_fields(&lb))
         }
         LbCmd::Delete { project, name, wait } => {
-            let raw = c.delete(&lb_path(&project.project, &name)).await?;
+            let raw = c.call(c.api().load_balancer_delete(&project.project, &name)).await?;
             if wait.wait {
                 wait_gone(c, &project.project, &name, &wait).await?;
             }
@@ -660,24 +671,21 @@ fn member_rows(ms: &[Member]) -> String {
 async fn member(c: &Client, o: Out, cmd: MemberCmd) -> Result<()> {
     match cmd {
         MemberCmd::List(a) => {
-            let items = c.list_all(&members_path(&a)).await?;
+            let items = members_all(c, &a).await?;
             o.list(items, |ms: Vec<Member>| member_rows(&ms))
         }
         MemberCmd::Add { pool, address, port, weight } => {
             let (address, port) = split_address(&address, port);
-            let mut body = json!({"address": address, "port": port});
-            if let Some(w) = weight {
-                body["weight"] = w.into();
-            }
-            let raw = c.post(&members_path(&pool), &body).await?;
+            let body = api::MemberCreate { address, port, weight, path: None };
+            let (p, l) = (&pool.lb.project.project, &pool.lb.lb);
+            let raw = c.call(c.api().member_create(p, l, &pool.pool, &body)).await?;
             o.one(&raw, |m: Member| member_rows(&[m]))
         }
         MemberCmd::Remove { pool, member } => {
-            let path = members_path(&pool);
             let (id, what) = if uuid::Uuid::parse_str(&member).is_ok() {
                 (member.clone(), member.clone())
             } else {
-                let all: Vec<Member> = from_value(Value::Array(c.list_all(&path).await?))?;
+                let all: Vec<Member> = from_value(Value::Array(members_all(c, &pool).await?))?;
                 let has_port = member.parse::<std::net::SocketAddr>().is_ok();
                 let (addr, port) = split_address(&member, 0);
                 let hits: Vec<&Member> = all
@@ -700,13 +708,22 @@ async fn member(c: &Client, o: Out, cmd: MemberCmd) -> Result<()> {
                     }
                 }
             };
-            let raw = c.delete(&format!("{path}/{}", encode(&id))).await?;
+            let (p, l) = (&pool.lb.project.project, &pool.lb.lb);
+            c.call(c.api().member_delete(p, l, &pool.pool, &id)).await?;
             if o.json {
-                return emit_raw(&raw);
+                return Ok(());
             }
             emit(&format!("member {what} removed ({id})\n"))
         }
     }
+}
+
+async fn members_all(c: &Client, a: &PoolArgs) -> Result<Vec<Value>> {
+    let (p, l, pool) = (&a.lb.project.project, &a.lb.lb, &a.pool);
+    c.list_all(
+        |cur| async move { c.api().member_list(p, l, pool, cur.as_deref(), Some(PAGE)).await },
+    )
+    .await
 }
 
 fn event_line(e: &Event) -> String {
@@ -716,22 +733,28 @@ fn event_line(e: &Event) -> String {
 async fn events(c: &Client, o: Out, a: EventsArgs) -> Result<()> {
     let lb_id = match &a.lb {
         None => None,
-        Some(l) if uuid::Uuid::parse_str(l).is_ok() => Some(l.clone()),
+        Some(l) if uuid::Uuid::parse_str(l).is_ok() => uuid::Uuid::parse_str(l).ok(),
         Some(l) => {
             let Some(p) = &a.project else {
                 return Err(CliError::local(format!(
                     "--lb {l}: a load balancer name needs --project (or give its id)"
                 )));
             };
-            let lb: LoadBalancer = parse(&c.get(&lb_path(p, l)).await?)?;
-            Some(lb.id.to_string())
+            let lb: LoadBalancer = from_value(c.call(c.api().load_balancer_view(p, l)).await?)?;
+            Some(lb.id.0)
         }
     };
-    let base = match &lb_id {
-        Some(id) => format!("/v1/events?load_balancer_id={}", encode(id)),
-        None => "/v1/events".to_string(),
+    let lb_id = lb_id.as_ref();
+    // From `start` (an event id: the API's cursor is exactly that), every page after it.
+    let all_after = |start: Option<String>| async move {
+        let mut first = Some(start);
+        c.list_all(|cur| {
+            let cursor = first.take().flatten().or(cur);
+            async move { c.api().event_list(cursor.as_deref(), Some(PAGE), lb_id).await }
+        })
+        .await
     };
-    let items = c.list_all(&base).await?;
+    let items = all_after(None).await?;
     if !a.follow {
         return o.list(items, |es: Vec<Event>| {
             let rows = es
@@ -763,14 +786,7 @@ async fn events(c: &Client, o: Out, a: EventsArgs) -> Result<()> {
     let mut warned = false;
     loop {
         tokio::time::sleep(Duration::from_secs(a.poll_interval.max(1))).await;
-        let url = match &last {
-            Some(id) => {
-                let sep = if base.contains('?') { '&' } else { '?' };
-                format!("{base}{sep}cursor={}", encode(id))
-            }
-            None => base.clone(),
-        };
-        match c.list_all(&url).await {
+        match all_after(last.clone()).await {
             Ok(items) => {
                 warned = false;
                 print(items, &mut last)?;
