@@ -12,7 +12,7 @@ from http import HTTPStatus
 
 from lbaas_client import AuthenticatedClient
 from lbaas_client.api.envelope import envelope_post
-from lbaas_client.api.load_balancers import load_balancer_view
+from lbaas_client.api.load_balancers import load_balancer_create, load_balancer_view
 from lbaas_client.api.projects import (
     project_create,
     project_delete,
@@ -39,6 +39,7 @@ from lbaas_client.models import (
     InstanceInfoReply,
     InstanceInfoRequest,
     LoadBalancer,
+    LoadBalancerCreate,
     PageProject,
     Project,
     ProjectCreate,
@@ -102,6 +103,14 @@ class LiveApi(unittest.TestCase):
         r = load_balancer_view.sync_detailed("johns-project", "web", client=tenant)
         assert isinstance(r.parsed, LoadBalancer), r.content
         self.assertEqual(r.parsed.provisioning_status.value, "PENDING_CREATE")
+
+        # An instance through REST too, in the subnet the envelope's create made.
+        r = load_balancer_create.sync_detailed(
+            "johns-project", client=tenant, body=LoadBalancerCreate(name="api", subnet="net-10-10-0-0-24")
+        )
+        self.assertEqual(r.status_code, HTTPStatus.ACCEPTED, r.content)
+        assert isinstance(r.parsed, LoadBalancer), r.content
+        self.assertEqual(r.parsed.url, "http://api.johns-project.pyclient.lbaas.test/")
 
         # A typed error code, inside an envelope.
         missing = EnvelopeInstanceKey(project="johns-project", name="nope")

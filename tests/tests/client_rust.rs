@@ -79,6 +79,19 @@ async fn a_tenant_through_the_generated_rust_client() {
     let lb = c.load_balancer_view("johns-project", "web").await.expect("view").into_inner();
     assert_eq!(lb.url, "http://web.johns-project.rsclient.lbaas.test/");
 
+    // An instance through REST too, in the subnet the envelope's create made.
+    let body = types::LoadBalancerCreate {
+        name: "api".into(),
+        subnet: "net-10-10-0-0-24".into(),
+        auto_scaling: None,
+        description: None,
+        max_nodes: None,
+        min_nodes: None,
+    };
+    let rest = c.load_balancer_create("johns-project", None, &body).await.expect("REST create");
+    assert_eq!(rest.status().as_u16(), 202);
+    assert_eq!(rest.into_inner().url, "http://api.johns-project.rsclient.lbaas.test/");
+
     // A typed error inside an envelope.
     let missing = types::InstanceInfoRequest {
         action: types::ActionInfo::Info,

@@ -36,6 +36,14 @@ const inst = await api.POST("/v1/requests", {
 });
 assert.equal(inst.response.status, 202);
 
+// An instance through REST too, in the subnet the envelope's create made.
+const rest = await api.POST("/v1/projects/{project}/load-balancers", {
+  params: { path: { project: "johns-project" } },
+  body: { name: "api", subnet: "net-10-10-0-0-24" },
+});
+assert.equal(rest.response.status, 202);
+assert.equal(rest.data?.url, "http://api.johns-project.tsclient.lbaas.test/");
+
 // REST read, a typed envelope error.
 const lb = await api.GET("/v1/projects/{project}/load-balancers/{load_balancer}", {
   params: { path: { project: "john's project", load_balancer: "web" } },
