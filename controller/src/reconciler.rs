@@ -1,7 +1,8 @@
 //! The reconciler: one idempotent pass that converges namespaces, bridges, node VMs, taps and
 //! agent configs to the desired state in PostgreSQL.
 //!
-//! Order of a pass (each step safe to repeat, each failure local to its node or project):
+//! Order of a pass (one function per step; each safe to repeat; a failure is recorded on its
+//! object — node or load balancer `status_reason`, the log — and the pass goes on):
 //! 1. the public namespace and its bridge (VIP side);
 //! 2. a namespace + bridge per project that has subnets, holding each subnet's gateway;
 //! 3. node count: load balancers with fewer BUILDING/ACTIVE nodes than they should run (min,
@@ -18,8 +19,16 @@
 //! 7. garbage collection by prefix: domains, agent links and project namespaces the database
 //!    does not know are removed.
 //!
-//! Nothing is remembered between passes except agent links and first-failure times, so a
-//! controller killed at any point and restarted picks up where the world is.
+//! Hypervisor calls never hold a pass up (docs/ARCHITECTURE.md §10): domain starts and destroys
+//! run as background tasks, a pass waits at most [`START_WAIT`] / [`DESTROY_WAIT`] for the ones
+//! it starts and uses the others' results when they end; each call has its own deadline
+//! ([`crate::hypervisor::WithDeadlines`]), and a start that misses it fails its node and load
+//! balancer with the reason. Without a domain list (libvirt stalled), the pass goes on with what
+//! connected agents prove and declares nothing DOWN.
+//!
+//! Nothing is remembered between passes except agent links, the latest failure text per node
+//! and the hypervisor calls in flight, so a controller killed at any point and restarted picks
+//! up where the world is.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
