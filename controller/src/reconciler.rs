@@ -20,7 +20,7 @@
 //!    does not know are removed.
 //!
 //! Hypervisor calls never hold a pass up (docs/ARCHITECTURE.md §10): domain starts and destroys
-//! run as background tasks, a pass waits at most [`START_WAIT`] / [`DESTROY_WAIT`] for the ones
+//! run as background tasks, a pass waits at most `START_WAIT` / `DESTROY_WAIT` (3 s) for the ones
 //! it starts and uses the others' results when they end; each call has its own deadline
 //! ([`crate::hypervisor::WithDeadlines`]), and a start that misses it fails its node and load
 //! balancer with the reason. Without a domain list (libvirt stalled), the pass goes on with what
