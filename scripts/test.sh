@@ -15,7 +15,8 @@ trap 'pg_stop test-pg' EXIT
 # so a machine that cannot run a VM says so (and why) before any test waits on one.
 export LBAAS_IMAGE_DIR="$VARDIR/image"
 "$ROOT/scripts/vm-image.sh"
-export LBAAS_VIRT_TYPE="${LBAAS_VIRT_TYPE:-$("$ROOT/scripts/preflight.sh")}"
+virt_type="$("$ROOT/scripts/preflight.sh")"
+export LBAAS_VIRT_TYPE="${LBAAS_VIRT_TYPE:-$virt_type}"
 export LBAAS_TEST_DATABASE_URL="$URL"
 export LBAAS_VENV="$STATE/venv"
 # Leftovers of an earlier run that was killed; and, whatever happens, of this one.

@@ -20,6 +20,7 @@
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -133,12 +134,11 @@ pub struct DeadlineExceeded {
 }
 
 /// A call was not made because an earlier one is still stuck in libvirt. The text carries no
-/// time, so a reason recorded from it stays the same from pass to pass (`for_` has the time).
+/// time, so a reason recorded from it stays the same from pass to pass.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("libvirt is not answering: {call} missed its deadline and has not returned")]
 pub struct Stalled {
     pub call: String,
-    pub for_: Duration,
 }
 
 /// While a call is stuck, one call in this period still goes through, to notice recovery.
@@ -159,8 +159,8 @@ pub struct WithDeadlines<H> {
 #[derive(Default)]
 struct Stuck {
     count: usize,
-    /// The oldest stuck call and when it started.
-    first: Option<(String, Instant)>,
+    /// The oldest stuck call.
+    first: Option<String>,
     last_probe: Option<Instant>,
 }
 
@@ -181,29 +181,27 @@ impl<H: Hypervisor> WithDeadlines<H> {
     {
         {
             let mut st = self.stuck.lock().unwrap();
-            if let Some((what, since)) = &st.first {
+            if let Some(what) = &st.first {
                 if st.last_probe.is_some_and(|t| t.elapsed() < PROBE_EVERY) {
-                    return Err(Stalled { call: what.clone(), for_: since.elapsed() }.into());
+                    return Err(Stalled { call: what.clone() }.into());
                 }
                 st.last_probe = Some(Instant::now());
             }
         }
-        // Set under the `stuck` lock by whichever side is first: the waiter at the deadline or
-        // the call when it returns; so a stuck call is counted once and uncounted once.
-        let settled = Arc::new(Mutex::new(false));
+        // Swapped under the `stuck` lock by whichever side is first: the waiter at the deadline
+        // or the call when it returns; so a stuck call is counted once and uncounted once.
+        let settled = Arc::new(AtomicBool::new(false));
         let (stuck, settled2, what) = (self.stuck.clone(), settled.clone(), call.clone());
         let task = tokio::spawn(async move {
             let r = f.await;
             let mut st = stuck.lock().unwrap();
-            let mut done = settled2.lock().unwrap();
-            if *done {
+            if settled2.swap(true, Ordering::Relaxed) {
                 st.count -= 1;
                 if st.count == 0 {
                     *st = Stuck::default();
                 }
                 tracing::info!(call = %what, "a hypervisor call that missed its deadline returned");
             }
-            *done = true;
             r
         });
         match tokio::time::timeout(deadline, task).await {
@@ -211,14 +209,9 @@ impl<H: Hypervisor> WithDeadlines<H> {
             Err(_) => {
                 {
                     let mut st = self.stuck.lock().unwrap();
-                    let mut done = settled.lock().unwrap();
-                    if !*done {
-                        *done = true;
+                    if !settled.swap(true, Ordering::Relaxed) {
                         st.count += 1;
-                        let started = Instant::now().checked_sub(deadline);
-                        st.first.get_or_insert_with(|| {
-                            (call.clone(), started.unwrap_or_else(Instant::now))
-                        });
+                        st.first.get_or_insert_with(|| call.clone());
                         st.last_probe = Some(Instant::now());
                     }
                 }

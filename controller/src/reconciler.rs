@@ -471,7 +471,7 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         spares: &[SpareRow],
         running: &BTreeSet<String>,
     ) {
-        let owned = owned_names(placements, spares);
+        let owned: BTreeSet<&str> = owned(placements, spares).map(|(_, name)| name).collect();
         for name in running.iter().filter(|n| !owned.contains(n.as_str())) {
             tracing::info!(domain = %name, "destroying a domain no live node owns");
             if let Err(e) = self.domain_gone(name).await {
@@ -482,13 +482,8 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
 
     /// Step 7b: agent links of nodes that are gone.
     fn agents_collect(&mut self, placements: &[NodePlacement], spares: &[SpareRow]) {
-        let live: BTreeSet<String> = placements
-            .iter()
-            .filter(|p| p.status != NodeStatus::Failed.as_str())
-            .map(|p| p.id)
-            .chain(spares.iter().map(|sp| sp.id))
-            .map(|id| id.to_string())
-            .collect();
+        let live: BTreeSet<String> =
+            owned(placements, spares).map(|(id, _)| id.to_string()).collect();
         for node in self.agents.nodes().into_iter().filter(|n| !live.contains(n)) {
             self.agents.forget(&node);
         }
@@ -511,10 +506,9 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
 
     /// Domains whose agent link is up: running, whatever libvirt can say.
     fn linked_names(&self, placements: &[NodePlacement], spares: &[SpareRow]) -> BTreeSet<String> {
-        let ids = placements.iter().map(|p| (p.id, &p.name));
-        ids.chain(spares.iter().map(|sp| (sp.id, &sp.name)))
+        owned(placements, spares)
             .filter(|(id, _)| self.agents.state(&id.to_string()).is_some_and(|a| a.connected))
-            .map(|(_, name)| name.clone())
+            .map(|(_, name)| name.to_string())
             .collect()
     }
 
@@ -937,14 +931,17 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
     }
 }
 
-/// Domain names a spare or a live node owns; FAILED nodes own none (their VM is destroyed).
-fn owned_names<'a>(placements: &'a [NodePlacement], spares: &'a [SpareRow]) -> BTreeSet<&'a str> {
+/// The nodes and spares that own a VM (id, domain name); FAILED nodes own none (their VM is
+/// destroyed). Domain and agent-link collection and the agent-proven running set all use it.
+fn owned<'a>(
+    placements: &'a [NodePlacement],
+    spares: &'a [SpareRow],
+) -> impl Iterator<Item = (Uuid, &'a str)> {
     placements
         .iter()
         .filter(|p| p.status != NodeStatus::Failed.as_str())
-        .map(|p| p.name.as_str())
-        .chain(spares.iter().map(|sp| sp.name.as_str()))
-        .collect()
+        .map(|p| (p.id, p.name.as_str()))
+        .chain(spares.iter().map(|sp| (sp.id, sp.name.as_str())))
 }
 
 /// The agent's config for a load balancer, from its listeners, pools and members.
