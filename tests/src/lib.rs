@@ -198,20 +198,10 @@ impl PgCluster {
             .unwrap()
             .success());
         let port = free_port();
-        let pg = |args: &[&str]| {
-            let out = Command::new("runuser")
-                .current_dir("/")
-                .args(["-u", "postgres", "--"])
-                .arg(format!("{}/{}", pg_bin(), args[0]))
-                .args(&args[1..])
-                .output()
-                .expect("run a PostgreSQL tool");
-            assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        };
         let d = dir.to_str().unwrap();
-        pg(&["initdb", "-D", d, "-U", "lbaas", "--auth=trust", "-E", "UTF8"]);
+        pg_tool("initdb", &["-D", d, "-U", "lbaas", "--auth=trust", "-E", "UTF8"]);
         let opts = format!("-c listen_addresses=127.0.0.1 -p {port} -k {d} -c fsync=off");
-        pg(&["pg_ctl", "-D", d, "-l", &format!("{d}/server.log"), "-w", "-o", &opts, "start"]);
+        pg_tool("pg_ctl", &["-D", d, "-l", &format!("{d}/server.log"), "-w", "-o", &opts, "start"]);
         PgCluster { dir, admin_url: format!("postgres://lbaas@127.0.0.1:{port}/postgres") }
     }
 
@@ -220,28 +210,31 @@ impl PgCluster {
     /// would hold our stdout pipe open).
     pub fn restart(&self) {
         let d = self.dir.to_str().unwrap();
-        let st = Command::new("runuser")
-            .current_dir("/")
-            .args(["-u", "postgres", "--"])
-            .arg(format!("{}/pg_ctl", pg_bin()))
-            .args(["-D", d, "-l", &format!("{d}/server.log"), "-m", "fast", "-w", "restart"])
-            .stdout(Stdio::null())
-            .status()
-            .unwrap();
-        assert!(st.success(), "pg_ctl restart failed (see {d}/server.log)");
+        let log = format!("{d}/server.log");
+        pg_tool("pg_ctl", &["-D", d, "-l", &log, "-m", "fast", "-w", "restart"]);
     }
 }
 
 impl Drop for PgCluster {
     fn drop(&mut self) {
-        let _ = Command::new("runuser")
-            .current_dir("/")
-            .args(["-u", "postgres", "--"])
-            .arg(format!("{}/pg_ctl", pg_bin()))
-            .args(["-D", self.dir.to_str().unwrap(), "-m", "immediate", "-w", "stop"])
-            .output();
+        let d = self.dir.to_str().unwrap();
+        let _ = postgres_cmd("pg_ctl").args(["-D", d, "-m", "immediate", "-w", "stop"]).output();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// A PostgreSQL tool run as `postgres`, from `/` (which it can enter; a checkout may not be).
+fn postgres_cmd(tool: &str) -> Command {
+    let mut c = Command::new("runuser");
+    c.current_dir("/").args(["-u", "postgres", "--"]).arg(format!("{}/{tool}", pg_bin()));
+    c
+}
+
+/// Runs `tool` with `args` as `postgres`; a failure fails the test with the tool's stderr.
+/// stdout is not captured: a server started by pg_ctl would hold the pipe open.
+fn pg_tool(tool: &str, args: &[&str]) {
+    let out = postgres_cmd(tool).args(args).stdout(Stdio::null()).output().expect("run PostgreSQL");
+    assert!(out.status.success(), "{tool} {args:?}: {}", String::from_utf8_lossy(&out.stderr));
 }
 
 fn pg_bin() -> String {
