@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # API benchmark: envelope `info` and REST GET of one load balancer, requests/s and p99 from wrk
 # (bounded: fixed duration, fixed connections, loopback only), printed beside `pgbench -S` on the
-# same PostgreSQL cluster in the same run, as a ratio. Goal: >= 0.5x pgbench -S TPS.
+# same PostgreSQL cluster in the same run, as a ratio, with the SQL statements per request
+# counted by pg_stat_statements. Goal: >= 0.5x pgbench -S TPS, p99 <= 10 ms.
 #   bench/api.sh [seconds]   (default 10)
 source "$(dirname "$0")/../scripts/lib.sh"
 need_root
@@ -15,7 +16,7 @@ API_PORT=18081
 
 pg_stop bench-pg
 rm -rf "$(readlink -f "$STATE/bench-pg" 2>/dev/null || echo "$STATE/bench-pg")" "$STATE/bench-pg"
-ADMIN_URL="$(pg_start bench-pg "$PORT")"
+ADMIN_URL="$(PG_OPTS="-c shared_preload_libraries=pg_stat_statements" pg_start bench-pg "$PORT")"
 DB_URL="postgres://lbaas@127.0.0.1:$PORT/lbaas"
 work="$(mktemp -d)"
 api=""
@@ -30,6 +31,7 @@ RUST_LOG=warn "$CARGO_TARGET_DIR/release/lbaas-api" --listen "127.0.0.1:$API_POR
 api=$!
 BASE="http://127.0.0.1:$API_PORT"
 for _ in $(seq 1 100); do curl -fsS "$BASE/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+"$PG_BIN/psql" -q "$DB_URL" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null
 
 tok="$(curl -fsS -H "Authorization: Bearer lbt_bench_admin" -d '{"name":"bench"}' "$BASE/v1/tenants" |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')"
@@ -48,21 +50,30 @@ cat >"$work/rest.lua" <<LUA
 wrk.headers["Authorization"] = "Bearer $tok"
 LUA
 
-# wrk prints "Requests/sec: N" and, with --latency, "99%  X(ms|us|s)".
+# wrk prints "Requests/sec: N", "N requests in" and, with --latency, "99%  X(ms|us|s)".
+# Statements per request: pg_stat_statements' calls in the lbaas database during the run.
+stmts() {
+    "$PG_BIN/psql" -qtA "$DB_URL" -c "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements s
+        JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = 'lbaas'
+        AND s.query NOT LIKE '%pg_stat_statements%'"
+}
 run_wrk() {
     local script="$1" url="$2" out
+    "$PG_BIN/psql" -qtA "$DB_URL" -c "SELECT pg_stat_statements_reset()" >/dev/null
     out="$(wrk -t"$THREADS" -c"$CONNS" -d"${DUR}s" --latency -s "$script" "$url")"
-    local rps p99 non2xx
+    local rps p99 non2xx total calls
     rps="$(echo "$out" | awk '/Requests\/sec/ {print $2}')"
     p99="$(echo "$out" | awk '$1 == "99%" {print $2}')"
     non2xx="$(echo "$out" | awk '/Non-2xx/ {print $NF}')"
-    echo "$rps $p99 ${non2xx:-0}"
+    total="$(echo "$out" | awk '/requests in/ {print $1}')"
+    calls="$(stmts)"
+    echo "$rps $p99 ${non2xx:-0} $(echo "scale=2; $calls / $total" | bc -l)"
 }
 
 log "envelope info, ${DUR}s, $CONNS connections"
-read -r env_rps env_p99 env_bad < <(run_wrk "$work/envelope.lua" "$BASE/v1/requests")
+read -r env_rps env_p99 env_bad env_q < <(run_wrk "$work/envelope.lua" "$BASE/v1/requests")
 log "REST GET load balancer, ${DUR}s, $CONNS connections"
-read -r rest_rps rest_p99 rest_bad < <(run_wrk "$work/rest.lua" "$BASE/v1/projects/demo/load-balancers/web")
+read -r rest_rps rest_p99 rest_bad rest_q < <(run_wrk "$work/rest.lua" "$BASE/v1/projects/demo/load-balancers/web")
 
 log "pgbench -S, ${DUR}s, $CONNS clients"
 "$PG_BIN/psql" -q "$ADMIN_URL" -c "CREATE DATABASE pgbench" >/dev/null
@@ -70,7 +81,7 @@ log "pgbench -S, ${DUR}s, $CONNS clients"
 pg_tps="$("$PG_BIN/pgbench" -S -c "$CONNS" -j "$THREADS" -T "$DUR" "postgres://lbaas@127.0.0.1:$PORT/pgbench" 2>/dev/null |
     awk '/^tps/ {print $3; exit}')"
 
-printf '\n%-28s %12s %10s %8s %10s\n' "workload" "req/s" "p99" "non-2xx" "x pgbench"
-printf '%-28s %12.0f %10s %8s %10.2f\n' "envelope info (GET+body)" "$env_rps" "$env_p99" "$env_bad" "$(echo "$env_rps / $pg_tps" | bc -l)"
-printf '%-28s %12.0f %10s %8s %10.2f\n' "REST GET load balancer" "$rest_rps" "$rest_p99" "$rest_bad" "$(echo "$rest_rps / $pg_tps" | bc -l)"
-printf '%-28s %12.0f %10s %8s %10s\n' "pgbench -S (reference)" "$pg_tps" "-" "-" "1.00"
+printf '\n%-28s %12s %10s %8s %10s %10s\n' "workload" "req/s" "p99" "non-2xx" "SQL/req" "x pgbench"
+printf '%-28s %12.0f %10s %8s %10s %10.2f\n' "envelope info (GET+body)" "$env_rps" "$env_p99" "$env_bad" "$env_q" "$(echo "$env_rps / $pg_tps" | bc -l)"
+printf '%-28s %12.0f %10s %8s %10s %10.2f\n' "REST GET load balancer" "$rest_rps" "$rest_p99" "$rest_bad" "$rest_q" "$(echo "$rest_rps / $pg_tps" | bc -l)"
+printf '%-28s %12.0f %10s %8s %10s %10s\n' "pgbench -S (reference)" "$pg_tps" "-" "-" "1" "1.00"

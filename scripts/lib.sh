@@ -42,6 +42,7 @@ as_postgres() { (cd / && runuser -u postgres -- "$@"); }
 # pg_start NAME PORT: a PostgreSQL cluster of our own, owned by the `postgres` user (the server
 # refuses to run as root), listening on 127.0.0.1:PORT only, trust auth (loopback, dev/test).
 # Prints the admin URL on stdout.
+# PG_OPTS: more server options (`-c name=value …`) for a cluster started here.
 pg_start() {
     local name="$1" port="$2" dir="$STATE/$1"
     mkdir -p "$STATE"
@@ -63,7 +64,7 @@ pg_start() {
     if ! as_postgres "$PG_BIN/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
         log "starting PostgreSQL ($name) on 127.0.0.1:$port"
         as_postgres "$PG_BIN/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 \
-            -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=300 -c fsync=off" \
+            -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=300 -c fsync=off ${PG_OPTS:-}" \
             start >/dev/null
     fi
     local url="postgres://lbaas@127.0.0.1:$port/postgres"

@@ -37,6 +37,8 @@ pub struct App {
     /// Where the vendored API-page assets are (`swagger-ui-dist`), fetched at set-up.
     pub assets_dir: Arc<PathBuf>,
     pub auth_cache: Arc<auth::AuthCache>,
+    /// Connections for the hot reads: one round trip per query (`lbaas_db::lease`).
+    pub reads: Arc<lbaas_db::lease::Leases>,
 }
 
 #[derive(Debug, Clone)]
@@ -191,6 +193,10 @@ async fn docs_asset(
     }
 }
 
+/// Hot-read connections, beside the pool's 32 for everything else: enough for the 16 clients of
+/// `bench/api.sh` to never wait for one.
+pub const READ_CONNECTIONS: usize = 16;
+
 /// Connects, migrates, installs the admin token, serves until SIGINT/SIGTERM.
 pub async fn run(config: Config) -> anyhow::Result<()> {
     let db = lbaas_db::connect(&config.database_url, 32).await?;
@@ -201,6 +207,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         lbaas_db::token::token_ensure_admin(&db, secret.trim()).await?;
     }
     let app = App {
+        reads: lbaas_db::lease::Leases::for_pool(&db, READ_CONNECTIONS),
         db,
         zone: config.zone.into(),
         assets_dir: Arc::new(config.assets_dir),

@@ -348,14 +348,19 @@ pub async fn load_balancer_list(
 }
 
 async fn lb_row(app: &App, t: &Tenant, project_key: &str, key: &str) -> Result<LoadBalancerRow> {
-    match lbq::load_balancer_view_in_project(&app.db, t.id, project_key, key).await {
-        Ok(row) => Ok(row),
-        // Say which part was missing: the project, or the load balancer in it.
-        Err(Error::NotFound { .. }) => {
-            project::project_view(&app.db, t.id, project_key).await?;
-            Err(Error::not_found("load balancer", key))
-        }
-        Err(e) => Err(e),
+    let mut c = app.reads.lease().await?;
+    let r = lbq::load_balancer_view_in_project(&mut *c, t.id, project_key, key).await;
+    match c.finish(r) {
+        Err(Error::NotFound { .. }) => Err(lb_missing(app, t, project_key, key).await),
+        r => r,
+    }
+}
+
+/// A project-and-load-balancer lookup found nothing: say which part was missing.
+async fn lb_missing(app: &App, t: &Tenant, project_key: &str, key: &str) -> Error {
+    match project::project_view(&app.db, t.id, project_key).await {
+        Ok(_) => Error::not_found("load balancer", key),
+        Err(e) => e,
     }
 }
 
@@ -871,24 +876,28 @@ pub async fn instance_view(
     project_key: &str,
     name: &str,
 ) -> Result<InstanceView> {
-    let lb = lb_row(app, t, project_key, name).await?;
-    let sn = subnet::subnet_view_by_id(&app.db, lb.subnet_id).await?;
-    let listener = listener::listener_view(&app.db, lb.id, INSTANCE_LISTENER).await.ok();
-    let pool = pool::pool_view(&app.db, lb.id, INSTANCE_POOL).await.ok();
-    let members = match &pool {
-        Some(p) => member::member_list_all(&app.db, p.id).await?,
-        None => vec![],
+    let mut c = app.reads.lease().await?;
+    let r = lbq::instance_view_in_project(
+        &mut *c,
+        t.id,
+        project_key,
+        name,
+        INSTANCE_LISTENER,
+        INSTANCE_POOL,
+    )
+    .await;
+    let row = match c.finish(r) {
+        Err(Error::NotFound { .. }) => return Err(lb_missing(app, t, project_key, name).await),
+        r => r?,
     };
-    let all = PageReq::parse(Some(1000), None)?;
-    let nodes = node::node_list(&app.db, lb.id, all).await?;
     Ok(InstanceView {
-        project: lb.project_name.clone(),
-        load_balancer: lb_view(app, lb),
-        subnet: sn.into(),
-        listener: listener.map(Into::into),
-        pool: pool.map(Into::into),
-        members: members.into_iter().map(Into::into).collect(),
-        nodes: nodes.into_iter().map(Into::into).collect(),
+        project: row.lb.project_name.clone(),
+        load_balancer: lb_view(app, row.lb),
+        subnet: row.subnet.0.into(),
+        listener: row.listener.map(|l| l.0.into()),
+        pool: row.pool.map(|p| p.0.into()),
+        members: row.members.0.into_iter().map(Into::into).collect(),
+        nodes: row.nodes.0.into_iter().map(Into::into).collect(),
     })
 }
 

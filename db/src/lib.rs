@@ -13,6 +13,7 @@ pub mod dns;
 pub mod event;
 pub mod health;
 pub mod hypervisor;
+pub mod lease;
 pub mod listener;
 pub mod load_balancer;
 pub mod member;
@@ -32,14 +33,29 @@ pub const CHANGE_CHANNEL: &str = "lbaas_change";
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 
-pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool> {
-    let opts = PgConnectOptions::from_str(url)
+pub fn connect_options(url: &str) -> Result<PgConnectOptions> {
+    Ok(PgConnectOptions::from_str(url)
         .map_err(|e| Error::internal("parse database url", e))?
-        .application_name("lbaas");
+        .application_name("lbaas"))
+}
+
+pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool> {
     PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(10))
-        .connect_with(opts)
+        // sqlx pings each connection as it comes back to the pool; pinging it again on the way
+        // out is a third round trip per query. Only a connection idle for a while (a PostgreSQL
+        // restart may have broken it meanwhile) is checked before use.
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for > lease::Leases::IDLE_CHECK {
+                    sqlx::Connection::ping(conn).await?;
+                }
+                Ok(true)
+            })
+        })
+        .connect_with(connect_options(url)?)
         .await
         .map_err(|e| Error::internal("connect to PostgreSQL", e))
 }

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::page::PageReq;
 use crate::{db_err, internal, parse_enum, Ctx};
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
 pub struct ListenerRow {
     pub id: Uuid,
     pub tenant_id: Uuid,
@@ -42,7 +42,8 @@ impl From<ListenerRow> for Listener {
     }
 }
 
-const COLS: &str = "id, tenant_id, load_balancer_id, name, protocol, port, default_pool_id, \
+pub(crate) const COLS: &str =
+    "id, tenant_id, load_balancer_id, name, protocol, port, default_pool_id, \
                     cache, generation, created_at, updated_at";
 
 /// What a new listener is made of (the caller validated it).

@@ -8,10 +8,16 @@ use lbaas_common::types::{
 };
 use lbaas_common::ErrorCode;
 use lbaas_common::{lb_dns_name, lb_url, Error, Result};
+use sqlx::types::Json;
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
+use crate::listener::{self, ListenerRow};
+use crate::member::{self, MemberRow};
+use crate::node::{self, NodeRow};
 use crate::page::PageReq;
+use crate::pool::{self, PoolRow};
+use crate::subnet::{self, SubnetRow};
 use crate::{db_err, internal, parse_enum, Ctx};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -88,19 +94,28 @@ impl LoadBalancerRow {
     }
 }
 
-const SELECT: &str = "SELECT lb.id, lb.tenant_id, lb.project_id, lb.subnet_id, lb.name, \
+const COLS: &str = "lb.id, lb.tenant_id, lb.project_id, lb.subnet_id, lb.name, \
     lb.description, lb.auto_scaling, lb.min_nodes, lb.max_nodes, lb.provisioning_status, \
     lb.operating_status, lb.status_reason, lb.generation, lb.health_generation, \
     LEAST(GREATEST(coalesce(lb.desired_nodes, lb.min_nodes), lb.min_nodes), lb.max_nodes) \
       AS desired_nodes, lb.created_at, lb.updated_at, \
     p.name AS project_name, t.name AS tenant_name, \
-    (SELECT l.protocol FROM listener l WHERE l.load_balancer_id = lb.id \
-       ORDER BY l.created_at, l.port LIMIT 1) AS listener_protocol, \
-    (SELECT l.port FROM listener l WHERE l.load_balancer_id = lb.id \
-       ORDER BY l.created_at, l.port LIMIT 1) AS listener_port, \
+    l1.protocol AS listener_protocol, l1.port AS listener_port, \
     ARRAY(SELECT host(n.vip) FROM node n WHERE n.load_balancer_id = lb.id \
-       AND n.status = 'ACTIVE' AND n.vip IS NOT NULL ORDER BY n.vip) AS vips \
-    FROM load_balancer lb JOIN project p ON p.id = lb.project_id JOIN tenant t ON t.id = lb.tenant_id";
+       AND n.status = 'ACTIVE' AND n.vip IS NOT NULL ORDER BY n.vip) AS vips";
+
+/// The first listener gives the URL its scheme and port: one lateral lookup, not a subquery
+/// per column (each subplan costs executor set-up at every call).
+const FROM: &str = "FROM load_balancer lb JOIN project p ON p.id = lb.project_id \
+    JOIN tenant t ON t.id = lb.tenant_id \
+    LEFT JOIN LATERAL (SELECT l.protocol, l.port FROM listener l WHERE l.load_balancer_id = lb.id \
+       ORDER BY l.created_at, l.port LIMIT 1) l1 ON true";
+
+/// A key is a name or an id. Parsed here, so the query compares a uuid column with a uuid (an
+/// index lookup) instead of casting every id to text.
+fn key_id(key: &str) -> Option<Uuid> {
+    Uuid::parse_str(key).ok()
+}
 
 pub struct LoadBalancerInsert<'a> {
     pub tenant: TenantId,
@@ -169,36 +184,96 @@ pub async fn load_balancer_view(
     key: &str,
 ) -> Result<LoadBalancerRow> {
     sqlx::query_as(&format!(
-        "{SELECT} WHERE lb.tenant_id = $1 AND lb.project_id = $2 \
-         AND (lb.name = $3 OR lb.id::text = $3)"
+        "SELECT {COLS} {FROM} WHERE lb.tenant_id = $1 AND lb.project_id = $2 \
+         AND (lb.name = $3 OR lb.id = $4)"
     ))
     .bind(tenant.0)
     .bind(project.0)
     .bind(key)
+    .bind(key_id(key))
     .fetch_optional(db)
     .await
     .map_err(internal("view load balancer"))?
     .ok_or_else(|| Error::not_found("load balancer", key))
 }
 
-/// Project (name or id) and load balancer (name or id) resolved in one query: the hot path of
-/// every load-balancer-scoped request.
+/// Project (name, display name or id) and load balancer (name or id), both of this tenant.
+const IN_PROJECT: &str = "WHERE p.tenant_id = $1 AND lb.tenant_id = $1 \
+    AND (p.name = $2 OR p.display_name = $2 OR p.id = $4) AND (lb.name = $3 OR lb.id = $5)";
+
+/// Project and load balancer resolved in one query: the hot path of every
+/// load-balancer-scoped request.
 pub async fn load_balancer_view_in_project(
     db: impl PgExecutor<'_>,
     tenant: TenantId,
     project_key: &str,
     key: &str,
 ) -> Result<LoadBalancerRow> {
-    let row: Option<LoadBalancerRow> = sqlx::query_as(&format!(
-        "{SELECT} WHERE lb.tenant_id = $1 AND (p.name = $2 OR p.display_name = $2 OR p.id::text = $2) \
-         AND (lb.name = $3 OR lb.id::text = $3)"
+    let row: Option<LoadBalancerRow> =
+        sqlx::query_as(&format!("SELECT {COLS} {FROM} {IN_PROJECT}"))
+            .bind(tenant.0)
+            .bind(project_key)
+            .bind(key)
+            .bind(key_id(project_key))
+            .bind(key_id(key))
+            .fetch_optional(db)
+            .await
+            .map_err(internal("view load balancer"))?;
+    row.ok_or_else(|| Error::not_found("load balancer", key))
+}
+
+/// A load balancer with everything an instance shows (the envelope's `info`): its subnet, the
+/// named listener and pool, the pool's members and the nodes. One query, one round trip: the
+/// parts come back as JSON columns, decoded into the same rows the per-part queries return.
+#[derive(Debug, sqlx::FromRow)]
+pub struct InstanceRow {
+    #[sqlx(flatten)]
+    pub lb: LoadBalancerRow,
+    pub subnet: Json<SubnetRow>,
+    pub listener: Option<Json<ListenerRow>>,
+    pub pool: Option<Json<PoolRow>>,
+    pub members: Json<Vec<MemberRow>>,
+    pub nodes: Json<Vec<NodeRow>>,
+}
+
+pub async fn instance_view_in_project(
+    db: impl PgExecutor<'_>,
+    tenant: TenantId,
+    project_key: &str,
+    key: &str,
+    listener: &str,
+    pool: &str,
+) -> Result<InstanceRow> {
+    let (subnet, listener_cols, pool_cols) = (subnet::COLS, listener::COLS, pool::COLS);
+    let (member, node) = (member::COLS, node::COLS);
+    // Members in address order, as `member_list_all`; the qualified names sort by the inet
+    // columns, not by the text the select list makes of them.
+    let row: Option<InstanceRow> = sqlx::query_as(&format!(
+        "SELECT {COLS}, \
+           (SELECT row_to_json(s) FROM (SELECT {subnet} FROM subnet \
+              WHERE subnet.id = lb.subnet_id) s) AS subnet, \
+           (SELECT row_to_json(x) FROM (SELECT {listener_cols} FROM listener \
+              WHERE listener.load_balancer_id = lb.id AND listener.name = $6) x) AS listener, \
+           (SELECT row_to_json(x) FROM (SELECT {pool_cols} FROM pool \
+              WHERE pool.load_balancer_id = lb.id AND pool.name = $7) x) AS pool, \
+           (SELECT coalesce(json_agg(m), '[]'::json) FROM (SELECT {member} FROM member \
+              WHERE member.pool_id = (SELECT pool.id FROM pool \
+                WHERE pool.load_balancer_id = lb.id AND pool.name = $7) \
+              ORDER BY member.address, member.port) m) AS members, \
+           (SELECT coalesce(json_agg(x), '[]'::json) FROM (SELECT {node} FROM node \
+              WHERE node.load_balancer_id = lb.id ORDER BY node.id) x) AS nodes \
+         {FROM} {IN_PROJECT}"
     ))
     .bind(tenant.0)
     .bind(project_key)
     .bind(key)
+    .bind(key_id(project_key))
+    .bind(key_id(key))
+    .bind(listener)
+    .bind(pool)
     .fetch_optional(db)
     .await
-    .map_err(internal("view load balancer"))?;
+    .map_err(internal("view instance"))?;
     row.ok_or_else(|| Error::not_found("load balancer", key))
 }
 
@@ -209,7 +284,7 @@ pub async fn load_balancer_list(
     page: PageReq,
 ) -> Result<Vec<LoadBalancerRow>> {
     sqlx::query_as(&format!(
-        "{SELECT} WHERE lb.tenant_id = $1 AND lb.project_id = $2 \
+        "SELECT {COLS} {FROM} WHERE lb.tenant_id = $1 AND lb.project_id = $2 \
          AND ($3::uuid IS NULL OR lb.id > $3) ORDER BY lb.id LIMIT $4"
     ))
     .bind(tenant.0)
@@ -227,11 +302,13 @@ pub async fn load_balancer_list_by_status(
     statuses: &[ProvisioningStatus],
 ) -> Result<Vec<LoadBalancerRow>> {
     let statuses: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
-    sqlx::query_as(&format!("{SELECT} WHERE lb.provisioning_status = ANY($1) ORDER BY lb.id"))
-        .bind(statuses)
-        .fetch_all(db)
-        .await
-        .map_err(internal("list load balancers by status"))
+    sqlx::query_as(&format!(
+        "SELECT {COLS} {FROM} WHERE lb.provisioning_status = ANY($1) ORDER BY lb.id"
+    ))
+    .bind(statuses)
+    .fetch_all(db)
+    .await
+    .map_err(internal("list load balancers by status"))
 }
 
 pub struct LoadBalancerChange<'a> {

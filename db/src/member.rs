@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::page::PageReq;
 use crate::{db_err, internal, parse_enum, Ctx};
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
 pub struct MemberRow {
     pub id: Uuid,
     pub tenant_id: Uuid,
@@ -44,7 +44,8 @@ impl From<MemberRow> for Member {
     }
 }
 
-const COLS: &str = "id, tenant_id, pool_id, host(address) AS address, port, weight, path, \
+pub(crate) const COLS: &str =
+    "id, tenant_id, pool_id, host(address) AS address, port, weight, path, \
                     operating_status, generation, created_at, updated_at";
 
 pub async fn member_create(
@@ -102,11 +103,13 @@ pub async fn member_list_by_pool(
 
 /// Every member of a pool, for config building and the envelope's replace-all update.
 pub async fn member_list_all(db: impl PgExecutor<'_>, pool: Uuid) -> Result<Vec<MemberRow>> {
-    sqlx::query_as(&format!("SELECT {COLS} FROM member WHERE pool_id = $1 ORDER BY address, port"))
-        .bind(pool)
-        .fetch_all(db)
-        .await
-        .map_err(internal("list members"))
+    sqlx::query_as(&format!(
+        "SELECT {COLS} FROM member WHERE pool_id = $1 ORDER BY member.address, member.port"
+    ))
+    .bind(pool)
+    .fetch_all(db)
+    .await
+    .map_err(internal("list members"))
 }
 
 pub async fn member_update(

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::page::PageReq;
 use crate::{internal, parse_enum};
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
 pub struct NodeRow {
     pub id: Uuid,
     pub tenant_id: Uuid,
@@ -50,7 +50,7 @@ impl From<NodeRow> for Node {
     }
 }
 
-const COLS: &str = "id, tenant_id, load_balancer_id, name, host(vip) AS vip, status, utilization, \
+pub(crate) const COLS: &str = "id, tenant_id, load_balancer_id, name, host(vip) AS vip, status, utilization, \
                     cpu::float8 AS cpu, requests_per_second::float8 AS requests_per_second, \
                     active_connections, status_reason, last_heartbeat, generation, created_at, updated_at";
 

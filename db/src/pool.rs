@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::page::PageReq;
 use crate::{db_err, internal, parse_enum, Ctx};
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
 pub struct PoolRow {
     pub id: Uuid,
     pub tenant_id: Uuid,
@@ -62,7 +62,8 @@ impl From<PoolRow> for Pool {
     }
 }
 
-const COLS: &str = "id, tenant_id, load_balancer_id, name, protocol, algorithm, hm_protocol, \
+pub(crate) const COLS: &str =
+    "id, tenant_id, load_balancer_id, name, protocol, algorithm, hm_protocol, \
                     hm_port, hm_path, hm_interval, hm_timeout, hm_rise, hm_fall, generation, \
                     created_at, updated_at";
 

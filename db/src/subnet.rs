@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::page::PageReq;
 use crate::{db_err, internal, Ctx};
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
 pub struct SubnetRow {
     pub id: Uuid,
     pub tenant_id: Uuid,
@@ -46,7 +46,7 @@ impl From<SubnetRow> for Subnet {
     }
 }
 
-const COLS: &str =
+pub(crate) const COLS: &str =
     "id, tenant_id, project_id, name, cidr::text AS cidr, host(gateway) AS gateway, \
                     generation, created_at, updated_at";
 

@@ -33,6 +33,7 @@ impl TestApp {
             zone: "lbaas.test".into(),
             assets_dir: Arc::new("/nonexistent".into()),
             auth_cache: Arc::default(),
+            reads: lbaas_db::lease::Leases::for_pool(&db, 4),
         };
         TestApp { router: lbaas_api::router(app), db }
     }
