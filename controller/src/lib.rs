@@ -15,6 +15,7 @@ pub mod agent_link;
 pub mod hypervisor;
 pub mod netops;
 pub mod reconciler;
+pub mod warm_pool;
 
 use agent_link::{AgentLinks, Agents};
 use reconciler::{Reconciler, Settings};

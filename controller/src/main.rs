@@ -53,6 +53,11 @@ struct Cli {
     /// one instead of waiting for a boot. Each costs a node's memory while it waits.
     #[arg(long, env = "LBAAS_SPARE_NODES", default_value_t = 2)]
     spare_nodes: usize,
+    /// How far a burst of creates may grow the warm pool (each node made in the last two
+    /// minutes adds a spare; half the host's available memory caps it too). Default: three
+    /// times `--spare-nodes`.
+    #[arg(long, env = "LBAAS_SPARE_NODES_MAX")]
+    spare_nodes_max: Option<usize>,
     /// UDP and TCP address of the authoritative DNS server; `off` runs none.
     #[arg(long, env = "LBAAS_DNS_LISTEN", default_value = "127.0.0.1:5353")]
     dns_listen: String,
@@ -99,6 +104,7 @@ async fn main() -> anyhow::Result<()> {
             failover_grace: Duration::from_secs(cli.failover_grace),
             drain_period: Duration::from_secs(cli.drain_period),
             spares: cli.spare_nodes,
+            spares_max: cli.spare_nodes_max.unwrap_or(cli.spare_nodes * 3),
         },
         dns,
         deadlines: lbaas_controller::hypervisor::Deadlines {

@@ -50,6 +50,7 @@ use uuid::Uuid;
 use crate::agent_link::Agents;
 use crate::hypervisor::{DeadlineExceeded, DomainSpec, Hypervisor};
 use crate::netops::NetOps;
+use crate::warm_pool::{self, WarmPool};
 
 pub const BRIDGE: &str = "br0";
 
@@ -71,6 +72,8 @@ pub struct Settings {
     pub drain_period: Duration,
     /// Spare VMs kept booted (the warm pool): a new node claims one instead of booting.
     pub spares: usize,
+    /// What recent demand may grow the warm pool to (`crate::warm_pool`).
+    pub spares_max: usize,
 }
 
 impl Settings {
@@ -151,6 +154,8 @@ pub struct Reconciler<N, H, A> {
     destroys: HashMap<String, JoinHandle<Result<()>>>,
     /// Failures of this pass's steps, for [`Status::last_error`].
     step_errors: Vec<String>,
+    /// The warm pool's size, following recent demand.
+    warm: WarmPool,
 }
 
 impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
@@ -160,13 +165,14 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
             net,
             hv: Arc::new(hv),
             agents,
-            settings: Arc::new(settings),
             status: Status::default(),
             wake: Arc::new(Notify::new()),
             failing: HashMap::new(),
             starts: HashMap::new(),
             destroys: HashMap::new(),
             step_errors: Vec::new(),
+            warm: WarmPool::new(settings.spares, settings.spares_max, settings.memory_mib),
+            settings: Arc::new(settings),
         }
     }
 
@@ -295,11 +301,22 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
                 tracing::warn!(lb_id = %lb.id, error = %format!("{e:#}"), "node count not converged");
             }
         }
+        let want = self.warm.target(Instant::now(), warm_pool::mem_available_mib());
         let mut spares = spare::spare_list(&self.db).await?;
-        for _ in spares.len()..s.spares {
+        for _ in spares.len()..want {
             let id = Uuid::new_v4();
             spare::spare_create(&self.db, id, &s.node_name(id)).await?;
             spares.push(SpareRow { id, name: s.node_name(id), age_seconds: 0.0 });
+        }
+        if spares.len() > want {
+            // Demand went away: the youngest spares go first (the least boot work lost).
+            spares.sort_by(|a, b| a.age_seconds.total_cmp(&b.age_seconds));
+            let surplus: Vec<SpareRow> = spares.drain(..spares.len() - want).collect();
+            for sp in &surplus {
+                if let Err(e) = self.spare_drop(sp).await {
+                    tracing::warn!(spare = %sp.name, error = %format!("{e:#}"), "spare not dropped");
+                }
+            }
         }
         Ok(spares)
     }
@@ -563,6 +580,7 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
                 if let Some(sp) = ready.pop() {
                     match spare::spare_claim(&self.db, sp.id, &sp.name, lb.id, &s.vip_pool).await {
                         Ok(true) => {
+                            self.warm.node_made(Instant::now());
                             let msg = format!("{}: {why} (warm spare)", sp.name);
                             event(&self.db, lb, Some(sp.id), "node.created", &msg).await;
                             tracing::info!(node = %sp.name, lb = %lb.name, "spare claimed");
@@ -577,6 +595,7 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
                 let name = s.node_name(id);
                 match nq::node_create(&self.db, id, lb.id, &name, &s.vip_pool).await {
                     Ok(()) => {
+                        self.warm.node_made(Instant::now());
                         event(&self.db, lb, Some(id), "node.created", &format!("{name}: {why}"))
                             .await
                     }
@@ -772,7 +791,19 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
                 }
             }
         }
-        for sp in spares.iter().filter(|sp| !listed.contains(&sp.name)) {
+        // Spares boot a few at a time: a TCG boot is CPU-bound, and a burst that grew the pool
+        // to ten would otherwise boot ten at once and make every one of them late. One boot
+        // per host CPU finishes the first spares soonest; a hello wakes the next pass.
+        let at_once = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let booting = spares
+            .iter()
+            .filter(|sp| listed.contains(&sp.name) || self.starts.contains_key(&sp.name))
+            .filter(|sp| !self.agents.state(&sp.id.to_string()).is_some_and(|a| a.hello))
+            .count();
+        let waiting = spares
+            .iter()
+            .filter(|sp| !listed.contains(&sp.name) && !self.starts.contains_key(&sp.name));
+        for sp in waiting.take(at_once.saturating_sub(booting)) {
             match self.spare_spec(sp) {
                 Ok(spec) => todo.push((None, spec)),
                 Err(e) => {

@@ -32,6 +32,7 @@ fn settings() -> Settings {
         failover_grace: Duration::from_secs(30),
         drain_period: Duration::from_secs(10),
         spares: 0,
+        spares_max: 0,
     }
 }
 
@@ -392,6 +393,34 @@ async fn new_nodes_claim_warm_spares_and_the_pool_is_topped_up() {
     assert_eq!(left.0, 2, "the pool is topped up");
     assert_eq!(r.hv.state.lock().unwrap().domains.len(), 3);
     assert_eq!(r.status.domains_created, 3, "no VM booted for the node itself");
+}
+
+#[tokio::test]
+async fn demand_grows_the_warm_pool_up_to_its_maximum() {
+    let db = db().await;
+    let net = FakeNet::default();
+    let hv = FakeHypervisor { net: net.clone(), ..Default::default() };
+    let mut s = settings();
+    s.spares = 1;
+    s.spares_max = 2;
+    let mut r = Reconciler::new(db.clone(), net, hv, FakeAgents::default(), s);
+    let spare_count = |db: PgPool| async move {
+        let n: (i64,) =
+            sqlx::query_as("SELECT count(*) FROM spare_node").fetch_one(&db).await.unwrap();
+        n.0
+    };
+    passes(&mut r, 2).await;
+    assert_eq!(spare_count(db.clone()).await, 1, "the base size with no demand");
+    let (_, lb) = seed(&db).await;
+    converge(&mut r, lb).await;
+    passes(&mut r, 1).await;
+    assert_eq!(spare_count(db.clone()).await, 2, "one node made: one more spare");
+    let api = seed_another(&db, "api").await;
+    converge(&mut r, api).await;
+    let third = seed_another(&db, "third").await;
+    converge(&mut r, third).await;
+    passes(&mut r, 1).await;
+    assert_eq!(spare_count(db.clone()).await, 2, "never above the maximum");
 }
 
 /// A second load balancer, `api`, in the project and subnet `seed` made.
