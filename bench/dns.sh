@@ -1,22 +1,23 @@
 #!/usr/bin/env bash
 # DNS benchmark: queries/s of lbaas' authoritative server (lbaas-dns, run alone by its `serve`
-# example) against BIND (`named`) serving the very same records from a zone file (taken from
-# lbaas by AXFR, so both answer identically), measured by dnsperf in the same run and printed as a
-# ratio. Bounded: fixed duration per server, loopback only, fixed query mix (90% existing names,
+# example) against Knot DNS (`knotd`, the reference: the fastest of the two) and BIND (`named`),
+# both serving the very same records from a zone file (taken from lbaas by AXFR, so all three
+# answer identically), measured by dnsperf in the same run and printed as ratios. Bounded: fixed duration per server, loopback only, fixed query mix (90% existing names,
 # 10% NXDOMAIN).
 #   bench/dns.sh [seconds] [load-balancers] [rounds]   (defaults 10, 1000 and 1)
-# With several rounds the servers take turns (lbaas, BIND, lbaas, ...) and the median round of
-# each is reported, so a neighbour's burst on this shared machine hits both alike.
+# With several rounds the servers take turns (lbaas, Knot, BIND, lbaas, ...) and the median round
+# of each is reported, so a neighbour's burst on this shared machine hits both alike.
 #
-# Fairness: the same dnsperf command for both (2 threads, 4 clients, 200 queries outstanding);
-# both servers answer UDP with 2 threads (named -n 2, lbaas-dns udp-threads 2) and a 4 MiB UDP
-# receive buffer (lbaas-dns' default; BIND's udp-receive-buffer). With BIND's default buffer the
+# Fairness: the same dnsperf command for all (2 threads, 4 clients, 200 queries outstanding);
+# every server answers UDP with 2 threads (named -n 2, knotd udp-workers 2, lbaas-dns udp-threads
+# 2); lbaas-dns and BIND with a 4 MiB UDP receive buffer (lbaas-dns' default; BIND's
+# udp-receive-buffer; Knot has no such setting, and its socket per worker drops nothing here). With BIND's default buffer the
 # start-of-run burst overflows its socket: its "lost" queries were those drops (the socket's drop
 # counter in /proc/net/udp grew by exactly as many), not the bench's start or end.
 # DNS_BENCH_PROFILE=dev builds the server without optimizations (quick check of the script only).
 source "$(dirname "$0")/../scripts/lib.sh"
 need_root
-apt_ensure postgresql dnsutils dnsperf bind9 bc
+apt_ensure postgresql dnsutils dnsperf bind9 knot bc
 DUR="${1:-10}"
 LBS="${2:-1000}"
 ROUNDS="${3:-1}"
@@ -25,6 +26,7 @@ RCVBUF=$((4 << 20))
 PG_PORT=55435
 LBAAS_PORT=15353
 BIND_PORT=15354
+KNOT_PORT=15356
 ZONE=lbaas.test.
 
 pg_stop bench-dns-pg
@@ -33,10 +35,11 @@ pg_start bench-dns-pg "$PG_PORT" >/dev/null
 DB_URL="postgres://lbaas@127.0.0.1:$PG_PORT/lbaas"
 work="$(mktemp -d)"
 chmod 755 "$work"
-dns="" named_pid=""
+dns="" named_pid="" knot_pid=""
 cleanup() {
     [ -n "$dns" ] && kill "$dns" 2>/dev/null
     [ -n "$named_pid" ] && kill "$named_pid" 2>/dev/null
+    [ -n "$knot_pid" ] && kill "$knot_pid" 2>/dev/null
     wait 2>/dev/null
     pg_stop bench-dns-pg
     rm -rf "$work"
@@ -103,6 +106,31 @@ for _ in $(seq 1 100); do
 done
 dig +short @127.0.0.1 -p "$BIND_PORT" "$last" A | grep -q . || { cat "$work/named.log" >&2; exit 1; }
 
+mkdir -p "$work/knot"
+cat >"$work/knot.conf" <<CONF
+server:
+    listen: 127.0.0.1@$KNOT_PORT
+    rundir: "$work/knot"
+    udp-workers: $THREADS
+    tcp-workers: 1
+    background-workers: 1
+database:
+    storage: "$work/knot"
+zone:
+  - domain: $ZONE
+    file: "$work/zone.db"
+    storage: "$work/knot"
+    zonefile-sync: -1
+    journal-content: none
+CONF
+knotd -c "$work/knot.conf" >"$work/knot.log" 2>&1 &
+knot_pid=$!
+for _ in $(seq 1 100); do
+    dig +short +time=1 +tries=1 @127.0.0.1 -p "$KNOT_PORT" "$last" A 2>/dev/null | grep -q . && break
+    sleep 0.1
+done
+dig +short @127.0.0.1 -p "$KNOT_PORT" "$last" A | grep -q . || { cat "$work/knot.log" >&2; exit 1; }
+
 # 90% names that exist, 10% that do not (NXDOMAIN with SOA), shuffled.
 for i in $(seq 1 "$LBS"); do
     echo "lb$i.web.bench.$ZONE A"
@@ -130,19 +158,27 @@ run_dnsperf() {
 # The run with the median queries/s of those given, one per line.
 median() { sort -n | awk '{r[NR] = $0} END {print r[int((NR + 1) / 2)]}'; }
 
-lbaas_runs="" bind_runs=""
+lbaas_runs="" knot_runs="" bind_runs=""
 for round in $(seq 1 "$ROUNDS"); do
     log "round $round/$ROUNDS: dnsperf against lbaas-dns, ${DUR}s"
     lbaas_runs+="$(run_dnsperf "$LBAAS_PORT")"$'\n'
+    log "round $round/$ROUNDS: dnsperf against Knot DNS $(knotd --version | awk '{print $NF}'), ${DUR}s"
+    knot_runs+="$(run_dnsperf "$KNOT_PORT")"$'\n'
     log "round $round/$ROUNDS: dnsperf against BIND $(named -v | awk '{print $2}'), ${DUR}s"
     bind_runs+="$(run_dnsperf "$BIND_PORT")"$'\n'
 done
 read -r lbaas_qps lbaas_lost lbaas_avg lbaas_sd lbaas_max lbaas_drops < <(printf '%s' "$lbaas_runs" | median)
+read -r knot_qps knot_lost knot_avg knot_sd knot_max knot_drops < <(printf '%s' "$knot_runs" | median)
 read -r bind_qps bind_lost bind_avg bind_sd bind_max bind_drops < <(printf '%s' "$bind_runs" | median)
 
 echo
 echo "dnsperf -q 200 -c 4 -T 2 -l $DUR, $(wc -l <"$work/queries") names (10% NXDOMAIN), $THREADS server threads each, median of $ROUNDS round(s)"
-printf '%-22s %10s %6s %12s %10s %9s %8s\n' "server" "queries/s" "lost" "avg lat ms" "stddev ms" "max ms" "x BIND"
-printf '%-22s %10.0f %6s %12.3f %10.3f %9.3f %8.2f\n' "lbaas-dns ($profile_dir)" "$lbaas_qps" "$lbaas_lost" "$lbaas_avg" "$lbaas_sd" "$lbaas_max" "$(echo "$lbaas_qps / $bind_qps" | bc -l)"
-printf '%-22s %10.0f %6s %12.3f %10.3f %9.3f %8s\n' "BIND (reference)" "$bind_qps" "$bind_lost" "$bind_avg" "$bind_sd" "$bind_max" "1.00"
-echo "datagrams dropped by the kernel on the server sockets: lbaas-dns $lbaas_drops, BIND $bind_drops"
+printf '%-22s %10s %6s %12s %10s %9s %8s %8s\n' "server" "queries/s" "lost" "avg lat ms" "stddev ms" "max ms" "x Knot" "x BIND"
+row() {
+    printf '%-22s %10.0f %6s %12.3f %10.3f %9.3f %8.2f %8.2f\n' "$1" "$2" "$3" "$4" "$5" "$6" \
+        "$(echo "$2 / $knot_qps" | bc -l)" "$(echo "$2 / $bind_qps" | bc -l)"
+}
+row "lbaas-dns ($profile_dir)" "$lbaas_qps" "$lbaas_lost" "$lbaas_avg" "$lbaas_sd" "$lbaas_max"
+row "Knot DNS (reference)" "$knot_qps" "$knot_lost" "$knot_avg" "$knot_sd" "$knot_max"
+row "BIND" "$bind_qps" "$bind_lost" "$bind_avg" "$bind_sd" "$bind_max"
+echo "datagrams dropped by the kernel on the server sockets: lbaas-dns $lbaas_drops, Knot $knot_drops, BIND $bind_drops"
