@@ -81,7 +81,10 @@ for lib in $(ldd "$AGENT" | grep -o '/[^ ]*' | sort -u); do
 done
 
 cp "$KDIR/boot/vmlinuz-$KVER" "$OUT/vmlinuz.new"
-(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1 >"$OUT/initramfs.gz.new")
+# Uncompressed, under the old name (the kernel and QEMU go by content, not name): unpacking
+# the 5.3 MiB gzip took the guest ~0.2 s under TCG (boot to agent hello 4.1 → 3.9 s, median of
+# 4); costs ~6 MiB more qemu RSS, in page cache shared by all nodes. lz4 saved about half.
+(cd "$root" && find . | cpio -o -H newc --quiet >"$OUT/initramfs.gz.new")
 chmod 644 "$OUT/vmlinuz.new" "$OUT/initramfs.gz.new"
 mv "$OUT/vmlinuz.new" "$OUT/vmlinuz"
 mv "$OUT/initramfs.gz.new" "$OUT/initramfs.gz"

@@ -17,7 +17,6 @@ use std::time::Duration;
 
 use lbaas_proto::{Algorithm, ListenerConfig, MemberConfig, MemberStats};
 
-use crate::cache::ResponseCache;
 use crate::stats::{now_ms, Histogram};
 
 /// Passive health parameters.
@@ -185,9 +184,6 @@ pub struct Pool {
     cursor: AtomicUsize,
     /// nginx's smooth weighted round robin "current weights", one per member.
     swrr: Mutex<Vec<i64>>,
-    /// The listener's response cache when it has `cache` on; the listener hands the same one from
-    /// pool to pool (see [`crate::cache`]).
-    pub(crate) cache: Option<Arc<ResponseCache>>,
 }
 
 impl Pool {
@@ -218,7 +214,6 @@ impl Pool {
             // swaps do not keep sending the first request of each pool to member 0.
             cursor: AtomicUsize::new(previous.map(|p| p.cursor.load(Relaxed)).unwrap_or(0)),
             swrr: Mutex::new(vec![0; n]),
-            cache: None,
         }
     }
 

@@ -34,7 +34,7 @@ use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
 use hyper::http::request::Parts;
 use hyper::{Method, Response, StatusCode};
 
-use crate::http::Body;
+use crate::body::Body;
 use crate::stats::NodeStats;
 
 /// Largest response body one entry may hold; larger responses are streamed and not stored.
@@ -190,9 +190,7 @@ impl ResponseCache {
             self.entries.remove(&key);
             return None;
         }
-        let mut r = Response::new(
-            http_body_util::Full::new(stored.body.clone()).map_err(|n| match n {}).boxed(),
-        );
+        let mut r = Response::new(crate::body::full(stored.body.clone()));
         *r.status_mut() = stored.status;
         *r.headers_mut() = stored.headers.clone();
         r.headers_mut().insert(header::AGE, HeaderValue::from(stored.age(now).as_secs()));

@@ -21,19 +21,20 @@ use std::time::Instant;
 
 use arc_swap::ArcSwap;
 use bytes::Bytes;
-use http_body_util::{combinators::BoxBody, BodyExt, Empty, Full};
+use http_body_util::BodyExt;
 use hyper::body::{Body as _, Frame, Incoming, SizeHint};
 use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
 use hyper::{Request, Response, StatusCode, Uri, Version};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
-use crate::balancer::{ActiveGuard, Member, Pool};
+use crate::balancer::{ActiveGuard, Member};
+use crate::body::{self, empty, Body};
 use crate::cache::{Lookup, X_CACHE};
+use crate::route::Route;
 use crate::upstream::{Lease, Upstream};
 use crate::Shared;
 
-pub(crate) type Body = BoxBody<Bytes, hyper::Error>;
 pub(crate) type HttpClient = Upstream;
 
 /// Tries per request when connects fail: enough to step over a dead member or two without
@@ -48,7 +49,7 @@ pub(crate) fn client(t: &crate::Tunables) -> HttpClient {
 pub(crate) async fn serve(
     stream: TcpStream,
     peer: SocketAddr,
-    pool: Arc<ArcSwap<Pool>>,
+    route: Arc<ArcSwap<Route>>,
     shared: Arc<Shared>,
     client: HttpClient,
 ) {
@@ -58,9 +59,9 @@ pub(crate) async fn serve(
     // Formatted once per connection rather than per request.
     let peer_ip = client_ip_header(peer);
     let svc = hyper::service::service_fn(move |req| {
-        let (pool, shared, client) = (pool.clone(), svc_shared.clone(), client.clone());
+        let (route, shared, client) = (route.clone(), svc_shared.clone(), client.clone());
         let peer_ip = peer_ip.clone();
-        async move { Ok::<_, Infallible>(proxy(req, &peer_ip, &pool, &shared, &client).await) }
+        async move { Ok::<_, Infallible>(proxy(req, &peer_ip, &route, &shared, &client).await) }
     });
     let conn = shared.server.serve_connection_with_upgrades(TokioIo::new(stream), svc);
     tokio::pin!(conn);
@@ -91,19 +92,20 @@ async fn drain_started(drain: &mut tokio::sync::watch::Receiver<bool>) {
 async fn proxy(
     mut req: Request<Incoming>,
     peer_ip: &HeaderValue,
-    pool: &ArcSwap<Pool>,
+    route: &ArcSwap<Route>,
     shared: &Shared,
     client: &Upstream,
 ) -> Response<Body> {
     shared.node.requests_total.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let pool = pool.load_full();
+    let route = route.load_full();
+    let pool = &route.pool;
     let upgrade = upgrade_protocol(req.headers());
     let client_upgrade = upgrade.as_ref().map(|_| hyper::upgrade::on(&mut req));
     let (mut parts, body) = req.into_parts();
     prepare_request_headers(&mut parts.headers, &parts.uri, peer_ip, upgrade.as_ref());
     // Looked up before the members: a fresh entry is served even when no member is up.
     let mut fill = None;
-    if let (Some(cache), true) = (&pool.cache, body.is_end_stream() && upgrade.is_none()) {
+    if let (Some(cache), true) = (&route.cache, body.is_end_stream() && upgrade.is_none()) {
         match cache.lookup(&parts, &shared.node) {
             Lookup::Hit(resp) => return resp,
             Lookup::Miss(key) => fill = Some((key, parts.headers.clone())),
@@ -190,7 +192,7 @@ async fn proxy(
                 match tokio::try_join!(client_up, member_up) {
                     Ok((c, b)) => {
                         let (mut c, mut b) = (TokioIo::new(c), TokioIo::new(b));
-                        let _ = crate::tcp::splice(&mut c, &mut b, idle).await;
+                        let _ = crate::splice::splice(&mut c, &mut b, idle).await;
                     }
                     Err(e) => tracing::debug!(member = %id, error = %e, "upgrade failed"),
                 }
@@ -213,7 +215,7 @@ async fn proxy(
             tracked.release(); // No body (204, 304, HEAD): free for the next request now.
         }
         let mut body = tracked.boxed();
-        if let Some(cache) = &pool.cache {
+        if let Some(cache) = &route.cache {
             p.headers.insert(X_CACHE, HeaderValue::from_static("MISS"));
             if let Some((key, req_headers)) = fill {
                 body = cache.admit(key, &req_headers, p.status, &p.headers, body);
@@ -343,14 +345,8 @@ fn add_member_header(h: &mut HeaderMap, m: &Member) {
     }
 }
 
-pub(crate) fn empty() -> Body {
-    Empty::<Bytes>::new().map_err(|never| match never {}).boxed()
-}
-
 fn error(status: StatusCode, msg: &'static str) -> Response<Body> {
-    let mut r = Response::new(
-        Full::new(Bytes::from_static(msg.as_bytes())).map_err(|n| match n {}).boxed(),
-    );
+    let mut r = Response::new(body::full(Bytes::from_static(msg.as_bytes())));
     *r.status_mut() = status;
     r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
     r

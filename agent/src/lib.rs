@@ -9,11 +9,14 @@
 
 pub mod admin;
 pub mod balancer;
+mod body;
 mod cache;
 pub mod channel;
 mod http;
 mod listener;
 mod netcfg;
+mod route;
+mod splice;
 pub mod stats;
 mod tcp;
 mod upstream;
@@ -342,7 +345,8 @@ impl Agent {
             let mut members = Vec::new();
             let mut listeners = Vec::new();
             for l in applied.listeners.iter() {
-                let pool = l.pool.load();
+                let route = l.route.load();
+                let pool = &route.pool;
                 members.extend(pool.members.iter().map(|m| {
                     if decay {
                         m.state.stats()
@@ -356,7 +360,7 @@ impl Agent {
                     protocol: l.protocol,
                     connections: l.connections(),
                     members: pool.members.iter().map(|m| m.config.id.clone()).collect(),
-                    cache: pool.cache.as_ref().map(|c| c.stats()),
+                    cache: route.cache.as_ref().map(|c| c.stats()),
                 });
             }
             listeners.sort_by_key(|l| l.port);

@@ -1,10 +1,11 @@
 //! The set of listening sockets, one per configured port, and their accept loops.
 //!
 //! Invariants: a port's socket is kept across config changes as long as the port stays with the
-//! same protocol, only its [`Pool`] is swapped (arc-swap), so clients never see a refused
-//! connection because of a reconfiguration; a removed port's accept loop is aborted, which closes
-//! the listening socket, while connections already accepted run to completion with the pool they
-//! hold. Applying a config either binds every new port or changes nothing.
+//! same protocol, only its [`Route`] (pool and response cache) is swapped (arc-swap), so clients
+//! never see a refused connection because of a reconfiguration; a removed port's accept loop is
+//! aborted, which closes the listening socket, while connections already accepted run to
+//! completion with the route they hold. Applying a config either binds every new port or changes
+//! nothing.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -20,8 +21,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 use tracing::Instrument as _;
 
-use crate::balancer::Pool;
-use crate::cache::ResponseCache;
+use crate::route::Route;
 use crate::stats::Gauge;
 use crate::{http, tcp, Shared, Worker};
 
@@ -32,7 +32,7 @@ pub(crate) struct Listener {
     pub name: String,
     pub protocol: Protocol,
     pub local_addr: SocketAddr,
-    pub pool: Arc<ArcSwap<Pool>>,
+    pub route: Arc<ArcSwap<Route>>,
     /// Connection slots (`max_connections_per_listener`), taken by the accept loop, held by
     /// each connection.
     limit: Arc<Semaphore>,
@@ -116,10 +116,8 @@ impl ListenerSet {
         }
         for l in &cfg.listeners {
             if let Some(existing) = self.by_port.get_mut(&l.port) {
-                let old = existing.pool.load();
-                let mut pool = Pool::new(l, Some(&old), shared.tunables.health);
-                pool.cache = cache_for(l, old.cache.as_ref(), shared);
-                existing.pool.store(Arc::new(pool));
+                let old = existing.route.load();
+                existing.route.store(Arc::new(Route::new(l, Some(&old), shared)));
                 existing.name.clone_from(&l.name);
                 continue;
             }
@@ -171,22 +169,20 @@ fn start(
     shared: &Arc<Shared>,
 ) -> anyhow::Result<Listener> {
     let local_addr = socket.local_addr()?;
-    let mut pool = Pool::new(cfg, None, shared.tunables.health);
-    pool.cache = cache_for(cfg, None, shared);
-    let pool = Arc::new(ArcSwap::from_pointee(pool));
+    let route = Arc::new(ArcSwap::from_pointee(Route::new(cfg, None, shared)));
     let max_connections = shared.tunables.max_connections_per_listener.max(1);
     let limit = Arc::new(Semaphore::new(max_connections));
     let span = tracing::info_span!("listener", name = %cfg.name, port = local_addr.port());
     // Accept loops of different listeners on different workers; accepting is cheap next to
     // serving, and any worker can take the connections.
     let home = usize::from(local_addr.port()) % shared.workers.len();
-    let (protocol, shared_, pool_, limit_) =
-        (cfg.protocol, shared.clone(), pool.clone(), limit.clone());
+    let (protocol, shared_, route_, limit_) =
+        (cfg.protocol, shared.clone(), route.clone(), limit.clone());
     let accept = shared.workers[home].handle.spawn(
         async move {
             // Adopted here so the socket is registered with this worker's reactor.
             match TcpListener::from_std(socket) {
-                Ok(socket) => accept_loop(socket, home, protocol, pool_, limit_, shared_).await,
+                Ok(socket) => accept_loop(socket, home, protocol, route_, limit_, shared_).await,
                 Err(e) => tracing::error!(error = %e, "cannot adopt listening socket"),
             }
         }
@@ -197,35 +193,18 @@ fn start(
         name: cfg.name.clone(),
         protocol: cfg.protocol,
         local_addr,
-        pool,
+        route,
         limit,
         max_connections,
         accept: vec![accept],
     })
 }
 
-/// The response cache a listener should have under `cfg`: the one it has if caching stays on,
-/// a new one if it is turned on, none for TCP or with caching off.
-fn cache_for(
-    cfg: &ListenerConfig,
-    current: Option<&Arc<ResponseCache>>,
-    shared: &Shared,
-) -> Option<Arc<ResponseCache>> {
-    if !cfg.cache || cfg.protocol != Protocol::Http {
-        return None;
-    }
-    Some(
-        current
-            .cloned()
-            .unwrap_or_else(|| Arc::new(ResponseCache::new(shared.tunables.cache_capacity_bytes))),
-    )
-}
-
 async fn accept_loop(
     socket: TcpListener,
     home: usize,
     protocol: Protocol,
-    pool: Arc<ArcSwap<Pool>>,
+    route: Arc<ArcSwap<Route>>,
     limit: Arc<Semaphore>,
     shared: Arc<Shared>,
 ) {
@@ -246,17 +225,17 @@ async fn accept_loop(
         let w = least_loaded(&shared.workers, &mut turn);
         let worker = shared.workers[w].clone();
         let load = WorkerLoad::enter(&worker.load);
-        let (pool, shared) = (pool.clone(), shared.clone());
+        let (route, shared) = (route.clone(), shared.clone());
         let conn = move |stream: TcpStream| async move {
             let (_slot, _load) = (slot, load);
             let _conn = Gauge::enter(&shared.node.active_connections);
             match protocol {
                 Protocol::Tcp => {
                     shared.node.requests_total.fetch_add(1, Relaxed);
-                    tcp::serve(stream, pool, shared.clone()).await
+                    tcp::serve(stream, route, shared.clone()).await
                 }
                 Protocol::Http => {
-                    http::serve(stream, peer, pool, shared.clone(), worker.client).await
+                    http::serve(stream, peer, route, shared.clone(), worker.client).await
                 }
             }
         };

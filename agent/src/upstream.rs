@@ -25,7 +25,7 @@ use hyper::client::conn::http1::{self, SendRequest};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
-use crate::http::Body;
+use crate::body::Body;
 
 /// Enough for a member behind a busy listener on one worker; beyond it returning connections are
 /// closed instead of pooled.
@@ -169,7 +169,7 @@ mod tests {
         let up = Upstream::new(Duration::from_secs(1), Duration::from_millis(300));
         for _ in 0..3 {
             let mut lease = up.checkout(addr).await.unwrap();
-            let req = hyper::Request::get("/").header("host", "x").body(crate::http::empty());
+            let req = hyper::Request::get("/").header("host", "x").body(crate::body::empty());
             let resp = lease.sender.send_request(req.unwrap()).await.unwrap();
             let body = resp.into_body().collect().await.unwrap().to_bytes();
             assert_eq!(&body[..], b"ok");

@@ -751,8 +751,12 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
             memory_mib: s.memory_mib,
             kernel: s.image_dir.join("vmlinuz"),
             initrd: s.image_dir.join("initramfs.gz"),
+            // init_on_alloc=0: the Debian kernel zeroes every page it allocates, slow under
+            // TCG (measured 0.2-0.7 s of a ~4 s boot); a single-purpose guest needs no such
+            // hardening. Other trims (mitigations=off, i8042.*, tsc=reliable, no_timer_check,
+            // random.trust_cpu=on) measured no gain. Keep in step with `spare_spec`.
             cmdline: format!(
-                "console=ttyS0 quiet panic=-1 lbaas.node={} lbaas.vip={}/{} lbaas.pip={}/{}",
+                "console=ttyS0 quiet panic=-1 init_on_alloc=0 lbaas.node={} lbaas.vip={}/{} lbaas.pip={}/{}",
                 p.name,
                 vip,
                 s.vip_pool.prefix_len(),
@@ -900,7 +904,8 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
             memory_mib: s.memory_mib,
             kernel: s.image_dir.join("vmlinuz"),
             initrd: s.image_dir.join("initramfs.gz"),
-            cmdline: format!("console=ttyS0 quiet panic=-1 lbaas.node={}", sp.name),
+            // Same as `domain_spec` (init_on_alloc=0: see there).
+            cmdline: format!("console=ttyS0 quiet panic=-1 init_on_alloc=0 lbaas.node={}", sp.name),
             taps: s.taps(sp.id),
             channel: s.socket(&sp.name),
             console_log: s.run_dir.join(format!("{}.console.log", sp.name)),
