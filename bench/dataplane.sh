@@ -3,18 +3,22 @@
 # lbaas-agent, plus a direct run against one member, measured with wrk in the same run (bounded:
 # fixed duration, fixed connections, loopback only). Prints req/s, p99, non-2xx, the ratios to
 # HAProxy and to the direct run, and the agent's RSS.
-#   bench/dataplane.sh [seconds]   (default 10)
+#   bench/dataplane.sh [seconds] [rounds]   (defaults 10 and 5)
+# Then HTTP head to head: the agent and HAProxy take turns (agent, HAProxy, agent, …) for
+# `rounds` rounds at 1 and at 2 workers each, and the medians of req/s and of p99 are compared:
+# on two shared cores one run is noise, a median of alternating rounds is a figure.
 # Every proxy runs WORKERS event-loop threads/processes (default: one per CPU): HAProxy
 # `nbthread`, nginx `worker_processes`, lbaas-agent `--workers`. PROFILE=1 also records the
 # agent's HTTP run with `perf` (perf.data left in the current directory).
 source "$(dirname "$0")/../scripts/lib.sh"
 need_root
 DUR="${1:-10}"
+ROUNDS="${2:-5}"
 CONNS="${CONNS:-32}"
 THREADS=2
 WORKERS="${WORKERS:-$(nproc)}"
 PROFILE="${PROFILE:-}"
-B1=18101 B2=18102 HAP=18110 NGX=18111 AGT=18112 HAP_TCP=18120 AGT_TCP=18122
+B1=18101 B2=18102 HAP=18110 NGX=18111 AGT=18112 HAP_TCP=18120 AGT_TCP=18122 HAP_AB=18130 AGT_AB=18132
 
 # Debian starts daemons from postinst; keep the packaged services off (we run our own) with the
 # standard policy-rc.d, only if the host has none.
@@ -161,3 +165,45 @@ if [ -s "$work/agent-stats.json" ]; then
         "$(awk -F': ' '/"requests_total"/ {gsub(",", "", $2); print $2; exit}' "$work/agent-stats.json")" \
         "$(grep -c '"p99_ms"' "$work/agent-stats.json")"
 fi
+
+# Head to head, HTTP only, proxies of 1 and then 2 workers started afresh for each count.
+median() { sort -g | awk '{r[NR] = $0} END {print r[int((NR + 1) / 2)]}'; }
+# wrk's latency with its unit → milliseconds.
+ms() { awk '{v = $1; if (v ~ /us$/) {sub(/us$/, "", v); v /= 1000} else if (v ~ /ms$/) {sub(/ms$/, "", v)} else if (v ~ /s$/) {sub(/s$/, "", v); v *= 1000}; printf "%.3f\n", v}'; }
+cat >"$work/agent-ab.json" <<JSON
+{"listeners": [
+  {"name": "web", "protocol": "HTTP", "port": $AGT_AB, "algorithm": "ROUND_ROBIN", "members": [
+    {"id": "b1", "address": "127.0.0.1", "port": $B1}, {"id": "b2", "address": "127.0.0.1", "port": $B2}]}
+]}
+JSON
+ab_rows=""
+for w in 1 2; do
+    sed -e "s/nbthread $WORKERS/nbthread $w/" -e "s/127.0.0.1:$HAP\$/127.0.0.1:$HAP_AB/" \
+        -e "/^listen tcp/,\$d" "$work/haproxy.cfg" >"$work/haproxy-ab.cfg"
+    haproxy -f "$work/haproxy-ab.cfg" -db >"$work/haproxy-ab.log" 2>&1 &
+    hap_ab=$!
+    RUST_LOG=warn "$AGENT_BIN" --config "$work/agent-ab.json" --listen 127.0.0.1 --node bench-ab \
+        --workers "$w" --admin-listen 127.0.0.1:18198 &
+    agt_ab=$!
+    pids+=("$hap_ab" "$agt_ab")
+    for port in $HAP_AB $AGT_AB; do
+        for _ in $(seq 1 100); do curl -fs -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+    done
+    a_rps="" a_p99="" h_rps="" h_p99=""
+    for round in $(seq 1 "$ROUNDS"); do
+        log "$w worker(s), round $round/$ROUNDS: agent, then HAProxy, ${DUR}s each"
+        read -r r p _ < <(run_wrk "http://127.0.0.1:$AGT_AB/")
+        a_rps+="$r"$'\n' a_p99+="$(echo "$p" | ms)"$'\n'
+        read -r r p _ < <(run_wrk "http://127.0.0.1:$HAP_AB/")
+        h_rps+="$r"$'\n' h_p99+="$(echo "$p" | ms)"$'\n'
+    done
+    kill "$hap_ab" "$agt_ab" 2>/dev/null; wait "$hap_ab" "$agt_ab" 2>/dev/null
+    ar="$(printf '%s' "$a_rps" | median)" ap="$(printf '%s' "$a_p99" | median)"
+    hr="$(printf '%s' "$h_rps" | median)" hp="$(printf '%s' "$h_p99" | median)"
+    ab_rows+="$(printf '%-9s %12.0f %12.0f %8.2f %11.2f %11.2f %8.2f' "$w" "$ar" "$hr" \
+        "$(echo "$ar / $hr" | bc -l)" "$ap" "$hp" "$(echo "$ap / $hp" | bc -l)")"$'\n'
+done
+printf '\nHTTP, agent vs HAProxy: medians of %s alternating rounds, %ss each, %s connections\n' "$ROUNDS" "$DUR" "$CONNS"
+printf '%-9s %12s %12s %8s %11s %11s %8s\n' "workers" "agent req/s" "HAProxy" "x req/s" "agent p99ms" "HAProxy p99" "x p99"
+printf '%s' "$ab_rows"
+echo "goal: x req/s >= 1.0 and x p99 <= 1.2 at 1 and 2 workers"

@@ -18,10 +18,10 @@ fail() {
     exit 1
 }
 
-[ -f "$IMG/vmlinuz" ] && [ -f "$IMG/initramfs.gz" ] ||
+[ -f "$IMG/vmlinuz" ] && [ -f "$IMG/initramfs.cpio" ] ||
     fail "no VM image in $IMG" "scripts/vm-image.sh builds it (make run and make test do)"
 if id libvirt-qemu >/dev/null 2>&1 &&
-    ! (cd / && runuser -u libvirt-qemu -- test -r "$IMG/vmlinuz" -a -r "$IMG/initramfs.gz"); then
+    ! (cd / && runuser -u libvirt-qemu -- test -r "$IMG/vmlinuz" -a -r "$IMG/initramfs.cpio"); then
     fail "QEMU's user (libvirt-qemu) cannot read $IMG/vmlinuz" \
         "a directory on the way is not reachable by that user (a checkout under a 0700 directory?)" \
         "keep the image under a world-traversable directory: LBAAS_VAR_DIR (default /var/lib/lbaas/<key>)"
@@ -35,10 +35,10 @@ boot() {
     rm -f "$log"; touch "$log"; chmod 666 "$log"
     cat >"$RUN/preflight-$type.xml" <<XML
 <domain type='$type'><name>$name</name><memory unit='MiB'>96</memory><vcpu>1</vcpu>
-<os><type arch='x86_64' machine='q35'>hvm</type><kernel>$IMG/vmlinuz</kernel>
-<initrd>$IMG/initramfs.gz</initrd><cmdline>console=ttyS0 panic=-1 lbaas.node=preflight</cmdline></os>
+<os><type arch='x86_64' machine='pc'>hvm</type><kernel>$IMG/vmlinuz</kernel>
+<initrd>$IMG/initramfs.cpio</initrd><cmdline>console=ttyS0 panic=-1 init_on_alloc=0 lbaas.node=preflight</cmdline></os>
 <cpu mode='custom'><model>qemu64</model></cpu>
-<devices><serial type='file'><source path='$log'/><target port='0'/></serial>
+<devices><controller type='usb' model='none'/><serial type='file'><source path='$log'/><target port='0'/></serial>
 <memballoon model='none'/></devices></domain>
 XML
     t0=$(date +%s%N)

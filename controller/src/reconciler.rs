@@ -750,7 +750,7 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
             name: p.name.clone(),
             memory_mib: s.memory_mib,
             kernel: s.image_dir.join("vmlinuz"),
-            initrd: s.image_dir.join("initramfs.gz"),
+            initrd: s.image_dir.join("initramfs.cpio"),
             // init_on_alloc=0: the Debian kernel zeroes every page it allocates, slow under
             // TCG (measured 0.2-0.7 s of a ~4 s boot); a single-purpose guest needs no such
             // hardening. Other trims (mitigations=off, i8042.*, tsc=reliable, no_timer_check,
@@ -903,7 +903,7 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
             name: sp.name.clone(),
             memory_mib: s.memory_mib,
             kernel: s.image_dir.join("vmlinuz"),
-            initrd: s.image_dir.join("initramfs.gz"),
+            initrd: s.image_dir.join("initramfs.cpio"),
             // Same as `domain_spec` (init_on_alloc=0: see there).
             cmdline: format!("console=ttyS0 quiet panic=-1 init_on_alloc=0 lbaas.node={}", sp.name),
             taps: s.taps(sp.id),
