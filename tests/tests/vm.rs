@@ -363,9 +363,18 @@ async fn health_checks_failover_and_autoscale() {
     let prefix = lbaas_tests::test_prefix();
     let mut cleanup = HostCleanup { prefix: prefix.clone(), backends: vec![] };
     let s = stack(&prefix).await;
-    // One warm spare: the failover replacement claims it instead of booting.
-    let _ctl =
-        s.controller_with(&["--failover-grace", "5", "--drain-period", "3", "--spare-nodes", "1"]);
+    // One warm spare: the failover replacement claims it instead of booting. Never more than
+    // one: the counts below are exact (demand growth has its own test).
+    let _ctl = s.controller_with(&[
+        "--failover-grace",
+        "5",
+        "--drain-period",
+        "3",
+        "--spare-nodes",
+        "1",
+        "--spare-nodes-max",
+        "1",
+    ]);
     let _hc = s.healthcheckd(&[
         "--scale-rps-high",
         "5",
