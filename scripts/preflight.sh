@@ -36,7 +36,7 @@ boot() {
     cat >"$RUN/preflight-$type.xml" <<XML
 <domain type='$type'><name>$name</name><memory unit='MiB'>96</memory><vcpu>1</vcpu>
 <os><type arch='x86_64' machine='pc'>hvm</type><kernel>$IMG/vmlinuz</kernel>
-<initrd>$IMG/initramfs.cpio</initrd><cmdline>console=ttyS0 panic=-1 init_on_alloc=0 lbaas.node=preflight</cmdline></os>
+<initrd>$IMG/initramfs.cpio</initrd><cmdline>console=ttyS0 quiet panic=-1 init_on_alloc=0 lbaas.node=preflight</cmdline></os>
 <cpu mode='custom'><model>qemu64</model></cpu>
 <devices><controller type='usb' model='none'/><serial type='file'><source path='$log'/><target port='0'/></serial>
 <memballoon model='none'/></devices></domain>
@@ -50,8 +50,9 @@ XML
     else
         while [ $(( ($(date +%s%N) - t0) / 1000000000 )) -lt "$limit" ]; do
             if grep -q 'lbaas-init:' "$log" 2>/dev/null; then
+                local took=$(( $(date +%s%N) - t0 ))
                 timeout 20 virsh -c qemu:///system destroy "$name" >/dev/null 2>&1 || true
-                awk -v ns=$(( $(date +%s%N) - t0 )) 'BEGIN { printf "%.1f", ns / 1e9 }'
+                awk -v ns="$took" 'BEGIN { printf "%.1f", ns / 1e9 }'
                 return 0
             fi
             sleep 0.1
