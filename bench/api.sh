@@ -70,6 +70,12 @@ run_wrk() {
     echo "$rps $p99 ${non2xx:-0} $(echo "scale=2; $calls / $total" | bc -l)"
 }
 
+# Warm-up, not measured: the API opens its read connections and PostgreSQL plans its statements
+# on first use (a cold start otherwise lands in the first workload's p99).
+for w in envelope.lua rest.lua; do
+    url="$BASE/v1/requests"; [ "$w" = rest.lua ] && url="$BASE/v1/projects/demo/load-balancers/web"
+    wrk -t"$THREADS" -c"$CONNS" -d2s -s "$work/$w" "$url" >/dev/null
+done
 log "envelope info, ${DUR}s, $CONNS connections"
 read -r env_rps env_p99 env_bad env_q < <(run_wrk "$work/envelope.lua" "$BASE/v1/requests")
 log "REST GET load balancer, ${DUR}s, $CONNS connections"
