@@ -4,12 +4,13 @@
 # p50 and max; guest memory and the qemu process RSS per node. Goal (TCG): serving p50 <= 8 s,
 # max <= 15 s; <= 128 MiB guest RAM. Reference: OpenStack Octavia reports 40-60 s to ACTIVE.
 # Runs its own PostgreSQL, API and controller with prefix `lbb`; removes everything at the end.
-#   bench/create.sh [spares]   warm pool size (default 4; 0 = every node boots on demand)
+#   bench/create.sh [spares] [max]   warm pool size (default 4; 0 = every node boots on demand),
+#                                    and what demand may grow it to (default: the controller's)
 source "$(dirname "$0")/../scripts/lib.sh"
 need_root
 "$ROOT/scripts/setup.sh"
 "$ROOT/scripts/vm-image.sh"
-PREFIX=lbb PORT=55435 API_PORT=18082 DNS_PORT=15354 SPARES="${1:-4}"
+PREFIX=lbb PORT=55435 API_PORT=18082 DNS_PORT=15354 SPARES="${1:-4}" SPARES_MAX="${2:-}"
 # Before each measured phase the warm pool is given time to fill (boot + agent hello).
 pool_fill() {
     [ "$SPARES" -gt 0 ] || return 0
@@ -31,7 +32,7 @@ cleanup() {
     "$ROOT/scripts/backend.sh" del "$PREFIX-be1"
     for d in $(virsh -c qemu:///system list --name | grep "^$PREFIX-"); do virsh -c qemu:///system destroy "$d" >/dev/null; done
     for n in $(ls /run/netns 2>/dev/null | grep "^$PREFIX-"); do ip netns del "$n"; done
-    pg_stop bench-pg-c; rm -rf "$work"
+    cp "$work/ctl.log" /tmp/create-ctl.log 2>/dev/null; pg_stop bench-pg-c; rm -rf "$work"
 }
 trap cleanup EXIT
 (cd "$ROOT" && cargo build -q -p lbaas-api -p lbaas-controller)
@@ -41,7 +42,7 @@ echo lbt_bench_admin >"$work/admin"
 BASE="http://127.0.0.1:$API_PORT"
 for _ in $(seq 1 100); do curl -fsS "$BASE/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 "$BIN/lbaas-controller" --database-url "$DB_URL" --prefix "$PREFIX" --image-dir "$VARDIR/image" \
-    --run-dir "$work/run" --dns-listen "127.0.0.1:$DNS_PORT" --spare-nodes "$SPARES" >"$work/ctl.log" 2>&1 & pids+=($!)
+    --run-dir "$work/run" --dns-listen "127.0.0.1:$DNS_PORT" --spare-nodes "$SPARES" ${SPARES_MAX:+--spare-nodes-max "$SPARES_MAX"} >"$work/ctl.log" 2>&1 & pids+=($!)
 tok="$(curl -fsS -H "Authorization: Bearer lbt_bench_admin" -d '{"name":"bench","quotas":{"load_balancers":100,"nodes":100}}' "$BASE/v1/tenants" |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')"
 H=(-H "Authorization: Bearer $tok")
@@ -92,5 +93,5 @@ printf '\n%-24s %-40s %-40s\n' "run" "create -> ACTIVE" "create -> VIP serving"
 printf '%-24s %-40s %-40s\n' "sequential (10)" "$(awk '{print $1}' "$work/seq" | stats)" "$(awk '{print $2}' "$work/seq" | stats)"
 printf '%-24s %-40s %-40s\n' "concurrent (4)" "$(awk '{print $1}' "$work/par" | stats)" "$(awk '{print $2}' "$work/par" | stats)"
 echo "guest RAM per node: $(grep -o 'LBAAS_NODE_MEMORY_MIB", default_value_t = [0-9]*' "$ROOT/controller/src/main.rs" | grep -o '[0-9]*$') MiB; qemu RSS: $rss"
-echo "warm pool: $SPARES spare VMs (bench/create.sh 0: every node boots on demand)"
+echo "warm pool: $SPARES spare VMs, grown by demand up to ${SPARES_MAX:-the controller default} (bench/create.sh 0: every node boots on demand)"
 echo "reference: OpenStack Octavia reports 40-60 s to ACTIVE"
