@@ -3,7 +3,9 @@
 //! 9-14 s). So the pool follows demand: every node made in the last [`WarmPool::WINDOW`] (a
 //! claim, or a boot because no spare was ready) asks for one more spare on top of the operator's
 //! base size, up to a cap. The cap is the operator's maximum, and never more spares than half of
-//! the host's available memory holds: spares wait idle, and memory is what they cost.
+//! the host's available memory holds: spares wait idle, and memory is what they cost (and some
+//! CPU: ~3 % of a core per idle TCG guest, which is why the default maximum is only twice the
+//! base; see `--spare-nodes-max`).
 //!
 //! Only the sizing lives here (pure, unit-tested); the reconciler makes and drops the spares.
 //! Nothing is persisted: after a restart the pool starts from the base size again.
