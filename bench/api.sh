@@ -6,6 +6,8 @@
 #   bench/api.sh [seconds]   (default 10)
 source "$(dirname "$0")/../scripts/lib.sh"
 need_root
+# Beside a running `make run`: metrics on ports of their own, not the defaults.
+export LBAAS_API_METRICS_LISTEN=127.0.0.1:0 LBAAS_CONTROLLER_METRICS_LISTEN=127.0.0.1:0
 "$ROOT/scripts/setup.sh"
 apt_ensure wrk bc
 DUR="${1:-10}"

@@ -8,6 +8,8 @@
 #                                    and what demand may grow it to (default: the controller's)
 source "$(dirname "$0")/../scripts/lib.sh"
 need_root
+# Beside a running `make run`: metrics on ports of their own, not the defaults.
+export LBAAS_API_METRICS_LISTEN=127.0.0.1:0 LBAAS_CONTROLLER_METRICS_LISTEN=127.0.0.1:0
 "$ROOT/scripts/setup.sh"
 "$ROOT/scripts/vm-image.sh"
 PREFIX=lbb PORT=55435 API_PORT=18082 DNS_PORT=15354 SPARES="${1:-4}" SPARES_MAX="${2:-}"

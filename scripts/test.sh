@@ -18,6 +18,10 @@ export LBAAS_IMAGE_DIR="$VARDIR/image"
 virt_type="$("$ROOT/scripts/preflight.sh")"
 export LBAAS_VIRT_TYPE="${LBAAS_VIRT_TYPE:-$virt_type}"
 export LBAAS_TEST_DATABASE_URL="$URL"
+# Tests start many API, controller and healthcheckd processes at once: each serves its metrics
+# on a port of its own choosing, not on the fixed defaults (a test that reads them says where).
+export LBAAS_API_METRICS_LISTEN=127.0.0.1:0 LBAAS_CONTROLLER_METRICS_LISTEN=127.0.0.1:0 \
+    LBAAS_HEALTHCHECKD_METRICS_LISTEN=127.0.0.1:0
 export LBAAS_VENV="$STATE/venv"
 # Leftovers of an earlier run that was killed; and, whatever happens, of this one.
 "$ROOT/scripts/sweep.sh"

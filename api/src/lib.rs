@@ -25,6 +25,7 @@ use utoipa_axum::routes;
 pub mod auth;
 pub mod envelope;
 pub mod error;
+pub mod metrics;
 pub mod rest;
 pub mod service;
 
@@ -39,6 +40,7 @@ pub struct App {
     pub auth_cache: Arc<auth::AuthCache>,
     /// Connections for the hot reads: one round trip per query (`lbaas_db::lease`).
     pub reads: Arc<lbaas_db::lease::Leases>,
+    pub metrics: Arc<metrics::ApiMetrics>,
 }
 
 #[derive(Debug, Clone)]
@@ -49,6 +51,8 @@ pub struct Config {
     /// A file holding the operator's token; its hash is made valid at start-up.
     pub admin_token_file: Option<PathBuf>,
     pub assets_dir: PathBuf,
+    /// Where `GET /metrics` is served (loopback); `None`: nowhere.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 #[derive(OpenApi)]
@@ -123,6 +127,7 @@ pub fn router(app: App) -> Router {
         .route("/healthz", get(|| async { "ok\n" }))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(app.metrics.clone(), metrics::track))
         .layer(DefaultBodyLimit::max(error::BODY_LIMIT))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
             let id =
@@ -206,8 +211,13 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("read admin token file {}: {e}", path.display()))?;
         lbaas_db::token::token_ensure_admin(&db, secret.trim()).await?;
     }
+    let (metrics, registry) = metrics::ApiMetrics::new();
+    if let Some(listen) = config.metrics_listen {
+        lbaas_metrics::serve(listen, registry, vec![metrics.refresh_db(db.clone())]).await?;
+    }
     let app = App {
         reads: lbaas_db::lease::Leases::for_pool(&db, READ_CONNECTIONS),
+        metrics,
         db,
         zone: config.zone.into(),
         assets_dir: Arc::new(config.assets_dir),

@@ -17,6 +17,8 @@ pub const ADMIN: &str = "lbt_test_admin_token";
 pub struct TestApp {
     pub router: Router,
     pub db: sqlx::PgPool,
+    /// `GET /metrics` of this app, as `--metrics-listen` serves it.
+    pub metrics: Router,
 }
 
 pub fn admin_url() -> String {
@@ -28,14 +30,25 @@ impl TestApp {
     pub async fn new() -> TestApp {
         let (db, _) = lbaas_db::testing::fresh_database(&admin_url()).await.expect("test database");
         lbaas_db::token::token_ensure_admin(&db, ADMIN).await.unwrap();
+        let (metrics, registry) = lbaas_api::metrics::ApiMetrics::new();
+        let exposition = lbaas_metrics::router(registry, vec![metrics.refresh_db(db.clone())]);
         let app = lbaas_api::App {
             db: db.clone(),
             zone: "lbaas.test".into(),
             assets_dir: Arc::new("/nonexistent".into()),
             auth_cache: Arc::default(),
             reads: lbaas_db::lease::Leases::for_pool(&db, 4),
+            metrics,
         };
-        TestApp { router: lbaas_api::router(app), db }
+        TestApp { router: lbaas_api::router(app), db, metrics: exposition }
+    }
+
+    /// The metrics exposition text.
+    pub async fn scrape(&self) -> String {
+        let req = Request::get("/metrics").body(Body::empty()).unwrap();
+        let resp = self.metrics.clone().oneshot(req).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        String::from_utf8(resp.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap()
     }
 
     pub async fn raw(
