@@ -37,7 +37,8 @@ async fn requests_are_counted_by_route_template_method_and_status() {
     assert_eq!(value(&text, &series("/v1/projects/{project}", "GET", 404)), 3.0, "{text}");
     assert_eq!(value(&text, &series("/v1/tenants", "POST", 201)), 1.0, "{text}");
     assert_eq!(value(&text, &series("unmatched", "GET", 404)), 1.0, "{text}");
-    let count = "lbaas_api_request_duration_seconds_count{route=\"/v1/projects/{project}\",method=\"GET\"}";
+    let count =
+        "lbaas_api_request_duration_seconds_count{route=\"/v1/projects/{project}\",method=\"GET\"}";
     assert_eq!(value(&text, count), 3.0, "{text}");
     assert!(text.contains("lbaas_api_db_connections{state=\"idle\"}"), "{text}");
     // The path's own value never becomes a label: label values stay bounded.

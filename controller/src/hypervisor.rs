@@ -165,6 +165,8 @@ pub struct WithDeadlines<H> {
     pub inner: Arc<H>,
     pub deadlines: Deadlines,
     stuck: Arc<Mutex<Stuck>>,
+    /// Each call's latency and outcome, when the process exports metrics.
+    metrics: Option<Arc<crate::metrics::ControllerMetrics>>,
 }
 
 /// Calls that missed their deadline and have not returned yet.
@@ -178,7 +180,31 @@ struct Stuck {
 
 impl<H: Hypervisor> WithDeadlines<H> {
     pub fn new(inner: H, deadlines: Deadlines) -> Self {
-        WithDeadlines { inner: Arc::new(inner), deadlines, stuck: Arc::default() }
+        WithDeadlines { inner: Arc::new(inner), deadlines, stuck: Arc::default(), metrics: None }
+    }
+
+    pub fn with_metrics(mut self, m: Arc<crate::metrics::ControllerMetrics>) -> Self {
+        self.metrics = Some(m);
+        self
+    }
+
+    async fn call<T, F>(
+        &self,
+        kind: &'static str,
+        call: String,
+        deadline: Duration,
+        f: F,
+    ) -> Result<T>
+    where
+        T: Send + 'static,
+        F: Future<Output = Result<T>> + Send + 'static,
+    {
+        let start = Instant::now();
+        let r = self.call_inner(call, deadline, f).await;
+        if let Some(m) = &self.metrics {
+            crate::metrics::ControllerMetrics::observe_call(&m.hypervisor_calls, kind, start, &r);
+        }
+        r
     }
 
     /// True while a call that missed its deadline is still inside the hypervisor.
@@ -186,7 +212,7 @@ impl<H: Hypervisor> WithDeadlines<H> {
         self.stuck.lock().unwrap().count > 0
     }
 
-    async fn call<T, F>(&self, call: String, deadline: Duration, f: F) -> Result<T>
+    async fn call_inner<T, F>(&self, call: String, deadline: Duration, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: Future<Output = Result<T>> + Send + 'static,
@@ -239,24 +265,29 @@ impl<H: Hypervisor> WithDeadlines<H> {
 impl<H: Hypervisor> Hypervisor for WithDeadlines<H> {
     async fn list(&self, prefix: &str) -> Result<Vec<String>> {
         let (inner, prefix) = (self.inner.clone(), prefix.to_string());
-        self.call(
-            "domain list".into(),
-            self.deadlines.list,
-            async move { inner.list(&prefix).await },
-        )
+        self.call("list", "domain list".into(), self.deadlines.list, async move {
+            inner.list(&prefix).await
+        })
         .await
     }
 
     async fn create(&self, spec: &DomainSpec) -> Result<()> {
         let (inner, spec) = (self.inner.clone(), spec.clone());
         let call = format!("domain create ({})", spec.name);
-        self.call(call, self.deadlines.create, async move { inner.create(&spec).await }).await
+        self.call("create", call, self.deadlines.create, async move { inner.create(&spec).await })
+            .await
     }
 
     async fn destroy(&self, name: &str) -> Result<()> {
         let (inner, name) = (self.inner.clone(), name.to_string());
         let call = format!("domain destroy ({name})");
-        self.call(call, self.deadlines.destroy, async move { inner.destroy(&name).await }).await
+        self.call(
+            "destroy",
+            call,
+            self.deadlines.destroy,
+            async move { inner.destroy(&name).await },
+        )
+        .await
     }
 }
 

@@ -13,6 +13,7 @@ use tokio::sync::Notify;
 
 pub mod agent_link;
 pub mod hypervisor;
+pub mod metrics;
 pub mod netops;
 pub mod reconciler;
 pub mod warm_pool;
@@ -33,6 +34,8 @@ pub struct Config {
     pub dns: Option<lbaas_dns::Config>,
     /// How long each kind of libvirt call may take.
     pub deadlines: hypervisor::Deadlines,
+    /// Where `GET /metrics` is served (loopback); `None`: nowhere.
+    pub metrics_listen: Option<std::net::SocketAddr>,
 }
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
@@ -47,15 +50,21 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     };
     let wake = Arc::new(Notify::new());
     let agents = AgentLinks::new(wake.clone());
+    let (metrics, registry) = metrics::ControllerMetrics::new();
+    if let Some(listen) = config.metrics_listen {
+        lbaas_metrics::serve(listen, registry, vec![]).await?;
+    }
     let mut rec = Reconciler::new(
         db.clone(),
-        netops::Netlink,
-        hypervisor::WithDeadlines::new(hypervisor::Libvirt::new(&uri), config.deadlines),
+        metrics::MeasuredNet { inner: netops::Netlink, metrics: metrics.clone() },
+        hypervisor::WithDeadlines::new(hypervisor::Libvirt::new(&uri), config.deadlines)
+            .with_metrics(metrics.clone()),
         agents.clone(),
         config.settings.clone(),
     );
     rec.wake = wake.clone();
-    tokio::spawn(heartbeater(db.clone(), agents.clone()));
+    rec.metrics = metrics.clone();
+    tokio::spawn(heartbeater(db.clone(), agents.clone(), metrics));
     // DNS runs in this process: it needs nothing the controller holds, but one fewer process
     // to operate; it only reads PostgreSQL, so it can move to its own process unchanged.
     let dns = match &config.dns {
@@ -103,18 +112,25 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 /// Records each agent's heartbeat and load on its node row once a second, for healthcheckd,
 /// autoscale and the API; and the controller's own beat, which tells healthcheckd that a stale
 /// node heartbeat means a dead node rather than a stopped controller.
-async fn heartbeater(db: sqlx::PgPool, agents: AgentLinks) {
+/// The same heartbeats feed the traffic series of the metrics.
+async fn heartbeater(
+    db: sqlx::PgPool,
+    agents: AgentLinks,
+    metrics: Arc<metrics::ControllerMetrics>,
+) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     loop {
         tick.tick().await;
         if let Err(e) = lbaas_db::health::service_beat(&db, "controller").await {
             tracing::warn!(error = %e, "could not record the controller's beat");
         }
+        let mut traffic = Vec::new();
         for node in agents.nodes() {
             let Some(st) = agents.state(&node) else { continue };
             let fresh = st.last_heartbeat.is_some_and(|t| t.elapsed() < Duration::from_secs(2));
             let Ok(id) = node.parse::<uuid::Uuid>() else { continue };
             let Some(hb) = st.heartbeat.as_ref().filter(|_| fresh) else { continue };
+            traffic.push(metrics::NodeTraffic { node: node.clone(), heartbeat: hb.clone() });
             let util = match hb.cpu {
                 c if c > 0.7 => lbaas_common::types::Utilization::High,
                 c if c > 0.3 => lbaas_common::types::Utilization::Medium,
@@ -129,5 +145,7 @@ async fn heartbeater(db: sqlx::PgPool, agents: AgentLinks) {
                 tracing::warn!(error = %e, "could not record heartbeat");
             }
         }
+        metrics.agent_links_up.set(traffic.len() as i64);
+        metrics.set_traffic(traffic);
     }
 }

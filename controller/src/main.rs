@@ -59,6 +59,9 @@ struct Cli {
     /// made a burst of ten slower (serving p50 2.5 s) than growing it to 8 (1.25 s).
     #[arg(long, env = "LBAAS_SPARE_NODES_MAX")]
     spare_nodes_max: Option<usize>,
+    /// Prometheus metrics (`GET /metrics`), on loopback; `off` serves none.
+    #[arg(long, env = "LBAAS_CONTROLLER_METRICS_LISTEN", default_value = "127.0.0.1:9102")]
+    metrics_listen: String,
     /// UDP and TCP address of the authoritative DNS server; `off` runs none.
     #[arg(long, env = "LBAAS_DNS_LISTEN", default_value = "127.0.0.1:5353")]
     dns_listen: String,
@@ -113,6 +116,7 @@ async fn main() -> anyhow::Result<()> {
             destroy: Duration::from_secs(cli.libvirt_destroy_timeout),
             list: Duration::from_secs(cli.libvirt_list_timeout),
         },
+        metrics_listen: lbaas_metrics::parse_listen(&cli.metrics_listen)?,
     })
     .await
 }

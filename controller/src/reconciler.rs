@@ -49,6 +49,7 @@ use uuid::Uuid;
 
 use crate::agent_link::Agents;
 use crate::hypervisor::{DeadlineExceeded, DomainSpec, Hypervisor};
+use crate::metrics::{ControllerMetrics, LbLabels, OutcomeLabels};
 use crate::netops::NetOps;
 use crate::warm_pool::{self, WarmPool};
 
@@ -156,6 +157,8 @@ pub struct Reconciler<N, H, A> {
     step_errors: Vec<String>,
     /// The warm pool's size, following recent demand.
     warm: WarmPool,
+    /// Prometheus series (`crate::metrics`); the process replaces these with registered ones.
+    pub metrics: Arc<ControllerMetrics>,
 }
 
 impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
@@ -172,6 +175,7 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
             destroys: HashMap::new(),
             step_errors: Vec::new(),
             warm: WarmPool::new(settings.spares, settings.spares_max, settings.memory_mib),
+            metrics: ControllerMetrics::new().0,
             settings: Arc::new(settings),
         }
     }
@@ -181,7 +185,11 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
     /// on with the next object and the next step.
     pub async fn pass(&mut self) -> Result<()> {
         self.step_errors.clear();
+        let start = Instant::now();
         let r = self.pass_inner().await;
+        self.metrics.pass_duration.observe(start.elapsed().as_secs_f64());
+        let outcome = if r.is_err() { "failed" } else { "ok" };
+        self.metrics.passes.get_or_create(&OutcomeLabels { outcome }).inc();
         self.status.passes += 1;
         self.status.last_pass = Some(Instant::now());
         self.status.last_error = match &r {
@@ -206,6 +214,7 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         let spares = self.node_counts_converge(&serving).await?;
         let lbs: HashMap<Uuid, &LoadBalancerRow> = serving.iter().map(|l| (l.id, l)).collect();
         let placements = nq::node_list_placements(&self.db).await?;
+        self.metrics_record(&lbs, &placements, &spares).await;
         // Without a domain list (libvirt stalled or restarting) the pass goes on with what the
         // agents prove: a VM whose agent is connected runs. Nothing is started, declared DOWN
         // or collected for want of a list: slowness of libvirt must not make a node look dead.
@@ -242,6 +251,49 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         self.agents_collect(&placements, &spares);
         self.namespaces_collect(&wanted_ns).await;
         Ok(())
+    }
+
+    /// Objects by state, the warm pool, and which load balancer each node serves (for the
+    /// traffic series the heartbeats feed).
+    async fn metrics_record(
+        &mut self,
+        lbs: &HashMap<Uuid, &LoadBalancerRow>,
+        placements: &[NodePlacement],
+        spares: &[SpareRow],
+    ) {
+        let m = self.metrics.clone();
+        match lbq::load_balancer_count_by_status(&self.db).await {
+            Ok(counts) => {
+                let all: Vec<&str> = ProvisioningStatus::ALL.iter().map(|s| s.as_str()).collect();
+                ControllerMetrics::set_states(&m.load_balancers, &all, &counts);
+            }
+            Err(e) => tracing::debug!(error = %e, "load balancer counts for metrics"),
+        }
+        let mut nodes: HashMap<String, i64> = HashMap::new();
+        for p in placements {
+            *nodes.entry(p.status.clone()).or_default() += 1;
+        }
+        let all: Vec<&str> = NodeStatus::ALL.iter().map(|s| s.as_str()).collect();
+        ControllerMetrics::set_states(&m.nodes, &all, &nodes.into_iter().collect::<Vec<_>>());
+        let ready = spares
+            .iter()
+            .filter(|sp| self.agents.state(&sp.id.to_string()).is_some_and(|a| a.hello))
+            .count() as i64;
+        let counts =
+            [("ready".to_string(), ready), ("booting".into(), spares.len() as i64 - ready)];
+        ControllerMetrics::set_states(&m.spares, &["ready", "booting"], &counts);
+        *m.placements.lock().unwrap() = placements
+            .iter()
+            .filter_map(|p| {
+                let lb = lbs.get(&p.load_balancer_id)?;
+                let labels = LbLabels {
+                    tenant: lb.tenant_name.clone(),
+                    project: lb.project_name.clone(),
+                    load_balancer: lb.name.clone(),
+                };
+                Some((p.id.to_string(), (p.name.clone(), labels)))
+            })
+            .collect();
     }
 
     fn step_failed(&mut self, step: &str, e: &anyhow::Error) {
@@ -302,6 +354,7 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
             }
         }
         let want = self.warm.target(Instant::now(), warm_pool::mem_available_mib());
+        self.metrics.spares_wanted.set(want as i64);
         let mut spares = spare::spare_list(&self.db).await?;
         for _ in spares.len()..want {
             let id = Uuid::new_v4();

@@ -538,3 +538,69 @@ async fn passes_until(r: &mut RD, limit: Duration, cond: impl Fn(&RD) -> bool) -
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+/// The value of the series whose line starts with `prefix` (name and labels).
+fn series(text: &str, prefix: &str) -> Option<f64> {
+    text.lines().find(|l| l.starts_with(prefix)).and_then(|l| l.rsplit(' ').next()?.parse().ok())
+}
+
+#[tokio::test]
+async fn metrics_count_passes_objects_and_traffic_by_load_balancer() {
+    use lbaas_controller::metrics::{ControllerMetrics, NodeTraffic};
+    let db = db().await;
+    let (_, lb) = seed(&db).await;
+    let mut r = rec(&db);
+    let (m, registry) = ControllerMetrics::new();
+    r.metrics = m.clone();
+    converge(&mut r, lb).await;
+    let node: (Uuid, String) =
+        sqlx::query_as("SELECT id, name FROM node WHERE load_balancer_id = $1")
+            .bind(lb)
+            .fetch_one(&db)
+            .await
+            .unwrap();
+    r.pass().await.unwrap(); // records the ACTIVE node
+    let heartbeat = |requests| lbaas_proto::Heartbeat {
+        requests_per_second: 12.5,
+        active_connections: 3,
+        members: vec![lbaas_proto::MemberStats {
+            id: "m1".into(),
+            requests,
+            errors: 1,
+            active: 2,
+            p50_ms: 4.0,
+            p99_ms: 20.0,
+            ejected: false,
+        }],
+        ..Default::default()
+    };
+    m.set_traffic(vec![NodeTraffic { node: node.0.to_string(), heartbeat: heartbeat(40) }]);
+    let scrape = || {
+        let mut text = String::new();
+        prometheus_client::encoding::text::encode(&mut text, &registry).unwrap();
+        text
+    };
+    let text = scrape();
+    let passes = series(&text, "lbaas_controller_reconcile_passes_total{outcome=\"ok\"}");
+    assert!(passes.is_some_and(|n| n >= 2.0), "{text}");
+    assert_eq!(series(&text, "lbaas_controller_nodes{status=\"ACTIVE\"}"), Some(1.0), "{text}");
+    assert_eq!(series(&text, "lbaas_controller_nodes{status=\"DOWN\"}"), Some(0.0), "{text}");
+    assert_eq!(
+        series(&text, "lbaas_controller_load_balancers{status=\"ACTIVE\"}"),
+        Some(1.0),
+        "{text}"
+    );
+    let member = format!(
+        "lbaas_member_requests_total{{tenant=\"acme\",project=\"demo\",load_balancer=\"web\",node=\"{}\",member=\"m1\"}}",
+        node.1
+    );
+    assert_eq!(series(&text, &member), Some(40.0), "{text}");
+    let rps = "lbaas_load_balancer_requests_per_second{tenant=\"acme\",project=\"demo\",load_balancer=\"web\"}";
+    assert_eq!(series(&text, rps), Some(12.5), "{text}");
+    // Under load the next heartbeat moves the member's series.
+    m.set_traffic(vec![NodeTraffic { node: node.0.to_string(), heartbeat: heartbeat(95) }]);
+    assert_eq!(series(&scrape(), &member), Some(95.0));
+    // A node no pass has seen (or one gone) has no series: cardinality follows what exists.
+    m.set_traffic(vec![NodeTraffic { node: Uuid::new_v4().to_string(), heartbeat: heartbeat(7) }]);
+    assert!(!scrape().contains("lbaas_member_requests_total{"), "{}", scrape());
+}

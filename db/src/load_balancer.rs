@@ -296,6 +296,14 @@ pub async fn load_balancer_list(
     .map_err(internal("list load balancers"))
 }
 
+/// How many load balancers are in each provisioning state (metrics).
+pub async fn load_balancer_count_by_status(db: impl PgExecutor<'_>) -> Result<Vec<(String, i64)>> {
+    sqlx::query_as("SELECT provisioning_status, count(*) FROM load_balancer GROUP BY 1")
+        .fetch_all(db)
+        .await
+        .map_err(internal("count load balancers by status"))
+}
+
 /// Load balancers in the given provisioning states, across tenants (for reconcilers).
 pub async fn load_balancer_list_by_status(
     db: impl PgExecutor<'_>,

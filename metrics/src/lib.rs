@@ -33,8 +33,7 @@ struct Exposition {
 
 /// The router with `GET /metrics`, for tests and for [`serve`].
 pub fn router(registry: Registry, refresh: Vec<Refresh>) -> Router {
-    let state =
-        Exposition { registry: Arc::new(Mutex::new(registry)), refresh: Arc::new(refresh) };
+    let state = Exposition { registry: Arc::new(Mutex::new(registry)), refresh: Arc::new(refresh) };
     Router::new().route("/metrics", get(scrape)).with_state(state)
 }
 
@@ -47,10 +46,7 @@ async fn scrape(axum::extract::State(e): axum::extract::State<Exposition>) -> Re
         tracing::error!(error = %err, "encode metrics");
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     }
-    (
-        [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
-        body,
-    )
+    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], body)
         .into_response()
 }
 
@@ -59,9 +55,9 @@ pub fn parse_listen(s: &str) -> anyhow::Result<Option<SocketAddr>> {
     if s == "off" {
         return Ok(None);
     }
-    s.parse()
-        .map(Some)
-        .map_err(|e| anyhow::anyhow!("--metrics-listen {s:?}: an address like 127.0.0.1:9101, or off ({e})"))
+    s.parse().map(Some).map_err(|e| {
+        anyhow::anyhow!("--metrics-listen {s:?}: an address like 127.0.0.1:9101, or off ({e})")
+    })
 }
 
 /// Serves `GET /metrics` on `listen` until the process ends. Binding fails loudly: an operator
@@ -96,9 +92,12 @@ mod tests {
         let c: Counter = Counter::default();
         reg.register("things", "Things seen", c.clone());
         let c2 = c.clone();
-        let app = router(reg, vec![Box::new(move || {
-            c2.inc();
-        })]);
+        let app = router(
+            reg,
+            vec![Box::new(move || {
+                c2.inc();
+            })],
+        );
         let req = axum::http::Request::get("/metrics").body(axum::body::Body::empty()).unwrap();
         let res = app.oneshot(req).await.unwrap();
         assert_eq!(res.status(), StatusCode::OK);
