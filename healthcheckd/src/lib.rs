@@ -20,13 +20,16 @@ use lbaas_common::names;
 use lbaas_common::types::{NodeStatus, TenantId};
 use lbaas_db::health::{self as hq, MemberTarget, NodeTarget};
 use lbaas_db::PgPool;
+use std::sync::Arc;
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
+pub mod metrics;
 pub mod probe;
 pub mod scale;
 pub mod tracker;
 
+use metrics::{DirectionLabels, HealthMetrics, ProbeLabels, TargetLabels};
 use probe::{Check, Outcome, Prober};
 use scale::{ScaleInput, ScalePolicy, ScaleState};
 use tracker::Tracker;
@@ -41,6 +44,8 @@ pub struct Config {
     /// A node whose heartbeat is older than this is DOWN.
     pub heartbeat_timeout: Duration,
     pub scale: ScalePolicy,
+    /// Where `GET /metrics` is served (loopback); `None`: nowhere.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 impl Config {
@@ -51,12 +56,18 @@ impl Config {
             refresh: Duration::from_secs(1),
             heartbeat_timeout: Duration::from_secs(3),
             scale: ScalePolicy::default(),
+            metrics_listen: None,
         }
     }
 }
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
     let db = lbaas_db::connect(&config.database_url, 4).await?;
+    // Served from the start, so a standing-by replica says so (`leader` 0).
+    let (metrics, registry) = metrics::HealthMetrics::new();
+    if let Some(listen) = config.metrics_listen {
+        lbaas_metrics::serve(listen, registry, vec![]).await?;
+    }
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     // Leadership: the lock lives as long as this connection, which is held for the whole run.
     let mut lock_conn = db.acquire().await?.detach();
@@ -76,7 +87,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         }
     }
     tracing::info!(prefix = %config.prefix, "lbaas-healthcheckd leading");
+    metrics.leader.set(1);
     let mut checker = Checker::new(db, probe::NetnsProber::default(), config);
+    checker.metrics = metrics;
     let lease = async move {
         loop {
             tokio::time::sleep(Duration::from_secs(2)).await;
@@ -147,6 +160,8 @@ pub struct Checker<P: Prober + Clone> {
     controller_alive: bool,
     tx: mpsc::UnboundedSender<(Key, Outcome)>,
     rx: mpsc::UnboundedReceiver<(Key, Outcome)>,
+    /// Prometheus series; `run` replaces these with registered ones.
+    pub metrics: Arc<HealthMetrics>,
 }
 
 impl<P: Prober + Clone> Checker<P> {
@@ -162,6 +177,7 @@ impl<P: Prober + Clone> Checker<P> {
             controller_alive: false,
             tx,
             rx,
+            metrics: Arc::default(),
         }
     }
 
@@ -250,6 +266,10 @@ impl<P: Prober + Clone> Checker<P> {
             .collect();
         namespaces.insert(names::public_namespace(&self.config.prefix));
         self.prober.retain(&namespaces);
+        let watched = [("member", self.members.len()), ("node", self.nodes.len())];
+        for (target, n) in watched {
+            self.metrics.targets.get_or_create(&TargetLabels { target }).set(n as i64);
+        }
         self.autoscale().await
     }
 
@@ -293,6 +313,16 @@ impl<P: Prober + Clone> Checker<P> {
 
     /// Applies one result to its target's streaks; writes a transition when one happens.
     async fn record(&mut self, key: Key, outcome: Outcome) -> anyhow::Result<()> {
+        let target = match key {
+            Key::Member(_) => "member",
+            Key::Node(_) => "node",
+        };
+        let result = match &outcome {
+            Outcome::Ok => "ok",
+            Outcome::Failed(_) => "failed",
+            Outcome::Skipped(_) => "skipped",
+        };
+        self.metrics.probes.get_or_create(&ProbeLabels { target, outcome: result }).inc();
         match key {
             Key::Member(id) => {
                 let Some((m, slot)) = self.members.get_mut(&id) else { return Ok(()) };
@@ -310,6 +340,7 @@ impl<P: Prober + Clone> Checker<P> {
                 };
                 let m = m.clone();
                 if hq::member_set_health(&self.db, &m, status, &why).await? {
+                    self.metrics.transition("member", status);
                     tracing::info!(member = %m.id, address = %m.address, port = m.port, status, why, "member transition");
                 }
             }
@@ -341,6 +372,7 @@ impl<P: Prober + Clone> Checker<P> {
                     .await?
                     {
                         tracing::info!(node = %n.name, why, "node back ACTIVE");
+                        self.metrics.transition("node", "ACTIVE");
                         self.event(&n, "node.up", &format!("{}: {why}", n.name)).await;
                     }
                 } else {
@@ -364,6 +396,8 @@ impl<P: Prober + Clone> Checker<P> {
         .await?
         {
             tracing::warn!(node = %n.name, why, "node DOWN: failover");
+            self.metrics.transition("node", "DOWN");
+            self.metrics.failovers.inc();
             self.event(n, "node.down", &format!("{}: {why}", n.name)).await;
             if let Some((t, slot)) = self.nodes.get_mut(&n.id) {
                 t.status = NodeStatus::Down.as_str().to_string();
@@ -396,6 +430,8 @@ impl<P: Prober + Clone> Checker<P> {
             };
             if lbaas_db::load_balancer::load_balancer_set_desired(&self.db, t.id, desired).await? {
                 let kind = if desired > t.desired_nodes { "autoscale.out" } else { "autoscale.in" };
+                let direction = if desired > t.desired_nodes { "out" } else { "in" };
+                self.metrics.scale_decisions.get_or_create(&DirectionLabels { direction }).inc();
                 let msg = format!("{} nodes → {desired}: {why}", t.desired_nodes);
                 tracing::info!(lb = %t.name, %msg, "autoscale");
                 if let Err(e) = lbaas_db::event::event_insert(

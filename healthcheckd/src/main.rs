@@ -38,6 +38,9 @@ struct Cli {
     /// Autoscale: seconds after a decision before the next one.
     #[arg(long, default_value_t = 60)]
     scale_cooldown: u64,
+    /// Prometheus metrics (`GET /metrics`), on loopback; `off` serves none.
+    #[arg(long, env = "LBAAS_HEALTHCHECKD_METRICS_LISTEN", default_value = "127.0.0.1:9103")]
+    metrics_listen: String,
 }
 
 #[tokio::main]
@@ -60,5 +63,6 @@ async fn main() -> anyhow::Result<()> {
         in_after: Duration::from_secs(cli.scale_in_after),
         cooldown: Duration::from_secs(cli.scale_cooldown),
     };
+    config.metrics_listen = lbaas_metrics::parse_listen(&cli.metrics_listen)?;
     lbaas_healthcheckd::run(config).await
 }

@@ -144,9 +144,24 @@ async fn failed_vip_probes_take_a_node_down_and_good_ones_with_heartbeats_bring_
     let fake = FakeProber::default();
     fake.down.lock().unwrap().insert("198.18.0.10:80".parse::<SocketAddr>().unwrap());
     let mut c = Checker::new(db.clone(), fake.clone(), config(&url));
+    let (metrics, registry) = lbaas_healthcheckd::metrics::HealthMetrics::new();
+    c.metrics = metrics;
     beat(&db).await;
     c.run_for(Some(Duration::from_millis(2600))).await.unwrap();
     assert_eq!(one(&db, "SELECT status FROM node").await, "DOWN");
+    // The same, as an operator's Prometheus sees it.
+    let mut text = String::new();
+    prometheus_client::encoding::text::encode(&mut text, &registry).unwrap();
+    assert!(text.contains("lbaas_healthcheckd_failovers_total 1\n"), "{text}");
+    assert!(
+        text.contains("lbaas_healthcheckd_transitions_total{target=\"node\",to=\"DOWN\"} 1\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("lbaas_healthcheckd_probes_total{target=\"node\",outcome=\"failed\"}"),
+        "{text}"
+    );
+    assert!(text.contains("lbaas_healthcheckd_targets{target=\"node\"} 1\n"), "{text}");
     assert!(fake.calls.lock().unwrap().iter().any(|(ns, _)| ns == "lbt-pub"));
 
     fake.down.lock().unwrap().clear();
