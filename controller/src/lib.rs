@@ -50,10 +50,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     };
     let wake = Arc::new(Notify::new());
     let agents = AgentLinks::new(wake.clone());
-    let (metrics, registry) = metrics::ControllerMetrics::new();
-    if let Some(listen) = config.metrics_listen {
-        lbaas_metrics::serve(listen, registry, vec![]).await?;
-    }
+    let (metrics, mut registry) = metrics::ControllerMetrics::new();
     let mut rec = Reconciler::new(
         db.clone(),
         metrics::MeasuredNet { inner: netops::Netlink, metrics: metrics.clone() },
@@ -71,6 +68,13 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         Some(c) => Some(lbaas_dns::DnsServer::start(db.clone(), c.clone()).await?),
         None => None,
     };
+    if let Some(d) = &dns {
+        let (status, queries) = d.observers();
+        registry.register_collector(Box::new(metrics::DnsCollector { status, queries }));
+    }
+    if let Some(listen) = config.metrics_listen {
+        lbaas_metrics::serve(listen, registry, vec![]).await?;
+    }
     let mut listener = PgListener::connect_with(&db).await?;
     listener.listen(lbaas_db::CHANGE_CHANNEL).await?;
     tracing::info!(prefix = %config.settings.prefix, virt_type = %config.settings.virt_type, libvirt = %uri,

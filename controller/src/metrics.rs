@@ -304,6 +304,61 @@ impl Collector for TrafficCollector {
     }
 }
 
+/// The DNS server's series, read from its handles at each scrape: queries by type and response
+/// code (both UDP paths and TCP), the zone serial, records, publish passes and their duration.
+#[derive(Debug)]
+pub struct DnsCollector {
+    pub status: Arc<Mutex<lbaas_dns::PublisherStatus>>,
+    pub queries: Arc<lbaas_dns::QueryStats>,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct QueryLabels {
+    qtype: &'static str,
+    rcode: &'static str,
+}
+
+impl Collector for DnsCollector {
+    fn encode(&self, mut enc: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let mut m = enc.encode_descriptor(
+            "lbaas_dns_queries",
+            "DNS queries answered, by query type and response code",
+            None,
+            MetricType::Counter,
+        )?;
+        for (qtype, rcode, n) in self.queries.snapshot() {
+            ConstCounter::new(n).encode(m.encode_family(&QueryLabels { qtype, rcode })?)?;
+        }
+        let st = self.status.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let gauges = [
+            ("lbaas_dns_zone_serial", "The SOA serial being served", st.serial.unwrap_or(0) as f64),
+            ("lbaas_dns_zone_records", "Records served, SOA excluded", st.records as f64),
+            (
+                "lbaas_dns_publish_duration_seconds",
+                "Time the last publish pass took, rows read to zone served",
+                st.last_reload_us.unwrap_or(0) as f64 / 1e6,
+            ),
+            (
+                "lbaas_dns_publish_failing",
+                "1 while the last publish pass failed (the previous zone is still served)",
+                if st.last_error.is_some() { 1.0 } else { 0.0 },
+            ),
+        ];
+        for (name, help, v) in gauges {
+            let m = enc.encode_descriptor(name, help, None, MetricType::Gauge)?;
+            ConstGauge::new(v).encode(m)?;
+        }
+        let m = enc.encode_descriptor(
+            "lbaas_dns_publishes",
+            "Publish passes that succeeded",
+            None,
+            MetricType::Counter,
+        )?;
+        ConstCounter::new(st.reloads).encode(m)?;
+        Ok(())
+    }
+}
+
 /// [`NetOps`] with each call timed into `netlink_call_duration_seconds`.
 pub struct MeasuredNet<N> {
     pub inner: N,

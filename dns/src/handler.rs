@@ -53,6 +53,8 @@ impl ZoneSlot {
 #[derive(Clone)]
 pub(crate) struct Handler {
     pub(crate) zone: Arc<ZoneSlot>,
+    /// Answers by query type and response code (this path: TCP and the UDP slow path).
+    pub(crate) stats: Arc<crate::QueryStats>,
     pub(crate) axfr_allow: Arc<[Cidr]>,
     /// Requests being answered. hickory spawns a task per TCP connection without a limit (and
     /// the UDP threads one per slow-path datagram, bounded there); past this bound a request gets
@@ -189,6 +191,11 @@ impl RequestHandler for Handler {
         'life1: 'async_trait,
         Self: 'async_trait,
     {
-        Box::pin(self.handle::<R, T>(request, response_handle, PhantomData))
+        Box::pin(async move {
+            let info = self.handle::<R, T>(request, response_handle, PhantomData).await;
+            let qtype = request.queries.queries().first().map_or(0, |q| u16::from(q.query_type()));
+            self.stats.record(qtype, info.response_code.low());
+            info
+        })
     }
 }

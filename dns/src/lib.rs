@@ -34,10 +34,12 @@ mod fast;
 mod handler;
 mod publisher;
 pub mod records;
+mod stats;
 mod udp;
 
 pub use cidr::Cidr;
 pub use publisher::PublisherStatus;
+pub use stats::QueryStats;
 pub use udp::UdpStats;
 
 use handler::{Handler, ZoneSlot};
@@ -101,6 +103,7 @@ pub struct DnsServer {
     server: Server<Handler>,
     udp: udp::UdpServer,
     status: Arc<Mutex<PublisherStatus>>,
+    stats: Arc<QueryStats>,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -126,7 +129,9 @@ impl DnsServer {
         };
         publisher.reload().await.context("publish the DNS zone for the first time")?;
 
+        let stats = Arc::new(QueryStats::default());
         let handler = Handler {
+            stats: stats.clone(),
             zone,
             axfr_allow: config.axfr_allow.clone().into(),
             in_flight: Arc::new(Semaphore::new(config.max_in_flight.max(1))),
@@ -156,7 +161,7 @@ impl DnsServer {
             tokio::spawn(publisher::listen(db, wake, stop_rx).instrument(span)),
         ];
         tracing::info!(%addr, zone = %config.zone, "DNS server listening (UDP and TCP)");
-        Ok(Self { addr, server, udp, status, stop, tasks })
+        Ok(Self { addr, server, udp, status, stats, stop, tasks })
     }
 
     /// The bound address (UDP and TCP share it).
@@ -167,6 +172,12 @@ impl DnsServer {
     /// The publisher's last run, error, counts and serial.
     pub fn status(&self) -> PublisherStatus {
         self.status.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// What the metrics read at each scrape: the publisher's status and the query counts, as
+    /// handles that outlive no one (they stay valid after `shutdown`).
+    pub fn observers(&self) -> (Arc<Mutex<PublisherStatus>>, Arc<QueryStats>) {
+        (self.status.clone(), self.stats.clone())
     }
 
     /// What the UDP threads did: answered from the table, handed to hickory, dropped.

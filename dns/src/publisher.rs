@@ -35,6 +35,8 @@ pub struct PublisherStatus {
     pub skipped: usize,
     pub reloads: u64,
     pub last_reload: Option<SystemTime>,
+    /// Microseconds the last pass took, from reading the rows to serving the new zone.
+    pub last_reload_us: Option<u64>,
     /// The error of the last pass, cleared by the next successful one.
     pub last_error: Option<String>,
 }
@@ -59,6 +61,7 @@ fn relevant(payload: &str) -> bool {
 impl DnsPublisher {
     /// One pass. Returns an error without touching what is served if anything fails.
     pub(crate) async fn reload(&mut self) -> anyhow::Result<()> {
+        let pass_started = std::time::Instant::now();
         let (addresses, listeners) = lbaas_db::dns::dns_snapshot_list(&self.db).await?;
         let built = records::build(&self.spec, &addresses, &listeners);
         let text = built.canonical_text();
@@ -95,6 +98,7 @@ impl DnsPublisher {
         status.skipped = built.skipped;
         status.reloads += 1;
         status.last_reload = Some(SystemTime::now());
+        status.last_reload_us = Some(pass_started.elapsed().as_micros() as u64);
         status.last_error = None;
         Ok(())
     }

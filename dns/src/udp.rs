@@ -202,6 +202,7 @@ fn serve(socket: &UdpSocket, stop: &AtomicBool, slow: &Slow, counters: &Counters
 
         let published = slow.handler.zone.current();
         let (mut fast, mut to_slow, mut dropped) = (0, 0, 0);
+        let mut answered = [0u64; crate::stats::SLOTS];
         dsts.clear();
         for (i, (len, addr, truncated)) in received.iter().enumerate() {
             let src = addr.as_ref().and_then(socket_addr).filter(answerable);
@@ -218,6 +219,8 @@ fn serve(socket: &UdpSocket, stop: &AtomicBool, slow: &Slow, counters: &Counters
             match verdict {
                 Verdict::Answer => {
                     fast += 1;
+                    let qtype = crate::stats::qtype(query).unwrap_or(0);
+                    answered[crate::stats::slot(qtype, out[3] & 0x0F)] += 1;
                     dsts.push(*addr);
                 }
                 Verdict::Drop => dropped += 1,
@@ -241,6 +244,9 @@ fn serve(socket: &UdpSocket, stop: &AtomicBool, slow: &Slow, counters: &Counters
         counters.fast.fetch_add(fast, Ordering::Relaxed);
         counters.slow.fetch_add(to_slow, Ordering::Relaxed);
         counters.dropped.fetch_add(dropped, Ordering::Relaxed);
+        if fast > 0 {
+            slow.handler.stats.add(&answered);
+        }
         send_all(fd, &mut send_headers, &outs[..dsts.len()], &dsts);
     }
 }

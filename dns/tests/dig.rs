@@ -685,3 +685,32 @@ async fn change_is_visible_on_the_fast_path_within_one_second() {
     assert!(took <= Duration::from_secs(1), "change visible after {took:?}, more than 1 s");
     server.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn answers_are_counted_by_query_type_and_response_code() {
+    let db = database().await;
+    let lb = load_balancer(&db, "lb1").await;
+    node(&db, &lb, "n1", Some("10.0.0.5"), "ACTIVE").await;
+    let server = start(&db, config()).await;
+    let addr = server.local_addr();
+    for _ in 0..3 {
+        assert_eq!(short(addr, LB1, "A").await, ["10.0.0.5"]);
+    }
+    let out = dig(addr, &["nope.web.acme.lbaas.test.", "A"]).await;
+    assert!(out.contains("status: NXDOMAIN"), "{out}");
+    let out = dig(addr, &["example.com.", "A"]).await;
+    assert!(out.contains("status: REFUSED"), "{out}");
+    // Over TCP: the other path counts into the same table.
+    let out = dig(addr, &[LB1, "AAAA", "+tcp"]).await;
+    assert!(out.contains("status: NOERROR"), "{out}");
+
+    let (status, queries) = server.observers();
+    let mut counts = queries.snapshot();
+    counts.sort();
+    assert_eq!(
+        counts,
+        [("A", "NOERROR", 3), ("A", "NXDOMAIN", 1), ("A", "REFUSED", 1), ("AAAA", "NOERROR", 1)]
+    );
+    let st = status.lock().unwrap().clone();
+    assert!(st.serial.is_some() && st.last_reload_us.is_some(), "{st:?}");
+}
