@@ -53,5 +53,5 @@ for _ in $(seq 1 100); do
 done
 "$BIN/lbaas-controller" & pids+=($!)
 "$BIN/lbaas-healthcheckd" & pids+=($!)
-log "lbaas is up: API http://127.0.0.1:8080 (docs: /docs), Ctrl-C stops everything"
+log "lbaas is up: API http://127.0.0.1:8080 (docs: /docs), metrics on 127.0.0.1:9101-9103, Ctrl-C stops everything"
 wait -n "${pids[@]}" || true

@@ -28,6 +28,7 @@ pub mod error;
 pub mod metrics;
 pub mod rest;
 pub mod service;
+pub mod stream;
 
 /// Shared state of every handler.
 #[derive(Clone)]
@@ -41,6 +42,8 @@ pub struct App {
     /// Connections for the hot reads: one round trip per query (`lbaas_db::lease`).
     pub reads: Arc<lbaas_db::lease::Leases>,
     pub metrics: Arc<metrics::ApiMetrics>,
+    /// New events' tenants, for the event streams (`stream.rs`).
+    pub events: Arc<stream::EventBus>,
 }
 
 #[derive(Debug, Clone)]
@@ -124,6 +127,7 @@ pub fn router(app: App) -> Router {
     api.route("/v1/openapi.json", get(move || async move { Json(spec.as_ref().clone()) }))
         .route("/docs", get(docs_page))
         .route("/docs/{file}", get(docs_asset))
+        .route("/v1/events/stream", get(stream::event_stream))
         .route("/healthz", get(|| async { "ok\n" }))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -218,6 +222,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let app = App {
         reads: lbaas_db::lease::Leases::for_pool(&db, READ_CONNECTIONS),
         metrics,
+        events: stream::EventBus::start(db.clone()),
         db,
         zone: config.zone.into(),
         assets_dir: Arc::new(config.assets_dir),

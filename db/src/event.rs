@@ -76,3 +76,14 @@ pub async fn event_list(
     .await
     .map_err(internal("list events"))
 }
+
+/// The tenant's newest event id: where a stream that asked for no history starts.
+pub async fn event_latest(db: impl PgExecutor<'_>, tenant: TenantId) -> Result<Option<Uuid>> {
+    let row: Option<(Uuid,)> =
+        sqlx::query_as("SELECT id FROM event WHERE tenant_id = $1 ORDER BY id DESC LIMIT 1")
+            .bind(tenant.0)
+            .fetch_optional(db)
+            .await
+            .map_err(internal("read the newest event"))?;
+    Ok(row.map(|r| r.0))
+}

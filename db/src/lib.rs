@@ -31,6 +31,9 @@ pub use sqlx::{PgConnection, PgExecutor, PgPool, Postgres, Transaction};
 /// The channel every change is announced on (see `lbaas_notify_change` in the migrations).
 pub const CHANGE_CHANNEL: &str = "lbaas_change";
 
+/// The channel each new event announces its tenant id on (`lbaas_notify_event`).
+pub const EVENT_CHANNEL: &str = "lbaas_event";
+
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 
 pub fn connect_options(url: &str) -> Result<PgConnectOptions> {

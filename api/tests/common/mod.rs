@@ -39,6 +39,7 @@ impl TestApp {
             auth_cache: Arc::default(),
             reads: lbaas_db::lease::Leases::for_pool(&db, 4),
             metrics,
+            events: lbaas_api::stream::EventBus::start(db.clone()),
         };
         TestApp { router: lbaas_api::router(app), db, metrics: exposition }
     }
