@@ -317,10 +317,11 @@ pub struct EventsArgs {
     /// Project of --lb (name or id).
     #[arg(long, short = 'p', env = "LBAAS_PROJECT")]
     pub project: Option<String>,
-    /// Keep polling for new events until interrupted (Ctrl-C).
+    /// Then print each new event as it is recorded (the API's event stream) until
+    /// interrupted (Ctrl-C).
     #[arg(long, short = 'f')]
     pub follow: bool,
-    /// Seconds between polls with --follow.
+    /// Seconds before reconnecting a broken stream with --follow.
     #[arg(long, default_value_t = 2, value_name = "SECONDS")]
     pub poll_interval: u64,
 }

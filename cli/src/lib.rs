@@ -764,42 +764,47 @@ async fn events(c: &Client, o: Out, a: EventsArgs) -> Result<()> {
             table(&["TIME", "KIND", "MESSAGE"], &rows)
         });
     }
-    // Follow: one line per event (JSON lines with --json), then poll after the last one seen.
-    // The resume point is the last event's id: the API's cursor is exactly that (`id >
-    // cursor`), but it hands out `next_cursor` only when a page is full, so a tail has to keep
-    // its own. TODO-robustness: an always-present resume cursor in the API would spare the
-    // CLI this knowledge.
+    // Follow: the history above, then every new event as it is recorded, from the API's
+    // Server-Sent Events stream, resumed after the last event printed (`Last-Event-ID`), so
+    // a reconnect neither loses nor repeats one.
     let mut last: Option<String> = None;
-    let print = |items: Vec<Value>, last: &mut Option<String>| -> Result<()> {
-        for v in items {
-            let e: Event = from_value(v.clone())?;
-            *last = Some(e.id.to_string());
-            if o.json {
-                emit(&format!("{v}\n"))?;
-            } else {
-                emit(&event_line(&e))?;
-            }
+    let print = |v: Value, last: &mut Option<String>| -> Result<()> {
+        let e: Event = from_value(v.clone())?;
+        *last = Some(e.id.to_string());
+        if o.json {
+            emit(&format!("{v}\n"))
+        } else {
+            emit(&event_line(&e))
         }
-        Ok(())
     };
-    print(items, &mut last)?;
+    for v in items {
+        print(v, &mut last)?;
+    }
     let mut warned = false;
     loop {
-        tokio::time::sleep(Duration::from_secs(a.poll_interval.max(1))).await;
-        match all_after(last.clone()).await {
-            Ok(items) => {
+        let after = last.clone();
+        let r = c
+            .event_stream(lb_id.copied(), after.as_deref(), |data| {
                 warned = false;
-                print(items, &mut last)?;
+                let v: Value = serde_json::from_str(data)
+                    .map_err(|e| CliError::local(format!("an event the CLI cannot read: {e}")))?;
+                print(v, &mut last)
+            })
+            .await;
+        match r {
+            // An API restart should not end a tail; say so once and reconnect.
+            Ok(()) | Err(CliError::Unreachable { .. }) if !warned => {
+                let why = match r {
+                    Err(e) => e.to_string(),
+                    Ok(()) => "the event stream ended".into(),
+                };
+                eprintln!("warning: {why}; reconnecting");
+                warned = true;
             }
-            // An API restart should not end a tail; say so once and keep polling.
-            Err(e @ CliError::Unreachable { .. }) => {
-                if !warned {
-                    eprintln!("warning: {e}; retrying");
-                    warned = true;
-                }
-            }
+            Ok(()) | Err(CliError::Unreachable { .. }) => {}
             Err(e) => return Err(e),
         }
+        tokio::time::sleep(Duration::from_secs(a.poll_interval.max(1))).await;
     }
 }
 

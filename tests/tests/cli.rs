@@ -103,3 +103,58 @@ async fn a_tenant_drives_lbaas_from_the_command_line() {
 
     cli.ok(&["instance", "delete", "-p", "demo", "--name", "web"]);
 }
+
+/// Kills the child on drop (a failed assertion must not leave a follower running).
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn events_follow_prints_new_events_as_they_are_recorded() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+
+    let dir = std::env::temp_dir().join(format!("lbaas-cli-follow-{}", std::process::id()));
+    let api = spawn_api(&dir).await;
+    let admin = Cli { api: api.base.clone(), token: Some(api.admin.clone()) };
+    let token = admin.ok(&["tenant", "create", "acme"]).trim().to_string();
+    let cli = Cli { api: api.base.clone(), token: Some(token.clone()) };
+    cli.ok(&["project", "create", "first"]);
+
+    let mut child = Command::new(bin("lbaas"));
+    child
+        .env("LBAAS_API", &api.base)
+        .env("LBAAS_TOKEN", &token)
+        .args(["events", "--follow"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let mut follower = Killed(child.spawn().expect("run lbaas events --follow"));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stdout = follower.0.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send((Instant::now(), line));
+        }
+    });
+    // The history first (the tenant's creation, then the project's).
+    let history: Vec<String> =
+        (0..2).map(|_| rx.recv_timeout(Duration::from_secs(10)).expect("history").1).collect();
+    assert!(history[0].contains("tenant.created"), "{history:?}");
+    assert!(history[1].contains("project.created") && history[1].contains("first"), "{history:?}");
+
+    // Then a new event, through the stream: printed well within a second of being recorded.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let made = Instant::now();
+    cli.ok(&["project", "create", "second"]);
+    let (at, line) = rx.recv_timeout(Duration::from_secs(5)).expect("new event printed");
+    assert!(line.contains("project.created") && line.contains("second"), "{line}");
+    let took = at.duration_since(made);
+    eprintln!("events --follow printed the new event {} ms after the create", took.as_millis());
+    assert!(rx.recv_timeout(Duration::from_millis(300)).is_err(), "each event once");
+}
