@@ -472,6 +472,23 @@ pub struct Member {
     pub generation: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// What the load balancer's nodes last reported about traffic to this member; absent until
+    /// a node has reported on it.
+    pub traffic: Option<MemberTraffic>,
+}
+
+/// A member's traffic, summed over its load balancer's nodes (each node's running totals since
+/// its agent started; latencies over a recent window, the worst node's).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct MemberTraffic {
+    pub requests: i64,
+    /// Failed exchanges: connect errors, timeouts, 5xx answers.
+    pub errors: i64,
+    pub active_connections: i64,
+    pub latency_p50_ms: f64,
+    pub latency_p99_ms: f64,
+    /// When a node last reported on this member.
+    pub last_seen: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]

@@ -150,6 +150,37 @@ async fn heartbeater(
             }
         }
         metrics.agent_links_up.set(traffic.len() as i64);
+        let stats = member_stats(&traffic);
+        if let Err(e) = lbaas_db::member::member_stat_upsert(&db, &stats).await {
+            tracing::warn!(error = %e, "could not record member traffic");
+        }
         metrics.set_traffic(traffic);
     }
+}
+
+/// Each member's traffic over the nodes that reported on it: counts added, latencies the worst
+/// node's (a member slow from one node is slow for the clients that node serves).
+fn member_stats(traffic: &[metrics::NodeTraffic]) -> Vec<lbaas_db::member::MemberStat> {
+    let mut by_member: std::collections::BTreeMap<uuid::Uuid, lbaas_db::member::MemberStat> =
+        std::collections::BTreeMap::new();
+    for n in traffic {
+        for m in &n.heartbeat.members {
+            let Ok(id) = m.id.parse::<uuid::Uuid>() else { continue };
+            let s = by_member.entry(id).or_insert(lbaas_db::member::MemberStat {
+                member: id,
+                requests: 0,
+                errors: 0,
+                active_connections: 0,
+                latency_p50_ms: 0.0,
+                latency_p99_ms: 0.0,
+            });
+            let clamp = |v: u64| v.min(i64::MAX as u64) as i64;
+            s.requests = s.requests.saturating_add(clamp(m.requests));
+            s.errors = s.errors.saturating_add(clamp(m.errors));
+            s.active_connections = s.active_connections.saturating_add(clamp(m.active));
+            s.latency_p50_ms = s.latency_p50_ms.max(m.p50_ms);
+            s.latency_p99_ms = s.latency_p99_ms.max(m.p99_ms);
+        }
+    }
+    by_member.into_values().collect()
 }

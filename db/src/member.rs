@@ -2,8 +2,9 @@
 //! (`member_inside_subnet` trigger) and a duplicate address:port in one pool.
 
 use chrono::{DateTime, Utc};
-use lbaas_common::types::{Member, MemberId, OperatingStatus, PoolId, TenantId};
+use lbaas_common::types::{Member, MemberId, MemberTraffic, OperatingStatus, PoolId, TenantId};
 use lbaas_common::{Error, Result};
+use sqlx::types::Json;
 use sqlx::PgExecutor;
 use std::net::IpAddr;
 use uuid::Uuid;
@@ -24,6 +25,8 @@ pub struct MemberRow {
     pub generation: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// `member_stat`, when a node has reported on the member.
+    pub traffic: Option<Json<MemberTraffic>>,
 }
 
 impl From<MemberRow> for Member {
@@ -40,13 +43,17 @@ impl From<MemberRow> for Member {
             generation: r.generation,
             created_at: r.created_at,
             updated_at: r.updated_at,
+            traffic: r.traffic.map(|t| t.0),
         }
     }
 }
 
 pub(crate) const COLS: &str =
     "id, tenant_id, pool_id, host(address) AS address, port, weight, path, \
-                    operating_status, generation, created_at, updated_at";
+     operating_status, generation, created_at, updated_at, \
+     (SELECT row_to_json(st) FROM (SELECT requests, errors, active_connections, latency_p50_ms, \
+        latency_p99_ms, seen_at AS last_seen FROM member_stat \
+        WHERE member_stat.member_id = member.id) st) AS traffic";
 
 pub async fn member_create(
     db: impl PgExecutor<'_>,
@@ -141,5 +148,47 @@ pub async fn member_delete(db: impl PgExecutor<'_>, pool: Uuid, id: Uuid) -> Res
         .execute(db)
         .await
         .map_err(internal("delete member"))?;
+    Ok(())
+}
+
+/// One member's traffic as the controller sums it from the heartbeats.
+pub struct MemberStat {
+    pub member: Uuid,
+    pub requests: i64,
+    pub errors: i64,
+    pub active_connections: i64,
+    pub latency_p50_ms: f64,
+    pub latency_p99_ms: f64,
+}
+
+/// Records the members' traffic, one statement for all. Members deleted meanwhile are skipped
+/// (the join), so a late heartbeat never fails the batch.
+pub async fn member_stat_upsert(db: impl PgExecutor<'_>, stats: &[MemberStat]) -> Result<()> {
+    if stats.is_empty() {
+        return Ok(());
+    }
+    let col = |f: fn(&MemberStat) -> i64| stats.iter().map(f).collect::<Vec<i64>>();
+    let ms = |f: fn(&MemberStat) -> f64| stats.iter().map(f).collect::<Vec<f64>>();
+    sqlx::query(
+        "INSERT INTO member_stat (member_id, requests, errors, active_connections, \
+           latency_p50_ms, latency_p99_ms, seen_at) \
+         SELECT u.id, u.requests, u.errors, u.active, u.p50, u.p99, now() \
+         FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[], $5::float8[], \
+           $6::float8[]) AS u(id, requests, errors, active, p50, p99) \
+         JOIN member m ON m.id = u.id \
+         ON CONFLICT (member_id) DO UPDATE SET requests = EXCLUDED.requests, \
+           errors = EXCLUDED.errors, active_connections = EXCLUDED.active_connections, \
+           latency_p50_ms = EXCLUDED.latency_p50_ms, latency_p99_ms = EXCLUDED.latency_p99_ms, \
+           seen_at = EXCLUDED.seen_at",
+    )
+    .bind(stats.iter().map(|s| s.member).collect::<Vec<Uuid>>())
+    .bind(col(|s| s.requests))
+    .bind(col(|s| s.errors))
+    .bind(col(|s| s.active_connections))
+    .bind(ms(|s| s.latency_p50_ms))
+    .bind(ms(|s| s.latency_p99_ms))
+    .execute(db)
+    .await
+    .map_err(internal("record member traffic"))?;
     Ok(())
 }

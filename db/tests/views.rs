@@ -63,7 +63,25 @@ async fn the_instance_view_is_its_parts_in_one_query() {
                 .await
         }
     };
+    // Traffic reported for one member (and for one deleted meanwhile, which is skipped).
+    let first = member::member_list_all(&db, pl.id).await.unwrap()[0].id;
+    let stat = |member, requests| member::MemberStat {
+        member,
+        requests,
+        errors: 2,
+        active_connections: 1,
+        latency_p50_ms: 3.5,
+        latency_p99_ms: 12.0,
+    };
+    member::member_stat_upsert(&db, &[stat(first, 40), stat(uuid::Uuid::new_v4(), 1)])
+        .await
+        .unwrap();
+    member::member_stat_upsert(&db, &[stat(first, 55)]).await.unwrap();
+
     let v = by("Demo project", "web".into()).await.unwrap();
+    let traffic = v.members.0[0].traffic.as_ref().expect("the first member's traffic");
+    assert_eq!((traffic.0.requests, traffic.0.errors, traffic.0.latency_p99_ms), (55, 2, 12.0));
+    assert!(v.members.0[1].traffic.is_none());
     assert_eq!(
         format!("{:?}", v.lb),
         format!("{:?}", by("demo", lb.to_string()).await.unwrap().lb)

@@ -767,6 +767,7 @@ export interface components {
             /** Format: int32 */
             port: number;
             tenant_id: components["schemas"]["TenantId"];
+            traffic?: null | components["schemas"]["MemberTraffic"];
             /** Format: date-time */
             updated_at: string;
             /** Format: int32 */
@@ -782,6 +783,30 @@ export interface components {
         };
         /** Format: uuid */
         MemberId: string;
+        /**
+         * @description A member's traffic, summed over its load balancer's nodes (each node's running totals since
+         *     its agent started; latencies over a recent window, the worst node's).
+         */
+        MemberTraffic: {
+            /** Format: int64 */
+            active_connections: number;
+            /**
+             * Format: int64
+             * @description Failed exchanges: connect errors, timeouts, 5xx answers.
+             */
+            errors: number;
+            /**
+             * Format: date-time
+             * @description When a node last reported on this member.
+             */
+            last_seen: string;
+            /** Format: double */
+            latency_p50_ms: number;
+            /** Format: double */
+            latency_p99_ms: number;
+            /** Format: int64 */
+            requests: number;
+        };
         MemberUpdate: {
             /** Format: int64 */
             generation?: number | null;
@@ -922,6 +947,7 @@ export interface components {
                 /** Format: int32 */
                 port: number;
                 tenant_id: components["schemas"]["TenantId"];
+                traffic?: null | components["schemas"]["MemberTraffic"];
                 /** Format: date-time */
                 updated_at: string;
                 /** Format: int32 */

@@ -46,6 +46,7 @@ from .load_balancer_create import LoadBalancerCreate
 from .load_balancer_update import LoadBalancerUpdate
 from .member import Member
 from .member_create import MemberCreate
+from .member_traffic import MemberTraffic
 from .member_update import MemberUpdate
 from .node import Node
 from .node_status import NodeStatus
@@ -150,6 +151,7 @@ __all__ = (
     "LoadBalancerUpdate",
     "Member",
     "MemberCreate",
+    "MemberTraffic",
     "MemberUpdate",
     "Node",
     "NodeStatus",

@@ -2,13 +2,18 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from uuid import UUID
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.operating_status import OperatingStatus
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.member_traffic import MemberTraffic
+
 
 T = TypeVar("T", bound="Member")
 
@@ -28,6 +33,7 @@ class Member:
         tenant_id (UUID):
         updated_at (datetime.datetime):
         weight (int):
+        traffic (MemberTraffic | None | Unset):
     """
 
     address: str
@@ -41,9 +47,12 @@ class Member:
     tenant_id: UUID
     updated_at: datetime.datetime
     weight: int
+    traffic: MemberTraffic | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.member_traffic import MemberTraffic  # noqa: PLC0415
+
         address = self.address
 
         created_at = self.created_at.isoformat()
@@ -66,6 +75,14 @@ class Member:
 
         weight = self.weight
 
+        traffic: dict[str, Any] | None | Unset
+        if isinstance(self.traffic, Unset):
+            traffic = UNSET
+        elif isinstance(self.traffic, MemberTraffic):
+            traffic = self.traffic.to_dict()
+        else:
+            traffic = self.traffic
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -83,11 +100,15 @@ class Member:
                 "weight": weight,
             }
         )
+        if traffic is not UNSET:
+            field_dict["traffic"] = traffic
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.member_traffic import MemberTraffic  # noqa: PLC0415
+
         d = dict(src_dict)
         address = d.pop("address")
 
@@ -111,6 +132,23 @@ class Member:
 
         weight = d.pop("weight")
 
+        def _parse_traffic(data: object) -> MemberTraffic | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                traffic_type_1 = MemberTraffic.from_dict(data)
+
+                return traffic_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(MemberTraffic | None | Unset, data)
+
+        traffic = _parse_traffic(d.pop("traffic", UNSET))
+
         member = cls(
             address=address,
             created_at=created_at,
@@ -123,6 +161,7 @@ class Member:
             tenant_id=tenant_id,
             updated_at=updated_at,
             weight=weight,
+            traffic=traffic,
         )
 
         member.additional_properties = d
