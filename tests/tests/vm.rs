@@ -365,7 +365,10 @@ async fn health_checks_failover_and_autoscale() {
     let s = stack(&prefix).await;
     // One warm spare: the failover replacement claims it instead of booting. Never more than
     // one: the counts below are exact (demand growth has its own test).
+    let metrics = format!("127.0.0.1:{}", free_port());
     let _ctl = s.controller_with(&[
+        "--metrics-listen",
+        &metrics,
         "--failover-grace",
         "5",
         "--drain-period",
@@ -494,6 +497,38 @@ async fn health_checks_failover_and_autoscale() {
     let two = vips(s.dns_port, name);
     assert_eq!(two.len(), 2, "scaled out to two nodes in DNS after {served} requests");
     eprintln!("scale-out: second VIP in DNS after {:.1}s of load", t0.elapsed().as_secs_f64());
+    // The load shows per member: in the API (members' traffic, from the heartbeats) and in the
+    // controller's metrics, labelled by tenant, project and load balancer.
+    let live_requests = || {
+        let (_, body) = curl(
+            "GET",
+            &format!("{}/v1/projects/demo/load-balancers/web/pools/default/members", s.base),
+            Some(&s.tok),
+            None,
+        );
+        let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+        v["items"]
+            .as_array()
+            .and_then(|a| a.iter().find(|m| m["address"] == "10.30.0.11"))
+            .and_then(|m| m["traffic"]["requests"].as_i64())
+            .unwrap_or(0)
+    };
+    let ok = wait_for(Duration::from_millis(200), Duration::from_secs(10), || async {
+        live_requests() >= 100
+    })
+    .await;
+    assert!(ok, "member traffic in the API: {} requests", live_requests());
+    let (_, text) = curl("GET", &format!("http://{metrics}/metrics"), None, None);
+    let series = text
+        .lines()
+        .find(|l| {
+            l.starts_with("lbaas_member_requests_total{")
+                && l.contains("project=\"demo\",load_balancer=\"web\"")
+        })
+        .unwrap_or_else(|| panic!("no member series in {text}"));
+    let n: f64 = series.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!(n > 0.0, "{series}");
+    eprintln!("member traffic: {} requests in the API; metrics: {series}", live_requests());
     for v in &two {
         let b = curl_in(&pub_ns, &format!("http://{v}/")).unwrap_or_default();
         assert!(b.contains("10.30.0.11"), "{v} serves: {b:?}");
