@@ -81,6 +81,17 @@ for _ in $(seq 1 100); do
 done
 [ "$(dig +short @127.0.0.1 -p "$LBAAS_PORT" "$last" A | wc -l)" = 2 ] || { echo "lbaas-dns never served $last" >&2; exit 1; }
 
+# serving PORT LOG: waits (10 s at most) until the server on PORT answers the last name; else
+# shows its log and gives up.
+serving() {
+    for _ in $(seq 1 100); do
+        dig +short +time=1 +tries=1 @127.0.0.1 -p "$1" "$last" A 2>/dev/null | grep -q . && return
+        sleep 0.1
+    done
+    cat "$2" >&2
+    exit 1
+}
+
 # Same records for BIND: the transfer, minus comments and the closing copy of the SOA.
 dig +nocmd +nostats +nocomments @127.0.0.1 -p "$LBAAS_PORT" "$ZONE" AXFR |
     awk '!/^;/ && NF { if ($4 == "SOA") { if (soa++) next } print }' >"$work/zone.db"
@@ -100,11 +111,7 @@ CONF
 chmod 644 "$work"/*
 named -g -c "$work/named.conf" -n "$THREADS" >"$work/named.log" 2>&1 &
 named_pid=$!
-for _ in $(seq 1 100); do
-    dig +short +time=1 +tries=1 @127.0.0.1 -p "$BIND_PORT" "$last" A 2>/dev/null | grep -q . && break
-    sleep 0.1
-done
-dig +short @127.0.0.1 -p "$BIND_PORT" "$last" A | grep -q . || { cat "$work/named.log" >&2; exit 1; }
+serving "$BIND_PORT" "$work/named.log"
 
 mkdir -p "$work/knot"
 cat >"$work/knot.conf" <<CONF
@@ -125,11 +132,7 @@ zone:
 CONF
 knotd -c "$work/knot.conf" >"$work/knot.log" 2>&1 &
 knot_pid=$!
-for _ in $(seq 1 100); do
-    dig +short +time=1 +tries=1 @127.0.0.1 -p "$KNOT_PORT" "$last" A 2>/dev/null | grep -q . && break
-    sleep 0.1
-done
-dig +short @127.0.0.1 -p "$KNOT_PORT" "$last" A | grep -q . || { cat "$work/knot.log" >&2; exit 1; }
+serving "$KNOT_PORT" "$work/knot.log"
 
 # 90% names that exist, 10% that do not (NXDOMAIN with SOA), shuffled.
 for i in $(seq 1 "$LBS"); do

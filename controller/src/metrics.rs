@@ -208,99 +208,81 @@ struct Traffic {
 #[derive(Debug)]
 struct TrafficCollector(Arc<Mutex<Traffic>>);
 
+/// One metric family: a descriptor, then one sample per labelled row.
+fn family<'a, L: EncodeLabelSet + 'a, M: EncodeMetric>(
+    enc: &mut DescriptorEncoder,
+    name: &str,
+    help: &str,
+    rows: impl Iterator<Item = (&'a L, M)>,
+) -> Result<(), std::fmt::Error> {
+    let mut rows = rows.peekable();
+    let Some((_, first)) = rows.peek() else { return Ok(()) };
+    let mut m = enc.encode_descriptor(name, help, None, first.metric_type())?;
+    for (labels, metric) in rows {
+        metric.encode(m.encode_family(labels)?)?;
+    }
+    Ok(())
+}
+
 impl Collector for TrafficCollector {
     fn encode(&self, mut enc: DescriptorEncoder) -> Result<(), std::fmt::Error> {
         let t = self.0.lock().unwrap();
-        let lb_gauge = |enc: &mut DescriptorEncoder, name, help, f: &dyn Fn(&LbTraffic) -> f64| {
-            let mut m = enc.encode_descriptor(name, help, None, MetricType::Gauge)?;
-            for (labels, v) in &t.lbs {
-                ConstGauge::new(f(v)).encode(m.encode_family(labels)?)?;
-            }
-            Ok::<_, std::fmt::Error>(())
-        };
-        lb_gauge(
+        let lbs = || t.lbs.iter();
+        let members = || t.members.iter().map(|(l, s)| (l, s));
+        family(
             &mut enc,
             "lbaas_load_balancer_requests_per_second",
             "Requests per second over the load balancer's nodes (agents' heartbeats)",
-            &|v| v.requests_per_second,
+            lbs().map(|(l, v)| (l, ConstGauge::new(v.requests_per_second))),
         )?;
-        lb_gauge(
+        family(
             &mut enc,
             "lbaas_load_balancer_active_connections",
             "Client connections open on the load balancer's nodes",
-            &|v| v.active_connections as f64,
+            lbs().map(|(l, v)| (l, ConstGauge::new(v.active_connections))),
         )?;
-        let mut m = enc.encode_descriptor(
+        family(
+            &mut enc,
             "lbaas_load_balancer_cache_hits",
             "Requests answered from a listener's response cache (since each agent started)",
-            None,
-            MetricType::Counter,
+            lbs().map(|(l, v)| (l, ConstCounter::new(v.cache_hits))),
         )?;
-        for (labels, v) in &t.lbs {
-            ConstCounter::new(v.cache_hits).encode(m.encode_family(labels)?)?;
-        }
-        let mut m = enc.encode_descriptor(
+        family(
+            &mut enc,
             "lbaas_load_balancer_cache_misses",
             "Cacheable requests that went to a member (since each agent started)",
-            None,
-            MetricType::Counter,
+            lbs().map(|(l, v)| (l, ConstCounter::new(v.cache_misses))),
         )?;
-        for (labels, v) in &t.lbs {
-            ConstCounter::new(v.cache_misses).encode(m.encode_family(labels)?)?;
-        }
-        let member_counter =
-            |enc: &mut DescriptorEncoder,
-             name,
-             help,
-             f: &dyn Fn(&lbaas_proto::MemberStats) -> u64| {
-                let mut m = enc.encode_descriptor(name, help, None, MetricType::Counter)?;
-                for (labels, s) in &t.members {
-                    ConstCounter::new(f(s)).encode(m.encode_family(labels)?)?;
-                }
-                Ok::<_, std::fmt::Error>(())
-            };
-        member_counter(
+        family(
             &mut enc,
             "lbaas_member_requests",
             "Requests a node sent to the member (since its agent started)",
-            &|s| s.requests,
+            members().map(|(l, s)| (l, ConstCounter::new(s.requests))),
         )?;
-        member_counter(
+        family(
             &mut enc,
             "lbaas_member_errors",
             "Failed exchanges with the member: connect errors, timeouts, 5xx",
-            &|s| s.errors,
+            members().map(|(l, s)| (l, ConstCounter::new(s.errors))),
         )?;
-        let member_gauge =
-            |enc: &mut DescriptorEncoder,
-             name,
-             help,
-             f: &dyn Fn(&lbaas_proto::MemberStats) -> f64| {
-                let mut m = enc.encode_descriptor(name, help, None, MetricType::Gauge)?;
-                for (labels, s) in &t.members {
-                    ConstGauge::new(f(s)).encode(m.encode_family(labels)?)?;
-                }
-                Ok::<_, std::fmt::Error>(())
-            };
-        member_gauge(
+        family(
             &mut enc,
             "lbaas_member_active_connections",
             "Requests or sessions in flight to the member",
-            &|s| s.active as f64,
+            members().map(|(l, s)| (l, ConstGauge::new(s.active as i64))),
         )?;
-        member_gauge(
+        family(
             &mut enc,
             "lbaas_member_latency_p50_seconds",
             "Median response time of the member, recent window",
-            &|s| s.p50_ms / 1000.0,
+            members().map(|(l, s)| (l, ConstGauge::new(s.p50_ms / 1000.0))),
         )?;
-        member_gauge(
+        family(
             &mut enc,
             "lbaas_member_latency_p99_seconds",
             "99th percentile response time of the member, recent window",
-            &|s| s.p99_ms / 1000.0,
-        )?;
-        Ok(())
+            members().map(|(l, s)| (l, ConstGauge::new(s.p99_ms / 1000.0))),
+        )
     }
 }
 
@@ -320,15 +302,18 @@ struct QueryLabels {
 
 impl Collector for DnsCollector {
     fn encode(&self, mut enc: DescriptorEncoder) -> Result<(), std::fmt::Error> {
-        let mut m = enc.encode_descriptor(
+        let queries: Vec<(QueryLabels, u64)> = self
+            .queries
+            .snapshot()
+            .into_iter()
+            .map(|(qtype, rcode, n)| (QueryLabels { qtype, rcode }, n))
+            .collect();
+        family(
+            &mut enc,
             "lbaas_dns_queries",
             "DNS queries answered, by query type and response code",
-            None,
-            MetricType::Counter,
+            queries.iter().map(|(l, n)| (l, ConstCounter::new(*n))),
         )?;
-        for (qtype, rcode, n) in self.queries.snapshot() {
-            ConstCounter::new(n).encode(m.encode_family(&QueryLabels { qtype, rcode })?)?;
-        }
         let st = self.status.lock().unwrap_or_else(|e| e.into_inner()).clone();
         let gauges = [
             ("lbaas_dns_zone_serial", "The SOA serial being served", st.serial.unwrap_or(0) as f64),

@@ -319,7 +319,8 @@ fn vips(port: u16, name: &str) -> Vec<String> {
     v
 }
 
-fn member_statuses(s: &Stack, lb: &str) -> Vec<(String, String)> {
+/// The load balancer's members as the API shows them (empty if it cannot be read).
+fn members(s: &Stack, lb: &str) -> Vec<Value> {
     let (_, body) = curl(
         "GET",
         &format!("{}/v1/projects/demo/load-balancers/{lb}/pools/default/members", s.base),
@@ -327,19 +328,15 @@ fn member_statuses(s: &Stack, lb: &str) -> Vec<(String, String)> {
         None,
     );
     let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
-    let mut out: Vec<(String, String)> = v["items"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|m| {
-                    (
-                        m["address"].as_str().unwrap_or("").to_string(),
-                        m["operating_status"].as_str().unwrap_or("").to_string(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    v["items"].as_array().cloned().unwrap_or_default()
+}
+
+fn member_statuses(s: &Stack, lb: &str) -> Vec<(String, String)> {
+    let field = |m: &Value, k: &str| m[k].as_str().unwrap_or("").to_string();
+    let mut out: Vec<(String, String)> = members(s, lb)
+        .iter()
+        .map(|m| (field(m, "address"), field(m, "operating_status")))
+        .collect();
     out.sort();
     out
 }
@@ -500,16 +497,9 @@ async fn health_checks_failover_and_autoscale() {
     // The load shows per member: in the API (members' traffic, from the heartbeats) and in the
     // controller's metrics, labelled by tenant, project and load balancer.
     let live_requests = || {
-        let (_, body) = curl(
-            "GET",
-            &format!("{}/v1/projects/demo/load-balancers/web/pools/default/members", s.base),
-            Some(&s.tok),
-            None,
-        );
-        let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
-        v["items"]
-            .as_array()
-            .and_then(|a| a.iter().find(|m| m["address"] == "10.30.0.11"))
+        members(&s, "web")
+            .iter()
+            .find(|m| m["address"] == "10.30.0.11")
             .and_then(|m| m["traffic"]["requests"].as_i64())
             .unwrap_or(0)
     };
