@@ -157,6 +157,7 @@ api_start() {
     (cd "$ROOT" && cargo build -q -p lbaas-api)
     RUST_LOG=warn,tower_http=debug "$CARGO_TARGET_DIR/debug/lbaas-api" --listen "127.0.0.1:$port" \
         --database-url "${LBAAS_TEST_DATABASE_URL%/*}/$API_DB" --admin-token-file "$API_WORK/admin" \
+        --ui-assets-dir "$ROOT/vendor/ui" \
         >"$API_LOG" 2>&1 &
     API_PID=$!
     for _ in $(seq 1 100); do curl -fsS "$API_BASE/healthz" >/dev/null 2>&1 && return 0; sleep 0.1; done

@@ -44,7 +44,7 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 
-export LBAAS_ASSETS_DIR="$ROOT/vendor/swagger-ui"
+export LBAAS_ASSETS_DIR="$ROOT/vendor/swagger-ui" LBAAS_UI_ASSETS_DIR="$ROOT/vendor/ui"
 "$BIN/lbaas-api" --admin-token-file "$TOKEN_FILE" & pids+=($!)
 # The API runs the migrations; the others wait until it answers.
 for _ in $(seq 1 100); do

@@ -29,7 +29,22 @@ if [ ! -f "$ASSETS/swagger-ui-bundle.js" ]; then
     rm -rf "$tmp"
 fi
 
+# The dashboard's (/ui) chart library, the same way.
+UI_ASSETS="$ROOT/vendor/ui"
+if [ ! -f "$UI_ASSETS/uPlot.iife.min.js" ]; then
+    log "vendoring uplot from npm"
+    tmp="$(mktemp -d)"
+    (cd "$tmp" && npm pack --silent uplot@1.6.32 >/dev/null)
+    tar -xzf "$tmp"/uplot-*.tgz -C "$tmp"
+    mkdir -p "$UI_ASSETS"
+    cp "$tmp/package/dist/uPlot.iife.min.js" "$tmp/package/dist/uPlot.min.css" "$UI_ASSETS/"
+    rm -rf "$tmp"
+fi
+
 if [ "${1:-}" = "--test" ]; then
+    # The dashboard's browser test: Debian's Chromium, driven by Playwright for Python
+    # (Playwright's own browser download does not work here).
+    apt_ensure chromium
     VENV="$STATE/venv"
     # The generators are pinned: `make clients` and the drift check must make the same code
     # on every machine.
@@ -40,5 +55,9 @@ if [ "${1:-}" = "--test" ]; then
         "$VENV/bin/pip" install -q --disable-pip-version-check \
             'schemathesis==4.32.5' 'openapi-spec-validator==0.7.1' \
             'openapi-python-client==0.29.1' 'ruff==0.17.6'
+    fi
+    if [ ! -x "$VENV/bin/playwright" ]; then
+        log "installing playwright into $VENV"
+        "$VENV/bin/pip" install -q --disable-pip-version-check 'playwright==1.65.2'
     fi
 fi

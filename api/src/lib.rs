@@ -38,6 +38,8 @@ pub struct App {
     pub zone: Arc<str>,
     /// Where the vendored API-page assets are (`swagger-ui-dist`), fetched at set-up.
     pub assets_dir: Arc<PathBuf>,
+    /// Where the dashboard's vendored chart library is (`uplot`), fetched at set-up.
+    pub ui_assets_dir: Arc<PathBuf>,
     pub auth_cache: Arc<auth::AuthCache>,
     /// Connections for the hot reads: one round trip per query (`lbaas_db::lease`).
     pub reads: Arc<lbaas_db::lease::Leases>,
@@ -54,6 +56,7 @@ pub struct Config {
     /// A file holding the operator's token; its hash is made valid at start-up.
     pub admin_token_file: Option<PathBuf>,
     pub assets_dir: PathBuf,
+    pub ui_assets_dir: PathBuf,
     /// Where `GET /metrics` is served (loopback); `None`: nowhere.
     pub metrics_listen: Option<SocketAddr>,
 }
@@ -125,6 +128,11 @@ pub fn router(app: App) -> Router {
     let (api, spec) = api_router().split_for_parts();
     let spec = Arc::new(spec);
     api.route("/v1/openapi.json", get(move || async move { Json(spec.as_ref().clone()) }))
+        .route("/ui", get(|| async { Html(UI_HTML) }))
+        .route("/ui/", get(|| async { Html(UI_HTML) }))
+        .route("/ui/app.js", get(|| async { ([(header::CONTENT_TYPE, "text/javascript")], UI_JS) }))
+        .route("/ui/app.css", get(|| async { ([(header::CONTENT_TYPE, "text/css")], UI_CSS) }))
+        .route("/ui/vendor/{file}", get(ui_asset))
         .route("/docs", get(docs_page))
         .route("/docs/{file}", get(docs_asset))
         .route("/v1/events/stream", get(stream::event_stream))
@@ -184,17 +192,36 @@ async fn docs_page(State(app): State<App>) -> Response {
     Html(DOCS_HTML).into_response()
 }
 
+/// The dashboard (ARCHITECTURE §11): a page of our own on the public API, compiled in.
+const UI_HTML: &str = include_str!("../ui/index.html");
+const UI_JS: &str = include_str!("../ui/app.js");
+const UI_CSS: &str = include_str!("../ui/app.css");
+
+async fn ui_asset(
+    State(app): State<App>,
+    axum::extract::Path(file): axum::extract::Path<String>,
+) -> Response {
+    const FILES: &[(&str, &str)] =
+        &[("uPlot.iife.min.js", "text/javascript"), ("uPlot.min.css", "text/css")];
+    vendored(&app.ui_assets_dir, &file, FILES).await
+}
+
 async fn docs_asset(
     State(app): State<App>,
     axum::extract::Path(file): axum::extract::Path<String>,
 ) -> Response {
-    // Only the two vendored files, by exact name: no path from the client reaches the disk.
-    let mime = match file.as_str() {
-        "swagger-ui-bundle.js" => "text/javascript",
-        "swagger-ui.css" => "text/css",
-        _ => return not_found().await,
+    const FILES: &[(&str, &str)] =
+        &[("swagger-ui-bundle.js", "text/javascript"), ("swagger-ui.css", "text/css")];
+    vendored(&app.assets_dir, &file, FILES).await
+}
+
+/// A vendored file, by exact name from `files` (name, type): no path from the client reaches
+/// the disk.
+async fn vendored(dir: &std::path::Path, file: &str, files: &[(&str, &'static str)]) -> Response {
+    let Some((_, mime)) = files.iter().find(|(name, _)| *name == file) else {
+        return not_found().await;
     };
-    match tokio::fs::read(app.assets_dir.join(&file)).await {
+    match tokio::fs::read(dir.join(file)).await {
         Ok(bytes) => {
             ([(header::CONTENT_TYPE, HeaderValue::from_static(mime))], bytes).into_response()
         }
@@ -226,6 +253,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         db,
         zone: config.zone.into(),
         assets_dir: Arc::new(config.assets_dir),
+        ui_assets_dir: Arc::new(config.ui_assets_dir),
         auth_cache: Arc::default(),
     };
     let listener = tokio::net::TcpListener::bind(config.listen).await?;

@@ -19,6 +19,9 @@ struct Cli {
     admin_token_file: Option<PathBuf>,
     #[arg(long, env = "LBAAS_ASSETS_DIR", default_value = "vendor/swagger-ui")]
     assets_dir: PathBuf,
+    /// The dashboard's vendored chart library (`/ui`).
+    #[arg(long, env = "LBAAS_UI_ASSETS_DIR", default_value = "vendor/ui")]
+    ui_assets_dir: PathBuf,
     /// Prometheus metrics (`GET /metrics`), on loopback; `off` serves none.
     #[arg(long, env = "LBAAS_API_METRICS_LISTEN", default_value = "127.0.0.1:9101")]
     metrics_listen: String,
@@ -50,6 +53,7 @@ async fn main() -> anyhow::Result<()> {
         zone: cli.zone,
         admin_token_file: cli.admin_token_file,
         assets_dir: cli.assets_dir,
+        ui_assets_dir: cli.ui_assets_dir,
         metrics_listen: lbaas_metrics::parse_listen(&cli.metrics_listen)?,
     })
     .await

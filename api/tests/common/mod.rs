@@ -36,6 +36,7 @@ impl TestApp {
             db: db.clone(),
             zone: "lbaas.test".into(),
             assets_dir: Arc::new("/nonexistent".into()),
+            ui_assets_dir: Arc::new("/nonexistent".into()),
             auth_cache: Arc::default(),
             reads: lbaas_db::lease::Leases::for_pool(&db, 4),
             metrics,
