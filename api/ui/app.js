@@ -210,16 +210,26 @@ function createForm(done) {
   const type = h("select", { id: "c-type" }, h("option", { value: "http" }, "HTTP"), h("option", { value: "tcp" }, "TCP"));
   const subnet = h("input", { id: "c-subnet", required: true, placeholder: "10.10.0.0/24" });
   const backends = h("textarea", { id: "c-backends", rows: 3, required: true, placeholder: "10.10.0.11:8080\n10.10.0.12:8080" });
+  const check = h("input", { id: "c-check", placeholder: "/healthz" });
   const out = h("div", { "aria-live": "polite" });
   const form = h("form", {
     onsubmit: async (ev) => {
       ev.preventDefault();
       out.replaceChildren();
       const entities = backends.value.split(/\s+/).filter(Boolean);
+      const backend = { entities };
+      if (check.value.trim()) {
+        // HTTP probes of each backend's own port, every second, two in a row to change state.
+        const port = Number((entities[0] || "").split(":").pop()) || 80;
+        backend["health-check"] = {
+          protocol: "HTTP", port, "request-path": check.value.trim(),
+          criteria: { interval: 1, timeout: 1, "health-threshold": 2, "unhealth-threshold": 2 },
+        };
+      }
       try {
         await api("POST", "/v1/requests", {
           action: "create", type: "instance",
-          info: { project: project.value, name: name.value, traffic_type: type.value, subnet: subnet.value, backend: { entities } },
+          info: { project: project.value, name: name.value, traffic_type: type.value, subnet: subnet.value, backend },
         });
         out.replaceChildren(h("p", {}, `Created ${name.value}: it goes ACTIVE when its node is up.`));
         name.value = "";
@@ -234,6 +244,7 @@ function createForm(done) {
     h("label", { for: "c-type" }, "Traffic"), type,
     h("label", { for: "c-subnet" }, "Backend subnet"), subnet,
     h("label", { for: "c-backends" }, "Backends (address:port, one per line)"), backends,
+    h("label", { for: "c-check" }, "Health check path (optional, HTTP)"), check,
     h("p", {}, h("button", { type: "submit" }, "Create")), out);
   form.setProjects = (projects) => {
     const chosen = project.value;

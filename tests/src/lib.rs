@@ -130,10 +130,14 @@ pub fn domains(prefix: &str) -> Vec<String> {
 }
 
 pub fn script(name: &str) -> std::path::PathBuf {
-    // Read at run time, not baked in at compile time: a shared target dir may hold a test
-    // binary built from another checkout.
+    repo_root().join("scripts").join(name)
+}
+
+/// The checkout's root. Read at run time, not baked in at compile time: a shared target dir
+/// may hold a test binary built from another checkout.
+pub fn repo_root() -> std::path::PathBuf {
     let dir = std::env::var("CARGO_MANIFEST_DIR").expect("run through cargo test");
-    std::path::PathBuf::from(dir).join("../scripts").join(name)
+    std::path::PathBuf::from(dir).join("..")
 }
 
 /// A running `lbaas-api` on a fresh database of the test cluster, as a user reaches it.
@@ -167,7 +171,12 @@ pub async fn spawn_api_on(dir: &std::path::Path, admin_url: &str) -> Api {
         Command::new(bin("lbaas-api"))
             .args(["--listen", &format!("127.0.0.1:{port}"), "--database-url", &db_url])
             .arg("--admin-token-file")
-            .arg(&token_file),
+            .arg(&token_file)
+            // The vendored page assets of the checkout (set-up fetched them), as `make run`.
+            .arg("--ui-assets-dir")
+            .arg(repo_root().join("vendor/ui"))
+            .arg("--assets-dir")
+            .arg(repo_root().join("vendor/swagger-ui")),
     );
     let up = wait_for(Duration::from_millis(100), Duration::from_secs(30), || async {
         curl("GET", &format!("{base}/healthz"), None, None).0 == 200

@@ -34,6 +34,7 @@ struct Stack {
     base: String,
     dns_port: u16,
     tok: String,
+    admin: String,
     db_url: String,
     prefix: String,
     run_dir: std::path::PathBuf,
@@ -149,6 +150,7 @@ async fn stack(prefix: &str) -> Stack {
         base,
         dns_port: free_port(),
         tok,
+        admin,
         db_url,
         prefix: prefix.to_string(),
         run_dir,
@@ -550,4 +552,42 @@ async fn health_checks_failover_and_autoscale() {
     let left = domains(&prefix);
     assert!(!left.iter().any(|d| last.contains(d)), "the node's VM is gone: {left:?}");
     assert_eq!(left.len(), 1, "only the warm spare is left: {left:?}");
+}
+
+/// The dashboard in a real browser against this whole stack (api/ui/tests/live_dashboard.py):
+/// an instance created from the form turns ACTIVE on the page without a reload, a member goes
+/// OFFLINE there when its backend stops, a delete empties the list; another tenant sees none.
+#[tokio::test]
+async fn the_dashboard_follows_a_real_load_balancer() {
+    let prefix = lbaas_tests::test_prefix();
+    let backends = vec![format!("{prefix}-b0"), format!("{prefix}-b1")];
+    let _cleanup = HostCleanup { prefix: prefix.clone(), backends: backends.clone() };
+    let s = stack(&prefix).await;
+    let _ctl = s.controller_with(&["--spare-nodes", "1", "--spare-nodes-max", "1"]);
+    let _hc = s.healthcheckd(&[]);
+    let (_, body) = curl(
+        "POST",
+        &format!("{}/v1/tenants", s.base),
+        Some(&s.admin),
+        Some(r#"{"name":"other"}"#),
+    );
+    let other =
+        serde_json::from_str::<Value>(&body).unwrap()["token"].as_str().unwrap().to_string();
+    let venv = std::env::var("LBAAS_VENV").expect("LBAAS_VENV: run through `make test`");
+    let out = tokio::process::Command::new(format!("{venv}/bin/python"))
+        .arg(lbaas_tests::repo_root().join("api/ui/tests/live_dashboard.py"))
+        .env("LBAAS_URL", &s.base)
+        .env("LBAAS_TOKEN", &s.tok)
+        .env("LBAAS_OTHER_TOKEN", &other)
+        .env("LBAAS_PREFIX", &prefix)
+        .env("LBAAS_BACKEND_SH", script("backend.sh"))
+        .env("LBAAS_BACKENDS", backends.join(","))
+        .kill_on_drop(true)
+        .output()
+        .await
+        .expect("run the browser test");
+    let text =
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    eprintln!("{text}");
+    assert!(out.status.success(), "the browser test failed:\n{text}");
 }
