@@ -453,6 +453,9 @@ async fn health_checks_failover_and_autoscale() {
     })
     .await;
     assert!(ok, "a spare runs beside the node: {:?}", domains(&prefix));
+    // A tenant following the monitor log (`lbaas events --follow --json`: the event stream)
+    // sees the failover as it is recorded.
+    let follower = Follower::start(&s);
     tokio::time::sleep(Duration::from_secs(3)).await;
     let t0 = std::time::Instant::now();
     sh(&["virsh", "-c", "qemu:///system", "destroy", &dom[0]]);
@@ -480,6 +483,12 @@ async fn health_checks_failover_and_autoscale() {
     );
     let b = curl_in(&pub_ns, &format!("http://{vip2}/")).unwrap_or_default();
     assert!(b.contains("10.30.0.11"), "the replacement serves: {b:?}");
+    let (event, lag) = follower.wait_for_kind("node.down", Duration::from_secs(10));
+    eprintln!(
+        "events --follow: {} printed {:.0} ms after it was recorded",
+        event["message"],
+        lag * 1000.0
+    );
     // After the grace period the DOWN node's row is gone too.
     let ok = wait_for(Duration::from_millis(200), Duration::from_secs(20), || async {
         s.node_names("web").len() == 1
@@ -511,16 +520,17 @@ async fn health_checks_failover_and_autoscale() {
     .await;
     assert!(ok, "member traffic in the API: {} requests", live_requests());
     let (_, text) = curl("GET", &format!("http://{metrics}/metrics"), None, None);
-    let series = text
+    // One series per node and member: the new node may not have sent any yet.
+    let series: Vec<&str> = text
         .lines()
-        .find(|l| {
+        .filter(|l| {
             l.starts_with("lbaas_member_requests_total{")
                 && l.contains("project=\"demo\",load_balancer=\"web\"")
         })
-        .unwrap_or_else(|| panic!("no member series in {text}"));
-    let n: f64 = series.rsplit(' ').next().unwrap().parse().unwrap();
-    assert!(n > 0.0, "{series}");
-    eprintln!("member traffic: {} requests in the API; metrics: {series}", live_requests());
+        .collect();
+    let total: f64 = series.iter().filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok()).sum();
+    assert!(total > 0.0, "member series in the metrics: {series:?}\n{text}");
+    eprintln!("member traffic: {} requests in the API; metrics: {series:?}", live_requests());
     for v in &two {
         let b = curl_in(&pub_ns, &format!("http://{v}/")).unwrap_or_default();
         assert!(b.contains("10.30.0.11"), "{v} serves: {b:?}");
@@ -590,4 +600,60 @@ async fn the_dashboard_follows_a_real_load_balancer() {
         format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     eprintln!("{text}");
     assert!(out.status.success(), "the browser test failed:\n{text}");
+}
+
+/// `lbaas events --follow --json` running beside a test, its lines collected with the time each
+/// arrived.
+struct Follower {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<(std::time::SystemTime, String)>,
+}
+
+impl Follower {
+    fn start(s: &Stack) -> Follower {
+        use std::io::BufRead;
+        let mut child = Command::new(bin("lbaas"))
+            .env("LBAAS_API", &s.base)
+            .env("LBAAS_TOKEN", &s.tok)
+            .args(["--json", "events", "--follow"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("run lbaas events --follow");
+        let out = child.stdout.take().unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+                let _ = tx.send((std::time::SystemTime::now(), line));
+            }
+        });
+        Follower { child, lines }
+    }
+
+    /// The first event of `kind` printed, and how long after its `created_at` it was printed
+    /// (seconds).
+    fn wait_for_kind(&self, kind: &str, limit: Duration) -> (Value, f64) {
+        let end = std::time::Instant::now() + limit;
+        loop {
+            let left = end.saturating_duration_since(std::time::Instant::now());
+            let (at, line) =
+                self.lines.recv_timeout(left).unwrap_or_else(|_| panic!("no {kind} event printed"));
+            let v: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
+            if v["kind"] == kind {
+                let created =
+                    chrono::DateTime::parse_from_rfc3339(v["created_at"].as_str().unwrap())
+                        .unwrap();
+                let at: chrono::DateTime<chrono::Utc> = at.into();
+                let lag = (at - created.with_timezone(&chrono::Utc)).num_microseconds().unwrap();
+                return (v, lag as f64 / 1e6);
+            }
+        }
+    }
+}
+
+impl Drop for Follower {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
