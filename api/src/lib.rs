@@ -71,7 +71,7 @@ pub struct Config {
     tags(
         (name = "envelope", description = "The action/type JSON envelope: \
             `{\"action\": \"create|info|update|delete\", \"type\": \"project|instance\", \"info\": {…}}`"),
-        (name = "tenants", description = "Tenant administration (admin token)"),
+        (name = "tenants", description = "Tenant administration and the fleet: hypervisors, warm pools, every node (admin token)"),
         (name = "load-balancers", description = "Load balancers (instances)"),
     )
 )]
@@ -93,6 +93,8 @@ fn api_router() -> OpenApiRouter<App> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(envelope::envelope_post, envelope::envelope_get))
         .routes(routes!(tenant_list, tenant_create))
+        .routes(routes!(hypervisor_list))
+        .routes(routes!(fleet_node_list))
         .routes(routes!(tenant_view, tenant_update, tenant_delete))
         .routes(routes!(token_list, token_create))
         .routes(routes!(token_delete))

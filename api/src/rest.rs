@@ -15,6 +15,38 @@ use crate::{service, App};
 type R<T> = Result<T, ApiError>;
 
 #[utoipa::path(get,
+    path = "/v1/hypervisors",
+    tag = "tenants",
+    operation_id = "hypervisor_list",
+    summary = "List hypervisors with their node counts and warm pools (admin)",
+    params(PageParams),
+    responses((status = 200, body = Page<lbaas_common::types::Hypervisor>), ErrorResponses),
+    security(("bearer" = [])))]
+pub async fn hypervisor_list(
+    State(app): State<App>,
+    _: Admin,
+    ApiQuery(q): ApiQuery<PageParams>,
+) -> R<(StatusCode, Json<Page<lbaas_common::types::Hypervisor>>)> {
+    Ok((StatusCode::OK, Json(service::hypervisor_list(&app, q).await?)))
+}
+
+#[utoipa::path(get,
+    path = "/v1/nodes",
+    tag = "tenants",
+    operation_id = "fleet_node_list",
+    summary = "List every node of every tenant (admin)",
+    params(PageParams),
+    responses((status = 200, body = Page<lbaas_common::types::FleetNode>), ErrorResponses),
+    security(("bearer" = [])))]
+pub async fn fleet_node_list(
+    State(app): State<App>,
+    _: Admin,
+    ApiQuery(q): ApiQuery<PageParams>,
+) -> R<(StatusCode, Json<Page<lbaas_common::types::FleetNode>>)> {
+    Ok((StatusCode::OK, Json(service::fleet_node_list(&app, q).await?)))
+}
+
+#[utoipa::path(get,
     path = "/v1/tenants",
     tag = "tenants",
     operation_id = "tenant_list",

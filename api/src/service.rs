@@ -66,6 +66,24 @@ pub async fn tenant_list(app: &App, p: PageParams) -> Result<Page<lbaas_common::
     Ok(req.finish(rows, |r| r.id, Into::into))
 }
 
+pub async fn hypervisor_list(
+    app: &App,
+    p: PageParams,
+) -> Result<Page<lbaas_common::types::Hypervisor>> {
+    let req = page(&p)?;
+    let rows = lbaas_db::hypervisor::hypervisor_list(&app.db, req).await?;
+    Ok(req.finish(rows, |r| r.id, Into::into))
+}
+
+pub async fn fleet_node_list(
+    app: &App,
+    p: PageParams,
+) -> Result<Page<lbaas_common::types::FleetNode>> {
+    let req = page(&p)?;
+    let rows = lbaas_db::hypervisor::node_list_fleet(&app.db, req).await?;
+    Ok(req.finish(rows, |r| r.id, Into::into))
+}
+
 pub async fn tenant_view(app: &App, key: &str) -> Result<lbaas_common::types::Tenant> {
     Ok(tq::tenant_view(&app.db, key).await?.into())
 }

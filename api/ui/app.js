@@ -398,19 +398,37 @@ class Charts {
 }
 
 async function admin() {
-  const list = h("div", {}, h("p", {}, "Loading…"));
-  main.replaceChildren(h("section", {}, h("h1", {}, "Tenants"), list,
-    h("p", { class: "muted" }, "Hypervisors, the warm pool and nodes across tenants have no admin API yet: see the controller's metrics (127.0.0.1:9102).")));
-  try {
-    const tenants = (await api("GET", "/v1/tenants?limit=1000")).items;
-    list.replaceChildren(h("div", { class: "wrap" }, h("table", {},
-      h("thead", {}, h("tr", {}, ["Tenant", "Load balancers", "Nodes", "Created"].map((c) => h("th", { scope: "col" }, c)))),
-      h("tbody", {}, tenants.map((t) => h("tr", {}, h("td", {}, t.name),
-        h("td", {}, `quota ${t.quotas ? t.quotas.load_balancers : "—"}`), h("td", {}, `quota ${t.quotas ? t.quotas.nodes : "—"}`),
-        h("td", {}, time(t.created_at))))))));
-  } catch (e) {
-    showError(list, e);
+  const tenants = h("div", {}, h("p", {}, "Loading…"));
+  const hypervisors = h("div");
+  const nodes = h("div");
+  main.replaceChildren(
+    h("section", {}, h("h1", {}, "Tenants"), tenants),
+    h("section", {}, h("h2", {}, "Hypervisors and warm pools"), hypervisors),
+    h("section", {}, h("h2", {}, "Every node"), nodes));
+  const table = (heads, rows) => h("div", { class: "wrap" }, h("table", {},
+    h("thead", {}, h("tr", {}, heads.map((c) => h("th", { scope: "col" }, c)))), h("tbody", {}, rows)));
+  async function refresh() {
+    try {
+      const [ts, hs, ns] = await Promise.all([
+        api("GET", "/v1/tenants?limit=1000"), api("GET", "/v1/hypervisors?limit=1000"), api("GET", "/v1/nodes?limit=1000")]);
+      tenants.replaceChildren(table(["Tenant", "Load balancer quota", "Node quota", "Created"],
+        ts.items.map((t) => h("tr", {}, h("td", {}, t.name),
+          h("td", {}, t.quotas ? t.quotas.load_balancers : "—"), h("td", {}, t.quotas ? t.quotas.nodes : "—"),
+          h("td", {}, time(t.created_at))))));
+      hypervisors.replaceChildren(table(["Hypervisor", "URI", "Nodes", "Warm pool"],
+        hs.items.map((x) => h("tr", {}, h("td", {}, x.name), h("td", {}, x.uri), h("td", {}, x.nodes),
+          h("td", {}, x.spare_nodes.length ? `${x.spare_nodes.length}: ${x.spare_nodes.map((s) => s.name).join(", ")}` : "empty")))));
+      nodes.replaceChildren(ns.items.length === 0 ? h("p", { class: "muted" }, "No node.") :
+        table(["Node", "Tenant / project / load balancer", "Status", "VIP", "Req/s", "Heartbeat", "Reason"],
+          ns.items.map((n) => h("tr", {}, h("td", {}, n.name), h("td", {}, `${n.tenant} / ${n.project} / ${n.load_balancer}`),
+            h("td", {}, status(n.status)), h("td", {}, n.vip || "—"), h("td", {}, n.requests_per_second.toFixed(1)),
+            h("td", {}, time(n.last_heartbeat)), h("td", {}, n.status_reason || "")))));
+    } catch (e) {
+      showError(tenants, e);
+    }
   }
+  await refresh();
+  state.stop.push(every(5000, refresh));
 }
 
 // ---- routing -------------------------------------------------------------------------------

@@ -189,6 +189,41 @@ pub struct QuotasUpdate {
     pub nodes: Option<i32>,
 }
 
+/// A compute host (admin): its libvirt URI, how many nodes run on it, its warm pool.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Hypervisor {
+    pub id: Uuid,
+    pub name: String,
+    pub uri: String,
+    /// Nodes placed on it (any tenant), DELETED excluded.
+    pub nodes: i64,
+    /// Its warm pool: VMs booted ahead of need, oldest first.
+    pub spare_nodes: Vec<SpareNode>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SpareNode {
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A node as an operator sees it across tenants (admin).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct FleetNode {
+    pub id: NodeId,
+    pub name: String,
+    pub tenant: String,
+    pub project: String,
+    pub load_balancer: String,
+    pub status: NodeStatus,
+    pub vip: Option<String>,
+    pub utilization: Utilization,
+    pub requests_per_second: f64,
+    pub last_heartbeat: Option<DateTime<Utc>>,
+    pub status_reason: String,
+}
+
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Tenant {
     pub id: TenantId,

@@ -96,6 +96,9 @@ class Dashboard(unittest.TestCase):
         page = self.sign_in(ADMIN)
         expect(page.get_by_role("heading", name="Tenants")).to_be_visible()
         expect(page.get_by_text("uiseen")).to_be_visible()
+        expect(page.get_by_role("heading", name="Hypervisors and warm pools")).to_be_visible()
+        expect(page.get_by_text("qemu:///system")).to_be_visible()
+        expect(page.get_by_role("heading", name="Every node")).to_be_visible()
         bad = self.sign_in("lbt_not_a_token")
         expect(bad.get_by_role("alert")).to_contain_text("unauthorized")
 

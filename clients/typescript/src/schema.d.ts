@@ -21,6 +21,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/hypervisors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List hypervisors with their node counts and warm pools (admin) */
+        get: operations["hypervisor_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/nodes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List every node of every tenant (admin) */
+        get: operations["fleet_node_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/projects": {
         parameters: {
             query?: never;
@@ -587,6 +621,22 @@ export interface components {
         EventId: string;
         /** @enum {string} */
         Fail: "fail";
+        /** @description A node as an operator sees it across tenants (admin). */
+        FleetNode: {
+            id: components["schemas"]["NodeId"];
+            /** Format: date-time */
+            last_heartbeat?: string | null;
+            load_balancer: string;
+            name: string;
+            project: string;
+            /** Format: double */
+            requests_per_second: number;
+            status: components["schemas"]["NodeStatus"];
+            status_reason: string;
+            tenant: string;
+            utilization: components["schemas"]["Utilization"];
+            vip?: string | null;
+        };
         /** @description Active health checking of a pool's members. */
         HealthMonitor: {
             /**
@@ -617,6 +667,22 @@ export interface components {
              * @description Consecutive failures that take a member DOWN, 1..=10.
              */
             unhealth_threshold: number;
+        };
+        /** @description A compute host (admin): its libvirt URI, how many nodes run on it, its warm pool. */
+        Hypervisor: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /**
+             * Format: int64
+             * @description Nodes placed on it (any tenant), DELETED excluded.
+             */
+            nodes: number;
+            /** @description Its warm pool: VMs booted ahead of need, oldest first. */
+            spare_nodes: components["schemas"]["SpareNode"][];
+            uri: string;
         };
         InstanceCreateReply: {
             action: components["schemas"]["ActionCreate"];
@@ -869,6 +935,44 @@ export interface components {
                 load_balancer_id?: null | components["schemas"]["LoadBalancerId"];
                 message: string;
                 node_id?: null | components["schemas"]["NodeId"];
+            }[];
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list. `next_cursor` is opaque; pass it back as `?cursor=` for the next page. */
+        Page_FleetNode: {
+            items: {
+                id: components["schemas"]["NodeId"];
+                /** Format: date-time */
+                last_heartbeat?: string | null;
+                load_balancer: string;
+                name: string;
+                project: string;
+                /** Format: double */
+                requests_per_second: number;
+                status: components["schemas"]["NodeStatus"];
+                status_reason: string;
+                tenant: string;
+                utilization: components["schemas"]["Utilization"];
+                vip?: string | null;
+            }[];
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list. `next_cursor` is opaque; pass it back as `?cursor=` for the next page. */
+        Page_Hypervisor: {
+            items: {
+                /** Format: date-time */
+                created_at: string;
+                /** Format: uuid */
+                id: string;
+                name: string;
+                /**
+                 * Format: int64
+                 * @description Nodes placed on it (any tenant), DELETED excluded.
+                 */
+                nodes: number;
+                /** @description Its warm pool: VMs booted ahead of need, oldest first. */
+                spare_nodes: components["schemas"]["SpareNode"][];
+                uri: string;
             }[];
             next_cursor?: string | null;
         };
@@ -1201,6 +1305,11 @@ export interface components {
             /** Format: int32 */
             projects?: number | null;
         };
+        SpareNode: {
+            /** Format: date-time */
+            created_at: string;
+            name: string;
+        };
         Subnet: {
             /** @description e.g. `10.10.0.0/24` */
             cidr: string;
@@ -1313,6 +1422,198 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_Event"];
+                };
+            };
+            /** @description invalid input; `error.code` says which */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description missing or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a quota is used up */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not found (another tenant's included) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the path exists, the method does not */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description duplicate name, overlapping subnet, stale generation, still in use */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description body over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug or an outage; the operator's log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    hypervisor_list: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1..=1000 (default 100). */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Hypervisor"];
+                };
+            };
+            /** @description invalid input; `error.code` says which */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description missing or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a quota is used up */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not found (another tenant's included) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the path exists, the method does not */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description duplicate name, overlapping subnet, stale generation, still in use */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description body over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug or an outage; the operator's log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    fleet_node_list: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1..=1000 (default 100). */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_FleetNode"];
                 };
             };
             /** @description invalid input; `error.code` says which */

@@ -29,7 +29,9 @@ from .error_code import ErrorCode
 from .error_detail import ErrorDetail
 from .event import Event
 from .fail import Fail
+from .fleet_node import FleetNode
 from .health_monitor import HealthMonitor
+from .hypervisor import Hypervisor
 from .instance_create_reply import InstanceCreateReply
 from .instance_create_request import InstanceCreateRequest
 from .instance_delete_reply import InstanceDeleteReply
@@ -53,6 +55,10 @@ from .node_status import NodeStatus
 from .operating_status import OperatingStatus
 from .page_event import PageEvent
 from .page_event_items_item import PageEventItemsItem
+from .page_fleet_node import PageFleetNode
+from .page_fleet_node_items_item import PageFleetNodeItemsItem
+from .page_hypervisor import PageHypervisor
+from .page_hypervisor_items_item import PageHypervisorItemsItem
 from .page_listener import PageListener
 from .page_listener_items_item import PageListenerItemsItem
 from .page_load_balancer import PageLoadBalancer
@@ -89,6 +95,7 @@ from .protocol import Protocol
 from .provisioning_status import ProvisioningStatus
 from .quotas import Quotas
 from .quotas_update import QuotasUpdate
+from .spare_node import SpareNode
 from .subnet import Subnet
 from .subnet_create import SubnetCreate
 from .subnet_update import SubnetUpdate
@@ -134,7 +141,9 @@ __all__ = (
     "ErrorDetail",
     "Event",
     "Fail",
+    "FleetNode",
     "HealthMonitor",
+    "Hypervisor",
     "InstanceCreateReply",
     "InstanceCreateRequest",
     "InstanceDeleteReply",
@@ -158,6 +167,10 @@ __all__ = (
     "OperatingStatus",
     "PageEvent",
     "PageEventItemsItem",
+    "PageFleetNode",
+    "PageFleetNodeItemsItem",
+    "PageHypervisor",
+    "PageHypervisorItemsItem",
     "PageListener",
     "PageListenerItemsItem",
     "PageLoadBalancer",
@@ -194,6 +207,7 @@ __all__ = (
     "ProvisioningStatus",
     "Quotas",
     "QuotasUpdate",
+    "SpareNode",
     "Subnet",
     "SubnetCreate",
     "SubnetUpdate",
