@@ -12,6 +12,7 @@ use sqlx::postgres::PgListener;
 use tokio::sync::Notify;
 
 pub mod agent_link;
+pub mod breaker;
 pub mod hypervisor;
 pub mod metrics;
 pub mod netops;

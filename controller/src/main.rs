@@ -59,6 +59,15 @@ struct Cli {
     /// made a burst of ten slower (serving p50 2.5 s) than growing it to 8 (1.25 s).
     #[arg(long, env = "LBAAS_SPARE_NODES_MAX")]
     spare_nodes_max: Option<usize>,
+    /// Mass-failover breaker: failovers pause when more than this share of the nodes went DOWN
+    /// within the window (and at least `--failover-breaker-min` did).
+    #[arg(long, env = "LBAAS_FAILOVER_BREAKER_SHARE", default_value_t = 0.5)]
+    failover_breaker_share: f64,
+    #[arg(long, env = "LBAAS_FAILOVER_BREAKER_MIN", default_value_t = 3)]
+    failover_breaker_min: usize,
+    /// Seconds.
+    #[arg(long, env = "LBAAS_FAILOVER_BREAKER_WINDOW", default_value_t = 60)]
+    failover_breaker_window: u64,
     /// Prometheus metrics (`GET /metrics`), on loopback; `off` serves none.
     #[arg(long, env = "LBAAS_CONTROLLER_METRICS_LISTEN", default_value = "127.0.0.1:9102")]
     metrics_listen: String,
@@ -109,6 +118,11 @@ async fn main() -> anyhow::Result<()> {
             drain_period: Duration::from_secs(cli.drain_period),
             spares: cli.spare_nodes,
             spares_max: cli.spare_nodes_max.unwrap_or(cli.spare_nodes * 2),
+            breaker: lbaas_controller::breaker::BreakerPolicy {
+                share: cli.failover_breaker_share.clamp(0.0, 1.0),
+                min: cli.failover_breaker_min.max(1),
+                window: Duration::from_secs(cli.failover_breaker_window),
+            },
         },
         dns,
         deadlines: lbaas_controller::hypervisor::Deadlines {

@@ -76,6 +76,8 @@ pub struct ControllerMetrics {
     pub spares: Family<StatusLabels, Gauge>,
     pub spares_wanted: Gauge,
     pub agent_links_up: Gauge,
+    /// 1 while the mass-failover breaker holds failovers back.
+    pub failover_breaker_open: Gauge,
     /// Node id → its load balancer, as the last pass saw them.
     pub placements: Mutex<HashMap<String, (String, LbLabels)>>,
     traffic: Arc<Mutex<Traffic>>,
@@ -94,6 +96,7 @@ impl ControllerMetrics {
             spares: Family::default(),
             spares_wanted: Gauge::default(),
             agent_links_up: Gauge::default(),
+            failover_breaker_open: Gauge::default(),
             placements: Mutex::default(),
             traffic: Arc::default(),
         };
@@ -132,6 +135,11 @@ impl ControllerMetrics {
             "agent_links_up",
             "Agents connected with a heartbeat in the last 2 s",
             m.agent_links_up.clone(),
+        );
+        reg.register(
+            "failover_breaker_open",
+            "1 while failovers are paused because too many nodes went DOWN at once",
+            m.failover_breaker_open.clone(),
         );
         (Arc::new(m), root)
     }

@@ -48,6 +48,7 @@ use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use crate::agent_link::Agents;
+use crate::breaker::{Breaker, BreakerPolicy, Change};
 use crate::hypervisor::{DeadlineExceeded, DomainSpec, Hypervisor};
 use crate::metrics::{ControllerMetrics, LbLabels, OutcomeLabels};
 use crate::netops::NetOps;
@@ -75,6 +76,8 @@ pub struct Settings {
     pub spares: usize,
     /// What recent demand may grow the warm pool to (`crate::warm_pool`).
     pub spares_max: usize,
+    /// When failovers stop because too many nodes went DOWN at once (`crate::breaker`).
+    pub breaker: BreakerPolicy,
 }
 
 impl Settings {
@@ -170,6 +173,8 @@ pub struct Reconciler<N, H, A> {
     pub metrics: Arc<ControllerMetrics>,
     /// Taps seen attached (tap, namespace) and when: see [`TAP_RECHECK`].
     attached: HashMap<(String, String), Instant>,
+    /// Open while a mass failure holds failovers back.
+    pub breaker: Breaker,
 }
 
 impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
@@ -188,6 +193,7 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
             warm: WarmPool::new(settings.spares, settings.spares_max, settings.memory_mib),
             metrics: ControllerMetrics::new().0,
             attached: HashMap::new(),
+            breaker: Breaker::new(settings.breaker),
             settings: Arc::new(settings),
         }
     }
@@ -224,6 +230,9 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
             ],
         )
         .await?;
+        // Judged before any replacement is made: a mass failure seen for the first time in this
+        // pass must not be "repaired" by it.
+        self.breaker_judge(&nq::node_list_placements(&self.db).await?).await;
         let spares = self.node_counts_converge(&serving).await?;
         let lbs: HashMap<Uuid, &LoadBalancerRow> = serving.iter().map(|l| (l.id, l)).collect();
         let placements = nq::node_list_placements(&self.db).await?;
@@ -307,6 +316,37 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
                 Some((p.id.to_string(), (p.name.clone(), labels)))
             })
             .collect();
+    }
+
+    /// Opens or closes the mass-failover breaker, with an event and a metric.
+    async fn breaker_judge(&mut self, placements: &[NodePlacement]) {
+        let change = self
+            .breaker
+            .judge(placements.iter().map(|p| (p.status.as_str(), p.status_age_seconds)));
+        self.metrics.failover_breaker_open.set(i64::from(self.breaker.open));
+        let (kind, message) = match change {
+            None => return,
+            Some(Change::Opened { down, of }) => {
+                let p = self.breaker.policy;
+                let m = format!(
+                    "{down} of {of} nodes went DOWN within {}s (more than {:.0}%): failovers paused; \
+                     DOWN nodes are kept and not replaced until they come back",
+                    p.window.as_secs(),
+                    p.share * 100.0
+                );
+                tracing::warn!(down, of, "mass failure: failovers paused");
+                ("failover.paused", m)
+            }
+            Some(Change::Closed { down, of }) => {
+                tracing::info!(down, of, "failovers resumed");
+                ("failover.resumed", format!("{down} of {of} nodes DOWN now: failovers resumed"))
+            }
+        };
+        if let Err(e) =
+            lbaas_db::event::event_insert(&self.db, None, None, None, kind, &message).await
+        {
+            tracing::warn!(error = %e, "could not record the breaker's event");
+        }
     }
 
     /// `attach_tap` unless this tap was seen attached in `ns` within [`TAP_RECHECK`].
@@ -450,7 +490,9 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
                 self.status.recheck_soon |= !linked;
                 self.node_converge_logged(p, lb).await
             }
-            Ok(NodeStatus::Down) if p.status_age_seconds >= s.failover_grace.as_secs_f64() => {
+            Ok(NodeStatus::Down)
+                if !self.breaker.open && p.status_age_seconds >= s.failover_grace.as_secs_f64() =>
+            {
                 let why = format!(
                     "{} stayed DOWN for {}s (failover grace period)",
                     p.name,
@@ -643,7 +685,10 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
             })
             .collect();
         let want = lb.desired_nodes.max(1) as usize;
-        if serving.len() < want {
+        let replacing = live.iter().any(|n| n.status == NodeStatus::Down.as_str());
+        if serving.len() < want && replacing && self.breaker.open {
+            // A mass failure: the DOWN node is kept, not replaced (`crate::breaker`).
+        } else if serving.len() < want {
             let why =
                 if let Some(down) = live.iter().find(|n| n.status == NodeStatus::Down.as_str()) {
                     format!("replaces DOWN node {}", down.name)

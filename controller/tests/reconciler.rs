@@ -33,6 +33,7 @@ fn settings() -> Settings {
         drain_period: Duration::from_secs(10),
         spares: 0,
         spares_max: 0,
+        breaker: Default::default(),
     }
 }
 
@@ -603,4 +604,56 @@ async fn metrics_count_passes_objects_and_traffic_by_load_balancer() {
     // A node no pass has seen (or one gone) has no series: cardinality follows what exists.
     m.set_traffic(vec![NodeTraffic { node: Uuid::new_v4().to_string(), heartbeat: heartbeat(7) }]);
     assert!(!scrape().contains("lbaas_member_requests_total{"), "{}", scrape());
+}
+
+#[tokio::test]
+async fn a_mass_failure_pauses_failovers_until_nodes_come_back() {
+    let db = db().await;
+    let (_, first) = seed(&db).await;
+    let mut lbs = vec![first];
+    for name in ["b", "c", "d"] {
+        lbs.push(seed_another(&db, name).await);
+    }
+    let mut r = rec(&db);
+    for lb in &lbs {
+        converge(&mut r, *lb).await;
+    }
+    let count = |db: PgPool| async move {
+        let n: (i64,) = sqlx::query_as("SELECT count(*) FROM node").fetch_one(&db).await.unwrap();
+        n.0
+    };
+    assert_eq!(count(db.clone()).await, 4);
+    let events = |db: PgPool, kind: &'static str| async move {
+        let n: (i64,) = sqlx::query_as("SELECT count(*) FROM event WHERE kind = $1")
+            .bind(kind)
+            .fetch_one(&db)
+            .await
+            .unwrap();
+        n.0
+    };
+
+    // Three of four go DOWN at once (what healthcheckd writes when a network partition hits).
+    sqlx::query(
+        "UPDATE node SET status = 'DOWN', status_changed_at = now() \
+         WHERE load_balancer_id = ANY($1)",
+    )
+    .bind(&lbs[1..])
+    .execute(&db)
+    .await
+    .unwrap();
+    passes(&mut r, 3).await;
+    assert!(r.breaker.open);
+    assert_eq!(count(db.clone()).await, 4, "no replacement while the breaker is open");
+    assert_eq!(events(db.clone(), "failover.paused").await, 1);
+
+    // Two come back: one DOWN of four is an ordinary failover again.
+    sqlx::query("UPDATE node SET status = 'ACTIVE' WHERE load_balancer_id = ANY($1)")
+        .bind(&lbs[1..3])
+        .execute(&db)
+        .await
+        .unwrap();
+    passes(&mut r, 2).await;
+    assert!(!r.breaker.open);
+    assert_eq!(events(db.clone(), "failover.resumed").await, 1);
+    assert_eq!(count(db.clone()).await, 5, "the node still DOWN is replaced now");
 }
