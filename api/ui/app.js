@@ -58,9 +58,11 @@ async function api(method, path, body) {
 }
 
 /// Reads the event stream (Server-Sent Events over fetch, so the token goes in a header) and
-/// calls `onEvent` for each event; reconnects after a break from the last event seen. Returns
-/// a function that stops it.
-function follow(query, onEvent, after) {
+/// calls `onEvent` for each event; reconnects after a break from the last event seen. `onOpen`
+/// runs each time the stream is connected: a stream without a resume point starts at the newest
+/// event, so what happened before it connected is for the caller to read. Returns a function
+/// that stops it.
+function follow(query, onEvent, after, onOpen) {
   const ctrl = new AbortController();
   let last = after || null;
   (async () => {
@@ -70,6 +72,7 @@ function follow(query, onEvent, after) {
         if (last) headers["Last-Event-ID"] = last;
         const res = await fetch("/v1/events/stream" + query, { headers, signal: ctrl.signal });
         if (!res.ok) throw new Error("stream " + res.status);
+        if (onOpen) onOpen();
         const reader = res.body.getReader();
         const dec = new TextDecoder();
         let buf = "";
@@ -163,11 +166,12 @@ function header() {
 async function home() {
   const list = h("div", { "aria-live": "polite" }, h("p", {}, "Loading…"));
   const events = h("ul", { class: "events", "aria-label": "Recent events" });
+  const live = h("span", { class: "muted" });
   const form = createForm(() => refresh());
   main.replaceChildren(
     h("section", {}, h("h1", {}, "Load balancers"), list),
     h("section", {}, h("h2", {}, "Create an instance"), form),
-    h("section", {}, h("h2", {}, "Monitor log"), events),
+    h("section", {}, h("h2", {}, "Monitor log", live), events),
   );
   async function refresh() {
     try {
@@ -199,6 +203,11 @@ async function home() {
   const later = debounce(300, refresh);
   state.stop.push(follow("", (ev) => {
     events.prepend(h("li", {}, `${time(ev.created_at)}  ${ev.kind}  ${ev.message}`));
+    later();
+  }, null, () => {
+    // Connected: what happened before it is read by the refresh; the log says it is live.
+    events.dataset.live = "true";
+    live.textContent = " (live)";
     later();
   }));
   state.stop.push(every(5000, refresh));

@@ -56,7 +56,9 @@ class Dashboard(unittest.TestCase):
 
         page = self.sign_in(acme)
         expect(page.get_by_role("heading", name="Load balancers")).to_be_visible()
-        # A project made elsewhere appears without a reload: the page follows the event stream.
+        # A project made elsewhere appears without a reload: the page follows the event stream
+        # (once it says the log is live; what came before that, a refresh reads).
+        expect(page.locator("ul[data-live=true]")).to_have_count(1, timeout=10_000)
         call("POST", "/v1/projects", acme, {"name": "demo"})
         expect(page.locator("#c-project option[value=demo]")).to_have_count(1, timeout=5000)
         expect(page.get_by_text("project.created")).to_be_visible()
