@@ -56,6 +56,10 @@ impl EventBus {
         });
         bus
     }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Uuid> {
+        self.tx.subscribe()
+    }
 }
 
 async fn listen(db: &sqlx::PgPool, tx: &broadcast::Sender<Uuid>) -> Result<(), sqlx::Error> {
@@ -152,10 +156,4 @@ pub async fn event_stream(
         Some((Ok(sse), (c, false)))
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
-}
-
-impl EventBus {
-    pub fn subscribe(&self) -> broadcast::Receiver<Uuid> {
-        self.tx.subscribe()
-    }
 }

@@ -4,7 +4,7 @@
 "use strict";
 
 const TOKEN_KEY = "lbaas-token";
-const state = { token: sessionStorage.getItem(TOKEN_KEY), admin: false, stop: [] };
+const state = { token: sessionStorage.getItem(TOKEN_KEY), admin: false, known: false, stop: [] };
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
 
@@ -121,6 +121,7 @@ function showError(where, e) {
 // ---- views ---------------------------------------------------------------------------------
 
 function signIn(message) {
+  state.known = false;
   nav.replaceChildren();
   const input = h("input", { id: "token", type: "password", autocomplete: "off", required: true });
   const out = h("div");
@@ -130,6 +131,7 @@ function signIn(message) {
       state.token = input.value.trim();
       try {
         await whoAmI();
+        state.known = true;
         sessionStorage.setItem(TOKEN_KEY, state.token);
         location.hash = state.admin ? "#/admin" : "#/";
         route();
@@ -445,10 +447,14 @@ async function admin() {
 async function route() {
   for (const stop of state.stop.splice(0)) stop();
   if (!state.token) return signIn();
-  try {
-    await whoAmI();
-  } catch (e) {
-    return signIn(e.status === 401 ? "The token is no longer valid." : e.message);
+  // Which kind of token this is, asked once per sign-in (views handle a 401 themselves).
+  if (!state.known) {
+    try {
+      await whoAmI();
+      state.known = true;
+    } catch (e) {
+      return signIn(e.status === 401 ? "The token is no longer valid." : e.message);
+    }
   }
   header();
   const parts = location.hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
