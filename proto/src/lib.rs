@@ -51,6 +51,8 @@ pub enum FromAgent {
 pub enum Protocol {
     Http,
     Tcp,
+    /// HTTP behind TLS terminated by the agent ([`ListenerConfig::tls`]).
+    Https,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -93,6 +95,115 @@ pub struct ListenerConfig {
     /// HTTP only: cache GET responses that HTTP caching rules allow.
     #[serde(default)]
     pub cache: bool,
+    /// HTTPS only: the certificates served, chosen by SNI.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<TlsConfig>,
+    /// HTTP only: answer every request with a redirect to `https://<host>:<port><path>` (308,
+    /// or 301 for GET/HEAD) instead of proxying it. The port is left out of the URL when 443.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect_https_port: Option<u16>,
+    /// HTTP/HTTPS only: pools other than the default one (`members`), named by L7 policies.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pools: Vec<PoolConfig>,
+    /// HTTP/HTTPS only: L7 policies, tried in order; the first whose rules all match acts. No
+    /// match: the default pool.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub policies: Vec<PolicyConfig>,
+}
+
+/// TLS termination of an HTTPS listener: TLS 1.2 and 1.3, ALPN `h2` and `http/1.1`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TlsConfig {
+    /// Chosen by the client's SNI against each certificate's `names` (exact, or `*.suffix` for
+    /// one label); the first is the default, served when SNI is absent or matches none.
+    pub certificates: Vec<CertificateConfig>,
+}
+
+/// One certificate with its key. The key crosses only the host-local controller ↔ agent
+/// channel; the agent keeps it in memory and never writes or logs it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateConfig {
+    pub id: String,
+    /// DNS names (subject alternative names, else the common name), lower case; `*.` wildcards.
+    pub names: Vec<String>,
+    /// PEM: the leaf first, then its chain.
+    pub chain_pem: String,
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1).
+    pub key_pem: String,
+}
+
+impl std::fmt::Debug for CertificateConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the key, not even in a debug log.
+        f.debug_struct("CertificateConfig")
+            .field("id", &self.id)
+            .field("names", &self.names)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A pool an L7 policy forwards to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PoolConfig {
+    pub id: String,
+    #[serde(default)]
+    pub algorithm: Algorithm,
+    pub members: Vec<MemberConfig>,
+}
+
+/// An L7 policy: when every rule matches (no rules: always), act.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyConfig {
+    pub id: String,
+    pub rules: Vec<RuleConfig>,
+    pub action: ActionConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ActionConfig {
+    /// To one of the listener's `pools`, by id.
+    Forward { pool: String },
+    /// Redirect to this URL as is.
+    RedirectUrl { url: String, status: u16 },
+    /// Redirect to `prefix` followed by the request's path and query.
+    RedirectPrefix { prefix: String, status: u16 },
+    /// Answer with this status (e.g. 403) and no proxying.
+    Reject { status: u16 },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleConfig {
+    pub kind: RuleKind,
+    pub compare: Compare,
+    /// The header or cookie name (HEADER, COOKIE); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    pub value: String,
+    /// Matches when the comparison does not (a missing header or cookie: does not compare).
+    #[serde(default)]
+    pub invert: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RuleKind {
+    /// The request's host (`Host` or the h2 authority) without its port, compared ASCII
+    /// case-insensitively.
+    HostName,
+    /// The request's path (no query).
+    Path,
+    Header,
+    Cookie,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Compare {
+    EqualTo,
+    StartsWith,
+    EndsWith,
+    Contains,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -179,6 +290,10 @@ mod tests {
                         up: true,
                     }],
                     cache: false,
+                    tls: None,
+                    redirect_https_port: None,
+                    pools: vec![],
+                    policies: vec![],
                 }],
                 network: Some(NetworkConfig {
                     vip: "198.18.0.10/16".into(),
