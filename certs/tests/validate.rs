@@ -52,7 +52,7 @@ fn each_bad_upload_is_refused_with_its_own_code() {
     let ca_pem = std::fs::read_to_string(ca.ca_pem_path()).unwrap();
     let leaf_only = a.chain_pem.replace(&ca_pem, "");
     assert_eq!(code(&(ca_pem.clone() + &leaf_only), &a.key_pem), "certificate_invalid");
-    assert_eq!(code(&ca_pem, &a.key_pem), "private_key_mismatch");
+    assert_eq!(code(&ca_pem, &a.key_pem), "certificate_without_names");
     let other = ca.leaf(&["c.test"], 10, false).chain_pem.replace(&ca_pem, "");
     assert_eq!(code(&(leaf_only.clone() + &other), &a.key_pem), "certificate_invalid");
     assert_eq!(code(&"x".repeat(70_000), &a.key_pem), "certificate_too_large");
