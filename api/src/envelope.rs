@@ -50,6 +50,7 @@ literal!(ActionUpdate, update);
 literal!(ActionDelete, delete);
 literal!(TypeProject, project);
 literal!(TypeInstance, instance);
+literal!(TypeCertificate, certificate);
 literal!(Successful, successful);
 literal!(Fail, fail);
 
@@ -163,8 +164,45 @@ pair!(
     EnvelopeInstanceDeleted
 );
 
+pair!(
+    CertificateCreateRequest,
+    CertificateCreateReply,
+    "create certificate",
+    ActionCreate,
+    TypeCertificate,
+    EnvelopeCertificateUpload,
+    Certificate
+);
+pair!(
+    CertificateInfoRequest,
+    CertificateInfoReply,
+    "info certificate",
+    ActionInfo,
+    TypeCertificate,
+    EnvelopeCertificateKey,
+    Certificate
+);
+pair!(
+    CertificateUpdateRequest,
+    CertificateUpdateReply,
+    "update certificate",
+    ActionUpdate,
+    TypeCertificate,
+    EnvelopeCertificateUpload,
+    Certificate
+);
+pair!(
+    CertificateDeleteRequest,
+    CertificateDeleteReply,
+    "delete certificate",
+    ActionDelete,
+    TypeCertificate,
+    EnvelopeCertificateKey,
+    EnvelopeCertificateDeleted
+);
+
 /// The action/type JSON envelope: `{"action": "create|info|update|delete", "type":
-/// "project|instance", "info": {...}}`, `info` shaped by the pair.
+/// "project|instance|certificate", "info": {...}}`, `info` shaped by the pair.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(untagged)]
 pub enum EnvelopeRequest {
@@ -176,6 +214,10 @@ pub enum EnvelopeRequest {
     InstanceInfo(InstanceInfoRequest),
     InstanceUpdate(InstanceUpdateRequest),
     InstanceDelete(InstanceDeleteRequest),
+    CertificateCreate(CertificateCreateRequest),
+    CertificateInfo(CertificateInfoRequest),
+    CertificateUpdate(CertificateUpdateRequest),
+    CertificateDelete(CertificateDeleteRequest),
 }
 
 /// The reply to an envelope: `status` `successful` with the pair's `info`, or `fail` with an
@@ -191,6 +233,10 @@ pub enum EnvelopeResponse {
     InstanceInfo(InstanceInfoReply),
     InstanceUpdate(InstanceUpdateReply),
     InstanceDelete(InstanceDeleteReply),
+    CertificateCreate(CertificateCreateReply),
+    CertificateInfo(CertificateInfoReply),
+    CertificateUpdate(CertificateUpdateReply),
+    CertificateDelete(CertificateDeleteReply),
     Fail(EnvelopeFail),
 }
 
@@ -314,20 +360,65 @@ pub struct EnvelopeInstanceKey {
     name: String,
 }
 
+/// `create certificate` (upload) and `update certificate` (renewal: a new chain and key under the
+/// same name). The key is stored encrypted and never shown again.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnvelopeCertificateUpload {
+    project: String,
+    name: String,
+    /// PEM: the leaf first, then its intermediates.
+    certificate: String,
+    /// PEM private key of the leaf, unencrypted.
+    private_key: String,
+}
+
+// Hand-written: never the key in a log.
+impl std::fmt::Debug for EnvelopeCertificateUpload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnvelopeCertificateUpload")
+            .field("project", &self.project)
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Which certificate: its project and name.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnvelopeCertificateKey {
+    project: String,
+    name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EnvelopeCertificateDeleted {
+    project: String,
+    name: String,
+    deleted: bool,
+}
+
 /// `create instance`: the seed's instance.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnvelopeInstanceCreate {
     project: String,
     name: String,
-    /// `http` or `tcp` (either case).
+    /// `http`, `https` or `tcp` (either case).
     traffic_type: String,
     /// The project subnet (CIDR) the backends live in; made if the project has none such.
     subnet: String,
     backend: EnvelopeBackend,
-    /// Listener port; 80 for http, the first backend's port for tcp.
+    /// Listener port; 80 for http, 443 for https, the first backend's port for tcp.
     #[serde(default)]
     port: Option<i32>,
+    /// https: names of the project's certificates (`create certificate`); the first is the
+    /// default, the others are chosen by the client's SNI.
+    #[serde(default)]
+    certificates: Option<Vec<String>>,
+    /// https: also listen on port 80 and redirect every request there to HTTPS.
+    #[serde(default)]
+    redirect_http: Option<bool>,
     #[serde(default)]
     algorithm: Option<Algorithm>,
     #[serde(default)]
@@ -343,6 +434,31 @@ pub struct EnvelopeBackend {
     health_check: Option<EnvelopeHealthCheck>,
     #[serde(rename = "auto-scaling", default)]
     auto_scaling: Option<bool>,
+    /// http/https: routing rules tried in order before `entities` (L7 policies; change them
+    /// later through REST `…/listeners/default/policies`).
+    #[serde(default)]
+    rules: Option<Vec<EnvelopeRule>>,
+}
+
+/// One routing rule: when the request's host equals `host` and its path starts with
+/// `path_prefix` (those given; neither: every request), send it to its own `entities`, redirect
+/// it to `redirect` (a URL prefix the path follows) or refuse it (`reject`, 403): exactly one.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnvelopeRule {
+    #[serde(default)]
+    host: Option<String>,
+    #[serde(default)]
+    path_prefix: Option<String>,
+    #[serde(default)]
+    entities: Option<Vec<String>>,
+    #[serde(default)]
+    redirect: Option<String>,
+    /// 301, 302 (default), 303, 307 or 308.
+    #[serde(rename = "redirect-code", default)]
+    redirect_code: Option<i32>,
+    #[serde(default)]
+    reject: Option<bool>,
 }
 
 /// `update instance`: what is given changes, the rest stays.
@@ -448,18 +564,45 @@ pub struct EnvelopeInstanceDeleted {
 fn protocol_of(what: &str, s: &str) -> Result<Protocol> {
     match s.to_ascii_lowercase().as_str() {
         "http" => Ok(Protocol::Http),
+        "https" => Ok(Protocol::Https),
         "tcp" => Ok(Protocol::Tcp),
         _ => Err(Error::invalid(
             ErrorCode::InvalidProtocol,
-            format!("{what} {s:?} is not one of \"http\", \"tcp\""),
+            format!("{what} {s:?} is not one of \"http\", \"https\", \"tcp\""),
         )),
     }
+}
+
+/// `backend.rules` in domain terms; checked whole by the service.
+fn rules(rules: Vec<EnvelopeRule>, default_member_port: i32) -> Result<Vec<service::RuleSpec>> {
+    let bad = |m: String| Error::invalid(ErrorCode::InvalidL7Policy, m);
+    rules
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let n = i + 1;
+            let target = match (r.entities, r.redirect, r.reject.unwrap_or(false)) {
+                (Some(e), None, false) => service::RuleTarget::Members(members(&e, default_member_port)?),
+                (None, Some(prefix), false) => service::RuleTarget::Redirect { prefix, code: r.redirect_code },
+                (None, None, true) => service::RuleTarget::Reject,
+                _ => {
+                    return Err(bad(format!(
+                        "backend rule {n} must have exactly one of entities, redirect, reject"
+                    )))
+                }
+            };
+            if r.redirect_code.is_some() && !matches!(target, service::RuleTarget::Redirect { .. }) {
+                return Err(bad(format!("backend rule {n}: redirect-code goes with redirect")));
+            }
+            Ok(service::RuleSpec { host: r.host, path_prefix: r.path_prefix, target })
+        })
+        .collect()
 }
 
 fn health_monitor(hc: EnvelopeHealthCheck) -> Result<HealthMonitor> {
     let protocol = protocol_of("health-check protocol", &hc.protocol)?;
     let path = match protocol {
-        Protocol::Http => Some(hc.request_path.unwrap_or_else(|| "/".into())),
+        Protocol::Http | Protocol::Https => Some(hc.request_path.unwrap_or_else(|| "/".into())),
         Protocol::Tcp => None,
     };
     let hm = HealthMonitor {
@@ -605,8 +748,10 @@ async fn dispatch(
             let port = match (i.port, protocol) {
                 (Some(p), _) => p,
                 (None, Protocol::Http) => 80,
+                (None, Protocol::Https) => 443,
                 (None, Protocol::Tcp) => members.first().map(|m| m.port).unwrap_or(80),
             };
+            let rules = rules(i.backend.rules.unwrap_or_default(), default_member_port)?;
             let spec = InstanceSpec {
                 project: i.project,
                 name: i.name,
@@ -618,6 +763,9 @@ async fn dispatch(
                 members,
                 health_monitor: hm,
                 auto_scaling: i.backend.auto_scaling.unwrap_or(false),
+                certificates: i.certificates.unwrap_or_default(),
+                redirect_http: i.redirect_http.unwrap_or(false),
+                rules,
             };
             let v = service::instance_create(app, t, spec, None).await?;
             (StatusCode::ACCEPTED, R::InstanceCreate(InstanceCreateReply::new(instance_info(v))))
@@ -658,7 +806,38 @@ async fn dispatch(
             };
             (StatusCode::ACCEPTED, R::InstanceDelete(InstanceDeleteReply::new(v)))
         }
-        ("project" | "instance", other) => {
+        ("certificate", "create") => {
+            let i: EnvelopeCertificateUpload = info(body)?;
+            let params = CertificateCreate {
+                name: i.name,
+                certificate_chain: i.certificate,
+                private_key: i.private_key,
+            };
+            let c = service::certificate_create(app, t, &i.project, params).await?;
+            (StatusCode::CREATED, R::CertificateCreate(CertificateCreateReply::new(c)))
+        }
+        ("certificate", "info") => {
+            let i: EnvelopeCertificateKey = info(body)?;
+            let c = service::certificate_view(app, t, &i.project, &i.name).await?;
+            (StatusCode::OK, R::CertificateInfo(CertificateInfoReply::new(c)))
+        }
+        ("certificate", "update") => {
+            let i: EnvelopeCertificateUpload = info(body)?;
+            let params = CertificateUpdate {
+                generation: None,
+                certificate_chain: i.certificate,
+                private_key: i.private_key,
+            };
+            let c = service::certificate_update(app, t, &i.project, &i.name, params).await?;
+            (StatusCode::OK, R::CertificateUpdate(CertificateUpdateReply::new(c)))
+        }
+        ("certificate", "delete") => {
+            let i: EnvelopeCertificateKey = info(body)?;
+            service::certificate_delete(app, t, &i.project, &i.name).await?;
+            let v = EnvelopeCertificateDeleted { project: i.project, name: i.name, deleted: true };
+            (StatusCode::OK, R::CertificateDelete(CertificateDeleteReply::new(v)))
+        }
+        ("project" | "instance" | "certificate", other) => {
             return Err(Error::invalid(
                 ErrorCode::UnknownAction,
                 format!("action {other:?} is not one of create, info, update, delete"),
@@ -667,7 +846,7 @@ async fn dispatch(
         (other, _) => {
             return Err(Error::invalid(
                 ErrorCode::UnknownType,
-                format!("type {other:?} is not one of project, instance"),
+                format!("type {other:?} is not one of project, instance, certificate"),
             ))
         }
     })

@@ -46,6 +46,8 @@ pub struct App {
     pub metrics: Arc<metrics::ApiMetrics>,
     /// New events' tenants, for the event streams (`stream.rs`).
     pub events: Arc<stream::EventBus>,
+    /// Seals uploaded private keys; `None`: certificate uploads are refused (503).
+    pub secrets: Option<lbaas_certs::SecretBox>,
 }
 
 #[derive(Debug, Clone)]
@@ -59,6 +61,8 @@ pub struct Config {
     pub ui_assets_dir: PathBuf,
     /// Where `GET /metrics` is served (loopback); `None`: nowhere.
     pub metrics_listen: Option<SocketAddr>,
+    /// The operator's key for private keys at rest (64 hex digits); `None`: no uploads.
+    pub secret_key_file: Option<PathBuf>,
 }
 
 #[derive(OpenApi)]
@@ -73,6 +77,7 @@ pub struct Config {
             `{\"action\": \"create|info|update|delete\", \"type\": \"project|instance\", \"info\": {…}}`"),
         (name = "tenants", description = "Tenant administration and the fleet: hypervisors, warm pools, every node (admin token)"),
         (name = "load-balancers", description = "Load balancers (instances)"),
+        (name = "certificates", description = "TLS certificates for HTTPS listeners; private keys are stored encrypted and never returned"),
     )
 )]
 struct ApiDoc;
@@ -106,6 +111,10 @@ fn api_router() -> OpenApiRouter<App> {
         .routes(routes!(load_balancer_view, load_balancer_update, load_balancer_delete))
         .routes(routes!(listener_list, listener_create))
         .routes(routes!(listener_view, listener_update, listener_delete))
+        .routes(routes!(listener_policy_list, listener_policy_create))
+        .routes(routes!(listener_policy_view, listener_policy_update, listener_policy_delete))
+        .routes(routes!(certificate_list, certificate_create))
+        .routes(routes!(certificate_view, certificate_update, certificate_delete))
         .routes(routes!(pool_list, pool_create))
         .routes(routes!(pool_view, pool_update, pool_delete))
         .routes(routes!(member_list, member_create))
@@ -248,7 +257,15 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     if let Some(listen) = config.metrics_listen {
         lbaas_metrics::serve(listen, registry, vec![metrics.refresh_db(db.clone())]).await?;
     }
+    let secrets = match &config.secret_key_file {
+        Some(path) => Some(lbaas_certs::SecretBox::from_file(path)?),
+        None => {
+            tracing::warn!("no --secret-key-file: certificate uploads will be refused");
+            None
+        }
+    };
     let app = App {
+        secrets,
         reads: lbaas_db::lease::Leases::for_pool(&db, READ_CONNECTIONS),
         metrics,
         events: stream::EventBus::start(db.clone()),

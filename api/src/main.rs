@@ -25,6 +25,10 @@ struct Cli {
     /// Prometheus metrics (`GET /metrics`), on loopback; `off` serves none.
     #[arg(long, env = "LBAAS_API_METRICS_LISTEN", default_value = "127.0.0.1:9101")]
     metrics_listen: String,
+    /// The operator's key that encrypts TLS private keys at rest: a file of 64 hex digits
+    /// (`make run` makes `.lbaas/secret.key`). Without it certificate uploads are refused.
+    #[arg(long, env = "LBAAS_SECRET_KEY_FILE")]
+    secret_key_file: Option<PathBuf>,
     /// Logs as JSON lines instead of human-readable text.
     #[arg(long, env = "LBAAS_LOG_JSON")]
     log_json: bool,
@@ -55,6 +59,7 @@ async fn main() -> anyhow::Result<()> {
         assets_dir: cli.assets_dir,
         ui_assets_dir: cli.ui_assets_dir,
         metrics_listen: lbaas_metrics::parse_listen(&cli.metrics_listen)?,
+        secret_key_file: cli.secret_key_file,
     })
     .await
 }

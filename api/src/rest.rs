@@ -774,3 +774,193 @@ pub async fn event_list(
     let v = service::event_list(&app, &t, q).await?;
     Ok((StatusCode::OK, Json(v)))
 }
+
+#[utoipa::path(get,
+    path = "/v1/projects/{project}/certificates",
+    tag = "certificates",
+    operation_id = "certificate_list",
+    summary = "List certificates",
+    params(("project" = String, Path, description = "Project name or id"), PageParams),
+    responses((status = 200, body = Page<Certificate>), ErrorResponses),
+    security(("bearer" = [])))]
+pub async fn certificate_list(
+    State(app): State<App>,
+    t: Tenant,
+    Path(project): Path<String>,
+    ApiQuery(q): ApiQuery<PageParams>,
+) -> R<(StatusCode, Json<Page<Certificate>>)> {
+    let v = service::certificate_list(&app, &t, &project, q).await?;
+    Ok((StatusCode::OK, Json(v)))
+}
+
+#[utoipa::path(post,
+    path = "/v1/projects/{project}/certificates",
+    tag = "certificates",
+    operation_id = "certificate_create",
+    summary = "Upload a certificate chain and its private key",
+    description = "Validated on upload: the chain parses and is in issuing order, the leaf is \
+        valid now and names DNS names, the key is the leaf's. The key is stored encrypted and is \
+        never returned. An event `certificate.expiring` is recorded 30 days before `not_after`.",
+    params(("project" = String, Path, description = "Project name or id")),
+    request_body = CertificateCreate,
+    responses((status = 201, body = Certificate), ErrorResponses),
+    security(("bearer" = [])))]
+pub async fn certificate_create(
+    State(app): State<App>,
+    t: Tenant,
+    Path(project): Path<String>,
+    ApiJson(params): ApiJson<CertificateCreate>,
+) -> R<(StatusCode, Json<Certificate>)> {
+    let v = service::certificate_create(&app, &t, &project, params).await?;
+    Ok((StatusCode::CREATED, Json(v)))
+}
+
+#[utoipa::path(get,
+    path = "/v1/projects/{project}/certificates/{certificate}",
+    tag = "certificates",
+    operation_id = "certificate_view",
+    summary = "View a certificate (never its key)",
+    params(("project" = String, Path, description = "Project name or id"), ("certificate" = String, Path, description = "Certificate name or id")),
+    responses((status = 200, body = Certificate), ErrorResponses),
+    security(("bearer" = [])))]
+pub async fn certificate_view(
+    State(app): State<App>,
+    t: Tenant,
+    Path((project, certificate)): Path<(String, String)>,
+) -> R<(StatusCode, Json<Certificate>)> {
+    let v = service::certificate_view(&app, &t, &project, &certificate).await?;
+    Ok((StatusCode::OK, Json(v)))
+}
+
+#[utoipa::path(put,
+    path = "/v1/projects/{project}/certificates/{certificate}",
+    tag = "certificates",
+    operation_id = "certificate_update",
+    summary = "Renew a certificate: a new chain and key under the same name",
+    description = "Listeners serving it switch over without dropping open connections.",
+    params(("project" = String, Path, description = "Project name or id"), ("certificate" = String, Path, description = "Certificate name or id")),
+    request_body = CertificateUpdate,
+    responses((status = 200, body = Certificate), ErrorResponses),
+    security(("bearer" = [])))]
+pub async fn certificate_update(
+    State(app): State<App>,
+    t: Tenant,
+    Path((project, certificate)): Path<(String, String)>,
+    ApiJson(params): ApiJson<CertificateUpdate>,
+) -> R<(StatusCode, Json<Certificate>)> {
+    let v = service::certificate_update(&app, &t, &project, &certificate, params).await?;
+    Ok((StatusCode::OK, Json(v)))
+}
+
+#[utoipa::path(delete,
+    path = "/v1/projects/{project}/certificates/{certificate}",
+    tag = "certificates",
+    operation_id = "certificate_delete",
+    summary = "Delete a certificate (409 in_use while a listener serves it)",
+    params(("project" = String, Path, description = "Project name or id"), ("certificate" = String, Path, description = "Certificate name or id")),
+    responses((status = 204, description = "done"), ErrorResponses),
+    security(("bearer" = [])))]
+pub async fn certificate_delete(
+    State(app): State<App>,
+    t: Tenant,
+    Path((project, certificate)): Path<(String, String)>,
+) -> R<StatusCode> {
+    service::certificate_delete(&app, &t, &project, &certificate).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get,
+    path = "/v1/projects/{project}/load-balancers/{load_balancer}/listeners/{listener}/policies",
+    tag = "listeners",
+    operation_id = "l7policy_list",
+    summary = "List a listener's L7 policies",
+    params(("project" = String, Path, description = "Project name or id"), ("load_balancer" = String, Path, description = "Load balancer name or id"), ("listener" = String, Path, description = "Listener name or id"), PageParams),
+    responses((status = 200, body = Page<L7Policy>), ErrorResponses),
+    security(("bearer" = [])))]
+pub async fn listener_policy_list(
+    State(app): State<App>,
+    t: Tenant,
+    Path((project, load_balancer, listener)): Path<(String, String, String)>,
+    ApiQuery(q): ApiQuery<PageParams>,
+) -> R<(StatusCode, Json<Page<L7Policy>>)> {
+    let v = service::l7policy_list(&app, &t, (&project, &load_balancer, &listener), q).await?;
+    Ok((StatusCode::OK, Json(v)))
+}
+
+#[utoipa::path(post,
+    path = "/v1/projects/{project}/load-balancers/{load_balancer}/listeners/{listener}/policies",
+    tag = "listeners",
+    operation_id = "l7policy_create",
+    summary = "Create an L7 policy: route, redirect or reject requests by host, path, header or cookie",
+    description = "Policies are tried by `position` (then age); the first whose rules all match \
+        acts; no match goes to the listener's default pool. A redirect the same policy would \
+        redirect again is refused (`redirect_loop`).",
+    params(("project" = String, Path, description = "Project name or id"), ("load_balancer" = String, Path, description = "Load balancer name or id"), ("listener" = String, Path, description = "Listener name or id")),
+    request_body = L7PolicyCreate,
+    responses((status = 201, body = L7Policy), ErrorResponses),
+    security(("bearer" = [])))]
+pub async fn listener_policy_create(
+    State(app): State<App>,
+    t: Tenant,
+    Path((project, load_balancer, listener)): Path<(String, String, String)>,
+    ApiJson(params): ApiJson<L7PolicyCreate>,
+) -> R<(StatusCode, Json<L7Policy>)> {
+    let v =
+        service::l7policy_create(&app, &t, (&project, &load_balancer, &listener), params).await?;
+    Ok((StatusCode::CREATED, Json(v)))
+}
+
+#[utoipa::path(get,
+    path = "/v1/projects/{project}/load-balancers/{load_balancer}/listeners/{listener}/policies/{policy}",
+    tag = "listeners",
+    operation_id = "l7policy_view",
+    summary = "View an L7 policy",
+    params(("project" = String, Path, description = "Project name or id"), ("load_balancer" = String, Path, description = "Load balancer name or id"), ("listener" = String, Path, description = "Listener name or id"), ("policy" = String, Path, description = "Policy name or id")),
+    responses((status = 200, body = L7Policy), ErrorResponses),
+    security(("bearer" = [])))]
+pub async fn listener_policy_view(
+    State(app): State<App>,
+    t: Tenant,
+    Path((project, load_balancer, listener, policy)): Path<(String, String, String, String)>,
+) -> R<(StatusCode, Json<L7Policy>)> {
+    let v =
+        service::l7policy_view(&app, &t, (&project, &load_balancer, &listener), &policy).await?;
+    Ok((StatusCode::OK, Json(v)))
+}
+
+#[utoipa::path(put,
+    path = "/v1/projects/{project}/load-balancers/{load_balancer}/listeners/{listener}/policies/{policy}",
+    tag = "listeners",
+    operation_id = "l7policy_update",
+    summary = "Replace an L7 policy's action and rules",
+    params(("project" = String, Path, description = "Project name or id"), ("load_balancer" = String, Path, description = "Load balancer name or id"), ("listener" = String, Path, description = "Listener name or id"), ("policy" = String, Path, description = "Policy name or id")),
+    request_body = L7PolicyUpdate,
+    responses((status = 200, body = L7Policy), ErrorResponses),
+    security(("bearer" = [])))]
+pub async fn listener_policy_update(
+    State(app): State<App>,
+    t: Tenant,
+    Path((project, load_balancer, listener, policy)): Path<(String, String, String, String)>,
+    ApiJson(params): ApiJson<L7PolicyUpdate>,
+) -> R<(StatusCode, Json<L7Policy>)> {
+    let keys = (project.as_str(), load_balancer.as_str(), listener.as_str());
+    let v = service::l7policy_update(&app, &t, keys, &policy, params).await?;
+    Ok((StatusCode::OK, Json(v)))
+}
+
+#[utoipa::path(delete,
+    path = "/v1/projects/{project}/load-balancers/{load_balancer}/listeners/{listener}/policies/{policy}",
+    tag = "listeners",
+    operation_id = "l7policy_delete",
+    summary = "Delete an L7 policy",
+    params(("project" = String, Path, description = "Project name or id"), ("load_balancer" = String, Path, description = "Load balancer name or id"), ("listener" = String, Path, description = "Listener name or id"), ("policy" = String, Path, description = "Policy name or id")),
+    responses((status = 204, description = "done"), ErrorResponses),
+    security(("bearer" = [])))]
+pub async fn listener_policy_delete(
+    State(app): State<App>,
+    t: Tenant,
+    Path((project, load_balancer, listener, policy)): Path<(String, String, String, String)>,
+) -> R<StatusCode> {
+    service::l7policy_delete(&app, &t, (&project, &load_balancer, &listener), &policy).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -14,7 +14,8 @@ use lbaas_db::load_balancer::{LoadBalancerChange, LoadBalancerInsert, LoadBalanc
 use lbaas_db::page::PageReq;
 use lbaas_db::project::ProjectRow;
 use lbaas_db::{
-    event, listener, load_balancer as lbq, member, node, pool, project, subnet, tenant as tq, token,
+    certificate as certq, event, l7policy, listener, load_balancer as lbq, member, node, pool,
+    project, subnet, tenant as tq, token,
 };
 use sqlx::{PgConnection, Postgres, Transaction};
 use uuid::Uuid;
@@ -461,6 +462,7 @@ pub async fn listener_create(
     validate::name("listener", &params.name)?;
     validate::port("listener port", params.port)?;
     validate::listener_cache(params.protocol, params.cache)?;
+    validate::listener_tls(params.protocol, &params.certificates, params.redirect_https_port)?;
     let lb = lb_row(app, t, project_key, lb_key).await?;
     let mut tx = begin(app).await?;
     lbq::load_balancer_touch(&mut *tx, lb.id).await?;
@@ -474,9 +476,17 @@ pub async fn listener_create(
             port: params.port,
             default_pool: params.default_pool_id.map(|p| p.0),
             cache: params.cache,
+            redirect_https_port: params.redirect_https_port,
         },
     )
     .await?;
+    let row = if params.certificates.is_empty() {
+        row
+    } else {
+        let certs = certq::certificate_resolve(&mut *tx, lb.project_id, &params.certificates).await?;
+        certq::listener_certificates_set(&mut tx, row.id, &certs).await?;
+        listener::listener_view(&mut *tx, lb.id, &row.id.to_string()).await?
+    };
     commit(tx).await?;
     Ok(row.into())
 }
@@ -515,8 +525,12 @@ pub async fn listener_update(
 ) -> Result<Listener> {
     let lb = lb_row(app, t, project_key, lb_key).await?;
     let row = listener::listener_view(&app.db, lb.id, key).await?;
+    let protocol = row.protocol.parse().unwrap_or(Protocol::Http);
     if let Some(cache) = params.cache {
-        validate::listener_cache(row.protocol.parse().unwrap_or(Protocol::Http), cache)?;
+        validate::listener_cache(protocol, cache)?;
+    }
+    if let Some(certs) = &params.certificates {
+        validate::listener_tls(protocol, certs, None)?;
     }
     let mut tx = begin(app).await?;
     lbq::load_balancer_touch(&mut *tx, lb.id).await?;
@@ -529,6 +543,14 @@ pub async fn listener_update(
         params.cache,
     )
     .await?;
+    let row = match &params.certificates {
+        None => row,
+        Some(keys) => {
+            let certs = certq::certificate_resolve(&mut *tx, lb.project_id, keys).await?;
+            certq::listener_certificates_set(&mut tx, row.id, &certs).await?;
+            listener::listener_view(&mut *tx, lb.id, &row.id.to_string()).await?
+        }
+    };
     commit(tx).await?;
     Ok(row.into())
 }
@@ -548,6 +570,266 @@ pub async fn listener_delete(
     commit(tx).await
 }
 
+// ---- certificates -------------------------------------------------------------------------
+
+fn cert_error(e: lbaas_certs::CertError) -> Error {
+    use lbaas_certs::CertError as C;
+    let code = match &e {
+        C::NoCertificate | C::BadCertificate(_) | C::ChainOrder(_) => ErrorCode::CertificateInvalid,
+        C::NoNames => ErrorCode::CertificateWithoutNames,
+        C::BadKey(_) => ErrorCode::PrivateKeyInvalid,
+        C::KeyMismatch => ErrorCode::PrivateKeyMismatch,
+        C::Expired(_) => ErrorCode::CertificateExpired,
+        C::NotYetValid(_) => ErrorCode::CertificateNotYetValid,
+        C::TooLarge { .. } => ErrorCode::CertificateTooLarge,
+    };
+    Error::invalid(code, e.to_string())
+}
+
+/// Validates an upload and seals its key for the row `id`.
+fn seal_upload(
+    app: &App,
+    id: Uuid,
+    chain: &str,
+    key: &str,
+) -> Result<(lbaas_certs::Validated, Vec<u8>)> {
+    let secrets = app.secrets.as_ref().ok_or_else(|| Error::Unavailable {
+        message: "certificate storage is not configured: the operator must start lbaas-api \
+                  with --secret-key-file (`make run` makes one)"
+            .into(),
+    })?;
+    let v = lbaas_certs::validate(chain, key, chrono::Utc::now()).map_err(cert_error)?;
+    let sealed = secrets.seal(id.as_bytes(), v.key_pem.as_bytes());
+    Ok((v, sealed))
+}
+
+fn cert_write<'a>(id: Uuid, v: &'a lbaas_certs::Validated, sealed: &'a [u8]) -> certq::CertificateWrite<'a> {
+    certq::CertificateWrite {
+        id,
+        chain_pem: &v.chain_pem,
+        key_sealed: sealed,
+        names: &v.names,
+        subject: &v.subject,
+        issuer: &v.issuer,
+        not_before: v.not_before,
+        not_after: v.not_after,
+        fingerprint_sha256: &v.fingerprint_sha256,
+    }
+}
+
+pub async fn certificate_create(
+    app: &App,
+    t: &Tenant,
+    project_key: &str,
+    params: CertificateCreate,
+) -> Result<Certificate> {
+    validate::name("certificate", &params.name)?;
+    let pr = project::project_view(&app.db, t.id, project_key).await?;
+    let id = Uuid::new_v4();
+    let (v, sealed) = seal_upload(app, id, &params.certificate_chain, &params.private_key)?;
+    let mut tx = begin(app).await?;
+    let row =
+        certq::certificate_create(&mut *tx, t.id, pr.id, &params.name, &cert_write(id, &v, &sealed))
+            .await?;
+    let msg = format!("{} ({}), expires {}", params.name, v.names.join(", "), v.not_after);
+    event::event_insert(&mut *tx, Some(t.id), None, None, "certificate.created", &msg).await?;
+    commit(tx).await?;
+    Ok(row.into())
+}
+
+pub async fn certificate_list(
+    app: &App,
+    t: &Tenant,
+    project_key: &str,
+    p: PageParams,
+) -> Result<Page<Certificate>> {
+    let req = page(&p)?;
+    let pr = project::project_view(&app.db, t.id, project_key).await?;
+    let rows = certq::certificate_list(&app.db, pr.id, req).await?;
+    Ok(req.finish(rows, |r| r.id, Into::into))
+}
+
+pub async fn certificate_view(
+    app: &App,
+    t: &Tenant,
+    project_key: &str,
+    key: &str,
+) -> Result<Certificate> {
+    let pr = project::project_view(&app.db, t.id, project_key).await?;
+    Ok(certq::certificate_view(&app.db, pr.id, key).await?.into())
+}
+
+/// A renewal: every load balancer serving it gets a new config, its agents swap the
+/// certificate for new connections without dropping open ones.
+pub async fn certificate_update(
+    app: &App,
+    t: &Tenant,
+    project_key: &str,
+    key: &str,
+    params: CertificateUpdate,
+) -> Result<Certificate> {
+    let pr = project::project_view(&app.db, t.id, project_key).await?;
+    let row = certq::certificate_view(&app.db, pr.id, key).await?;
+    let (v, sealed) = seal_upload(app, row.id, &params.certificate_chain, &params.private_key)?;
+    let mut tx = begin(app).await?;
+    let row =
+        certq::certificate_replace(&mut *tx, params.generation, &cert_write(row.id, &v, &sealed))
+            .await?;
+    for lb in certq::certificate_load_balancers(&mut *tx, row.id).await? {
+        lbq::load_balancer_touch(&mut *tx, lb).await?;
+    }
+    let msg = format!("{} ({}), expires {}", row.name, v.names.join(", "), v.not_after);
+    event::event_insert(&mut *tx, Some(t.id), None, None, "certificate.renewed", &msg).await?;
+    commit(tx).await?;
+    Ok(row.into())
+}
+
+pub async fn certificate_delete(app: &App, t: &Tenant, project_key: &str, key: &str) -> Result<()> {
+    let pr = project::project_view(&app.db, t.id, project_key).await?;
+    let row = certq::certificate_view(&app.db, pr.id, key).await?;
+    let mut tx = begin(app).await?;
+    certq::certificate_delete(&mut *tx, &row).await?;
+    event::event_insert(&mut *tx, Some(t.id), None, None, "certificate.deleted", &row.name).await?;
+    commit(tx).await
+}
+
+// ---- L7 policies --------------------------------------------------------------------------
+
+/// The listener a policy lives on, with its load balancer.
+async fn policy_listener(
+    app: &App,
+    t: &Tenant,
+    project_key: &str,
+    lb_key: &str,
+    listener_key: &str,
+) -> Result<(LoadBalancerRow, listener::ListenerRow)> {
+    let lb = lb_row(app, t, project_key, lb_key).await?;
+    let l = listener::listener_view(&app.db, lb.id, listener_key).await?;
+    Ok((lb, l))
+}
+
+/// Validates a policy for listener `l` and resolves its pool: `(code, pool)`.
+async fn policy_check(
+    app: &App,
+    lb: &LoadBalancerRow,
+    l: &listener::ListenerRow,
+    p: &L7PolicyUpdate,
+) -> Result<(Option<i32>, Option<Uuid>)> {
+    let protocol = l.protocol.parse().unwrap_or(Protocol::Http);
+    let code = validate::l7_policy(p, protocol, l.port)?;
+    let pool = match &p.redirect_pool {
+        None => None,
+        Some(key) => {
+            let pl = pool::pool_view(&app.db, lb.id, key).await?;
+            if pl.protocol != Protocol::Http.as_str() {
+                return Err(Error::invalid(
+                    ErrorCode::InvalidL7Policy,
+                    format!("pool {key:?} is {}; an L7 policy forwards HTTP requests to HTTP pools", pl.protocol),
+                ));
+            }
+            Some(pl.id)
+        }
+    };
+    Ok((code, pool))
+}
+
+fn policy_write<'a>(
+    p: &'a L7PolicyUpdate,
+    position: i32,
+    (code, pool): (Option<i32>, Option<Uuid>),
+) -> l7policy::L7PolicyWrite<'a> {
+    l7policy::L7PolicyWrite {
+        position,
+        action: p.action,
+        redirect_pool: pool,
+        redirect_url: p.redirect_url.as_deref(),
+        redirect_prefix: p.redirect_prefix.as_deref(),
+        redirect_http_code: code,
+        rules: &p.rules,
+    }
+}
+
+pub async fn l7policy_create(
+    app: &App,
+    t: &Tenant,
+    (project_key, lb_key, listener_key): (&str, &str, &str),
+    params: L7PolicyCreate,
+) -> Result<L7Policy> {
+    validate::name("l7 policy", &params.name)?;
+    let (lb, l) = policy_listener(app, t, project_key, lb_key, listener_key).await?;
+    let p = L7PolicyUpdate {
+        generation: None,
+        position: params.position,
+        action: params.action,
+        redirect_pool: params.redirect_pool,
+        redirect_url: params.redirect_url,
+        redirect_prefix: params.redirect_prefix,
+        redirect_http_code: params.redirect_http_code,
+        rules: params.rules,
+    };
+    let checked = policy_check(app, &lb, &l, &p).await?;
+    let mut tx = begin(app).await?;
+    lbq::load_balancer_touch(&mut *tx, lb.id).await?;
+    let w = policy_write(&p, p.position.unwrap_or(1000), checked);
+    let row = l7policy::l7policy_create(&mut *tx, t.id, lb.id, l.id, &params.name, &w).await?;
+    commit(tx).await?;
+    Ok(row.into())
+}
+
+pub async fn l7policy_list(
+    app: &App,
+    t: &Tenant,
+    (project_key, lb_key, listener_key): (&str, &str, &str),
+    p: PageParams,
+) -> Result<Page<L7Policy>> {
+    let req = page(&p)?;
+    let (_, l) = policy_listener(app, t, project_key, lb_key, listener_key).await?;
+    let rows = l7policy::l7policy_list(&app.db, l.id, req).await?;
+    Ok(req.finish(rows, |r| r.id, Into::into))
+}
+
+pub async fn l7policy_view(
+    app: &App,
+    t: &Tenant,
+    (project_key, lb_key, listener_key): (&str, &str, &str),
+    key: &str,
+) -> Result<L7Policy> {
+    let (_, l) = policy_listener(app, t, project_key, lb_key, listener_key).await?;
+    Ok(l7policy::l7policy_view(&app.db, l.id, key).await?.into())
+}
+
+pub async fn l7policy_update(
+    app: &App,
+    t: &Tenant,
+    (project_key, lb_key, listener_key): (&str, &str, &str),
+    key: &str,
+    params: L7PolicyUpdate,
+) -> Result<L7Policy> {
+    let (lb, l) = policy_listener(app, t, project_key, lb_key, listener_key).await?;
+    let row = l7policy::l7policy_view(&app.db, l.id, key).await?;
+    let checked = policy_check(app, &lb, &l, &params).await?;
+    let mut tx = begin(app).await?;
+    lbq::load_balancer_touch(&mut *tx, lb.id).await?;
+    let w = policy_write(&params, params.position.unwrap_or(row.position), checked);
+    let row = l7policy::l7policy_update(&mut *tx, lb.id, row.id, params.generation, &w).await?;
+    commit(tx).await?;
+    Ok(row.into())
+}
+
+pub async fn l7policy_delete(
+    app: &App,
+    t: &Tenant,
+    (project_key, lb_key, listener_key): (&str, &str, &str),
+    key: &str,
+) -> Result<()> {
+    let (lb, l) = policy_listener(app, t, project_key, lb_key, listener_key).await?;
+    let row = l7policy::l7policy_view(&app.db, l.id, key).await?;
+    let mut tx = begin(app).await?;
+    lbq::load_balancer_touch(&mut *tx, lb.id).await?;
+    l7policy::l7policy_delete(&mut *tx, row.id).await?;
+    commit(tx).await
+}
+
 // ---- pools --------------------------------------------------------------------------------
 
 pub async fn pool_create(
@@ -558,6 +840,7 @@ pub async fn pool_create(
     params: PoolCreate,
 ) -> Result<Pool> {
     validate::name("pool", &params.name)?;
+    validate::pool_protocol(params.protocol)?;
     if let Some(hm) = &params.health_monitor {
         validate::health_monitor(hm)?;
     }
@@ -797,6 +1080,68 @@ pub struct InstanceSpec {
     pub members: Vec<MemberCreate>,
     pub health_monitor: Option<HealthMonitor>,
     pub auto_scaling: bool,
+    /// HTTPS: the project's certificates, by name or id, the default first.
+    pub certificates: Vec<String>,
+    /// HTTPS: also an HTTP listener on port 80 that redirects to the HTTPS one.
+    pub redirect_http: bool,
+    /// L7 rules before the default pool, in order (each becomes policy and maybe pool `rule-N`).
+    pub rules: Vec<RuleSpec>,
+}
+
+/// One routing rule of an instance: host and path prefix (those given) select what it does.
+pub struct RuleSpec {
+    pub host: Option<String>,
+    pub path_prefix: Option<String>,
+    pub target: RuleTarget,
+}
+
+pub enum RuleTarget {
+    /// Its own pool `rule-N` of these members.
+    Members(Vec<MemberCreate>),
+    Redirect { prefix: String, code: Option<i32> },
+    Reject,
+}
+
+impl RuleSpec {
+    /// The L7 policy it stands for; `pool` names the pool a `Members` rule forwards to.
+    fn policy(&self, pool: &str) -> L7PolicyUpdate {
+        let mut rules = Vec::new();
+        if let Some(h) = &self.host {
+            rules.push(L7Rule {
+                rule_type: L7RuleType::HostName,
+                compare_type: L7CompareType::EqualTo,
+                key: None,
+                value: h.clone(),
+                invert: false,
+            });
+        }
+        if let Some(p) = &self.path_prefix {
+            rules.push(L7Rule {
+                rule_type: L7RuleType::Path,
+                compare_type: L7CompareType::StartsWith,
+                key: None,
+                value: p.clone(),
+                invert: false,
+            });
+        }
+        let (action, redirect_pool, redirect_prefix, redirect_http_code) = match &self.target {
+            RuleTarget::Members(_) => (L7Action::RedirectToPool, Some(pool.to_owned()), None, None),
+            RuleTarget::Redirect { prefix, code } => {
+                (L7Action::RedirectPrefix, None, Some(prefix.clone()), *code)
+            }
+            RuleTarget::Reject => (L7Action::Reject, None, None, None),
+        };
+        L7PolicyUpdate {
+            generation: None,
+            position: None,
+            action,
+            redirect_pool,
+            redirect_url: None,
+            redirect_prefix,
+            redirect_http_code,
+            rules,
+        }
+    }
 }
 
 /// What an instance is made of, for the envelope's `info`.
@@ -811,6 +1156,8 @@ pub struct InstanceView {
 }
 
 const INSTANCE_LISTENER: &str = "default";
+/// The port-80 listener of an HTTPS instance created with `redirect_http`.
+const INSTANCE_REDIRECT_LISTENER: &str = "http-redirect";
 const INSTANCE_POOL: &str = "default";
 
 /// One transaction: either the whole instance exists afterwards or nothing of it does.
@@ -834,6 +1181,40 @@ pub async fn instance_create(
     }
     if spec.members.len() > 256 {
         return Err(Error::invalid(ErrorCode::InvalidMember, "at most 256 backend entities"));
+    }
+    let redirect = spec.redirect_http.then_some(spec.port);
+    if spec.redirect_http && spec.protocol != Protocol::Https {
+        return Err(Error::invalid(
+            ErrorCode::RedirectNeedsHttp,
+            "redirect_http goes with traffic_type https: it redirects port 80 to the HTTPS port",
+        ));
+    }
+    validate::listener_tls(spec.protocol, &spec.certificates, None)?;
+    if spec.rules.len() > 32 {
+        return Err(Error::invalid(ErrorCode::InvalidL7Policy, "at most 32 backend rules"));
+    }
+    let mut policies = Vec::with_capacity(spec.rules.len());
+    for (i, r) in spec.rules.iter().enumerate() {
+        let p = r.policy(&format!("rule-{}", i + 1));
+        if p.rules.is_empty() && !matches!(r.target, RuleTarget::Reject) {
+            // Allowed, but say plainly what it means.
+            tracing::debug!(rule = i + 1, "a backend rule without host or path matches everything");
+        }
+        let code = validate::l7_policy(&p, spec.protocol, spec.port).map_err(|e| match e {
+            Error::InvalidRequest { code, message } => {
+                Error::InvalidRequest { code, message: format!("backend rule {}: {message}", i + 1) }
+            }
+            e => e,
+        })?;
+        if let RuleTarget::Members(m) = &r.target {
+            if m.is_empty() || m.len() > 256 {
+                return Err(Error::invalid(
+                    ErrorCode::InvalidMember,
+                    format!("backend rule {} must list 1..256 entities", i + 1),
+                ));
+            }
+        }
+        policies.push((p, code));
     }
     let mut tx = begin(app).await?;
     let pr = project::project_view(&mut *tx, t.id, &spec.project).await?;
@@ -867,7 +1248,7 @@ pub async fn instance_create(
         spec.health_monitor.as_ref(),
     )
     .await?;
-    listener::listener_create(
+    let l = listener::listener_create(
         &mut *tx,
         t.id,
         lb_id,
@@ -877,11 +1258,54 @@ pub async fn instance_create(
             port: spec.port,
             default_pool: Some(p.id),
             cache: false,
+            redirect_https_port: None,
         },
     )
     .await?;
+    if !spec.certificates.is_empty() {
+        let certs = certq::certificate_resolve(&mut *tx, pr.id, &spec.certificates).await?;
+        certq::listener_certificates_set(&mut tx, l.id, &certs).await?;
+    }
+    if let Some(https_port) = redirect {
+        listener::listener_create(
+            &mut *tx,
+            t.id,
+            lb_id,
+            listener::ListenerInsert {
+                name: INSTANCE_REDIRECT_LISTENER,
+                protocol: Protocol::Http,
+                port: 80,
+                default_pool: None,
+                cache: false,
+                redirect_https_port: Some(https_port),
+            },
+        )
+        .await?;
+    }
     for m in &spec.members {
         member_insert(&mut tx, t, &net, p.id, m).await?;
+    }
+    for (i, (r, (policy, code))) in spec.rules.iter().zip(&policies).enumerate() {
+        let name = format!("rule-{}", i + 1);
+        let mut pool_id = None;
+        if let RuleTarget::Members(members) = &r.target {
+            let rp = pool::pool_create(
+                &mut *tx,
+                t.id,
+                lb_id,
+                &name,
+                Protocol::Http,
+                spec.algorithm,
+                spec.health_monitor.as_ref(),
+            )
+            .await?;
+            for m in members {
+                member_insert(&mut tx, t, &net, rp.id, m).await?;
+            }
+            pool_id = Some(rp.id);
+        }
+        let w = policy_write(policy, i as i32 + 1, (*code, pool_id));
+        l7policy::l7policy_create(&mut *tx, t.id, lb_id, l.id, &name, &w).await?;
     }
     commit(tx).await?;
     lb_wait(app, t, ProjectId(pr.id), lb_id, wait).await?;

@@ -41,7 +41,9 @@ typed_id!(
     PoolId,
     MemberId,
     NodeId,
-    EventId
+    EventId,
+    CertificateId,
+    L7PolicyId
 );
 
 /// Enums stored as text in PostgreSQL (the CHECK constraints list the same spellings). The wire
@@ -123,9 +125,43 @@ text_enum!(
 );
 
 text_enum!(
+    /// A listener's protocol (HTTPS: TLS terminated by the nodes), a pool's protocol (HTTP or
+    /// TCP: what its members speak) or a health monitor's (HTTPS: the probe speaks TLS, without
+    /// verifying the member's certificate, as Octavia's HTTPS monitor does).
     Protocol {
         Http = "HTTP",
         Tcp = "TCP",
+        Https = "HTTPS",
+    }
+);
+
+text_enum!(
+    /// What an L7 policy does when its rules match (Octavia's names).
+    L7Action {
+        RedirectToPool = "REDIRECT_TO_POOL",
+        RedirectToUrl = "REDIRECT_TO_URL",
+        RedirectPrefix = "REDIRECT_PREFIX",
+        Reject = "REJECT",
+    }
+);
+
+text_enum!(
+    /// What an L7 rule looks at: the host (without port, case-insensitive), the path (without
+    /// query), a header (`key` names it) or a cookie (`key` names it).
+    L7RuleType {
+        HostName = "HOST_NAME",
+        Path = "PATH",
+        Header = "HEADER",
+        Cookie = "COOKIE",
+    }
+);
+
+text_enum!(
+    L7CompareType {
+        EqualTo = "EQUAL_TO",
+        StartsWith = "STARTS_WITH",
+        EndsWith = "ENDS_WITH",
+        Contains = "CONTAINS",
     }
 );
 
@@ -410,8 +446,12 @@ pub struct Listener {
     pub protocol: Protocol,
     pub port: i32,
     pub default_pool_id: Option<PoolId>,
-    /// HTTP only: the agents cache GET responses that HTTP caching rules allow.
+    /// HTTP/HTTPS: the agents cache GET responses that HTTP caching rules allow.
     pub cache: bool,
+    /// HTTPS: the certificates served, chosen by the client's SNI; the first is the default.
+    pub certificate_ids: Vec<CertificateId>,
+    /// HTTP: every request is redirected to HTTPS on this port.
+    pub redirect_https_port: Option<i32>,
     pub generation: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -425,9 +465,17 @@ pub struct ListenerCreate {
     pub port: i32,
     #[serde(default)]
     pub default_pool_id: Option<PoolId>,
-    /// HTTP only: cache GET responses that HTTP caching rules allow (default off).
+    /// HTTP/HTTPS: cache GET responses that HTTP caching rules allow (default off).
     #[serde(default)]
     pub cache: bool,
+    /// HTTPS (required there): certificates of the same project, by id or name; the first is
+    /// the default, served when the client's SNI names none of them.
+    #[serde(default)]
+    pub certificates: Vec<String>,
+    /// HTTP: redirect every request to `https://<host>[:port]<path>` (301 for GET/HEAD, else 308)
+    /// instead of forwarding it.
+    #[serde(default)]
+    pub redirect_https_port: Option<i32>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -436,6 +484,151 @@ pub struct ListenerUpdate {
     pub generation: Option<i64>,
     pub default_pool_id: Option<PoolId>,
     pub cache: Option<bool>,
+    /// HTTPS: replaces the certificate list (ids or names; the first is the default). Agents
+    /// swap certificates without dropping connections.
+    pub certificates: Option<Vec<String>>,
+}
+
+// ---- TLS certificates ---------------------------------------------------------------------
+
+/// A certificate chain with its private key, for HTTPS listeners. The key is stored encrypted
+/// and is never returned.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Certificate {
+    pub id: CertificateId,
+    pub tenant_id: TenantId,
+    pub project_id: ProjectId,
+    pub name: String,
+    /// PEM, the leaf first.
+    pub certificate_chain: String,
+    /// DNS names the leaf serves (subjectAltName, else the common name), lower case.
+    pub names: Vec<String>,
+    pub subject: String,
+    pub issuer: String,
+    pub not_before: DateTime<Utc>,
+    pub not_after: DateTime<Utc>,
+    pub fingerprint_sha256: String,
+    pub generation: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateCreate {
+    pub name: String,
+    /// PEM: the leaf first, then its intermediates.
+    pub certificate_chain: String,
+    /// PEM private key of the leaf (PKCS#8, PKCS#1 or SEC1), unencrypted.
+    pub private_key: String,
+}
+
+/// A renewal: a new chain and key under the same certificate; listeners using it switch over
+/// without dropping connections.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateUpdate {
+    pub generation: Option<i64>,
+    pub certificate_chain: String,
+    pub private_key: String,
+}
+
+// Hand-written: a request that carries a private key must not print it in any debug log.
+impl std::fmt::Debug for CertificateCreate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CertificateCreate").field("name", &self.name).finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for CertificateUpdate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CertificateUpdate")
+            .field("generation", &self.generation)
+            .finish_non_exhaustive()
+    }
+}
+
+// ---- L7 policies --------------------------------------------------------------------------
+
+/// One condition of an L7 policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct L7Rule {
+    #[serde(rename = "type")]
+    pub rule_type: L7RuleType,
+    pub compare_type: L7CompareType,
+    /// HEADER and COOKIE: the header or cookie name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    pub value: String,
+    /// Match when the comparison fails (a missing header or cookie fails it).
+    #[serde(default)]
+    pub invert: bool,
+}
+
+/// An ordered routing decision on an HTTP/HTTPS listener: the first policy (by `position`, then
+/// age) whose rules all match acts; no match forwards to the listener's default pool.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct L7Policy {
+    pub id: L7PolicyId,
+    pub tenant_id: TenantId,
+    pub listener_id: ListenerId,
+    pub name: String,
+    pub position: i32,
+    pub action: L7Action,
+    pub redirect_pool_id: Option<PoolId>,
+    pub redirect_url: Option<String>,
+    pub redirect_prefix: Option<String>,
+    /// Redirects: 301, 302, 303, 307 or 308. REJECT: unused (403).
+    pub redirect_http_code: Option<i32>,
+    pub rules: Vec<L7Rule>,
+    pub generation: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct L7PolicyCreate {
+    pub name: String,
+    /// 1..=1000, lower first (default 1000: after the others).
+    #[serde(default)]
+    pub position: Option<i32>,
+    pub action: L7Action,
+    /// REDIRECT_TO_POOL: a pool of the same load balancer, by id or name.
+    #[serde(default)]
+    pub redirect_pool: Option<String>,
+    /// REDIRECT_TO_URL: an absolute http(s) URL.
+    #[serde(default)]
+    pub redirect_url: Option<String>,
+    /// REDIRECT_PREFIX: `http(s)://host[:port][/path]`; the request's path and query follow it.
+    #[serde(default)]
+    pub redirect_prefix: Option<String>,
+    /// Redirects: 301, 302 (default), 303, 307 or 308.
+    #[serde(default)]
+    pub redirect_http_code: Option<i32>,
+    /// All must match; none: always (at most 16).
+    #[serde(default)]
+    pub rules: Vec<L7Rule>,
+}
+
+/// Replaces the whole policy but its name (send what should stay, too).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct L7PolicyUpdate {
+    pub generation: Option<i64>,
+    pub position: Option<i32>,
+    pub action: L7Action,
+    #[serde(default)]
+    pub redirect_pool: Option<String>,
+    #[serde(default)]
+    pub redirect_url: Option<String>,
+    #[serde(default)]
+    pub redirect_prefix: Option<String>,
+    #[serde(default)]
+    pub redirect_http_code: Option<i32>,
+    #[serde(default)]
+    pub rules: Vec<L7Rule>,
 }
 
 /// Active health checking of a pool's members.
@@ -612,5 +805,8 @@ mod tests {
         check(Utilization::ALL);
         check(Protocol::ALL);
         check(Algorithm::ALL);
+        check(L7Action::ALL);
+        check(L7RuleType::ALL);
+        check(L7CompareType::ALL);
     }
 }

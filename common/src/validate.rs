@@ -139,13 +139,225 @@ pub fn port(what: &str, value: i32) -> Result<()> {
 
 /// The response cache is HTTP's: a TCP listener cannot see requests to cache.
 pub fn listener_cache(protocol: Protocol, cache: bool) -> Result<()> {
-    if cache && protocol != Protocol::Http {
+    if cache && protocol == Protocol::Tcp {
         return Err(Error::invalid(
             ErrorCode::CacheNeedsHttp,
-            "the response cache works on HTTP listeners only; this one is TCP",
+            "the response cache works on HTTP and HTTPS listeners only; this one is TCP",
         ));
     }
     Ok(())
+}
+
+/// Certificates are an HTTPS listener's and it needs at least one; the redirect to HTTPS is a
+/// plain HTTP listener's. At most 32 certificates (SNI) per listener.
+pub fn listener_tls(
+    protocol: Protocol,
+    certificates: &[String],
+    redirect: Option<i32>,
+) -> Result<()> {
+    match (protocol, certificates.is_empty()) {
+        (Protocol::Https, true) => {
+            return Err(Error::invalid(
+                ErrorCode::CertificateRequired,
+                "an HTTPS listener needs at least one certificate (`certificates`)",
+            ))
+        }
+        (Protocol::Http | Protocol::Tcp, false) => {
+            return Err(Error::invalid(
+                ErrorCode::CertificateNeedsHttps,
+                format!("certificates are served by HTTPS listeners only; this one is {protocol}"),
+            ))
+        }
+        _ => {}
+    }
+    if certificates.len() > 32 {
+        return Err(Error::invalid(
+            ErrorCode::InvalidField,
+            "at most 32 certificates per listener",
+        ));
+    }
+    if let Some(p) = redirect {
+        port("redirect_https_port", p)?;
+        if protocol != Protocol::Http {
+            return Err(Error::invalid(
+                ErrorCode::RedirectNeedsHttp,
+                format!("only an HTTP listener redirects to HTTPS; this one is {protocol}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Pools carry what their members speak: HTTP or TCP (an HTTPS listener forwards HTTP).
+pub fn pool_protocol(protocol: Protocol) -> Result<()> {
+    if protocol == Protocol::Https {
+        return Err(Error::invalid(
+            ErrorCode::InvalidProtocol,
+            "a pool's protocol is what its members speak, HTTP or TCP; an HTTPS listener \
+             terminates TLS and forwards HTTP to an HTTP pool",
+        ));
+    }
+    Ok(())
+}
+
+/// An L7 policy's action and rules, as given, for a listener of `protocol` on `port`;
+/// `redirect_pool` is checked against the load balancer by the caller. Returns the redirect
+/// code to store (302 by default for redirects).
+pub fn l7_policy(
+    p: &crate::types::L7PolicyUpdate,
+    protocol: Protocol,
+    port: i32,
+) -> Result<Option<i32>> {
+    if protocol == Protocol::Tcp {
+        return Err(Error::invalid(
+            ErrorCode::PolicyNeedsHttp,
+            "L7 policies act on HTTP requests; this listener is TCP",
+        ));
+    }
+    use crate::types::L7Action as A;
+    let bad = |m: String| Error::invalid(ErrorCode::InvalidL7Policy, m);
+    if let Some(pos) = p.position {
+        if !(1..=1000).contains(&pos) {
+            return Err(bad(format!("position {pos} is not in 1..1000")));
+        }
+    }
+    let given = [
+        ("redirect_pool", p.redirect_pool.is_some(), A::RedirectToPool),
+        ("redirect_url", p.redirect_url.is_some(), A::RedirectToUrl),
+        ("redirect_prefix", p.redirect_prefix.is_some(), A::RedirectPrefix),
+    ];
+    for (field, present, action) in given {
+        if present != (p.action == action) {
+            return Err(bad(if present {
+                format!("{field} does not go with action {}", p.action)
+            } else {
+                format!("action {} needs {field}", p.action)
+            }));
+        }
+    }
+    let code = match p.action {
+        A::RedirectToUrl | A::RedirectPrefix => {
+            let code = p.redirect_http_code.unwrap_or(302);
+            if ![301, 302, 303, 307, 308].contains(&code) {
+                return Err(bad(format!(
+                    "redirect_http_code {code} is not 301, 302, 303, 307 or 308"
+                )));
+            }
+            Some(code)
+        }
+        A::RedirectToPool | A::Reject => {
+            if p.redirect_http_code.is_some() {
+                return Err(bad(format!(
+                    "redirect_http_code does not go with action {}",
+                    p.action
+                )));
+            }
+            None
+        }
+    };
+    let target = p.redirect_url.as_deref().or(p.redirect_prefix.as_deref());
+    if let Some(t) = target {
+        let (scheme, host, target_port, path) = redirect_target(t).ok_or_else(|| {
+            bad(format!("redirect target {t:?} must be an absolute http:// or https:// URL"))
+        })?;
+        let own_scheme = if protocol == Protocol::Https { "https" } else { "http" };
+        let same_listener = scheme == own_scheme && target_port == port;
+        if same_listener && would_match_again(&p.rules, (host, path)) {
+            return Err(Error::invalid(
+                ErrorCode::RedirectLoop,
+                format!("redirecting to {t:?} would be redirected again by this same policy"),
+            ));
+        }
+    }
+    if p.rules.len() > 16 {
+        return Err(Error::invalid(ErrorCode::InvalidL7Rule, "at most 16 rules per policy"));
+    }
+    for r in &p.rules {
+        l7_rule(r)?;
+    }
+    Ok(code)
+}
+
+fn l7_rule(r: &crate::types::L7Rule) -> Result<()> {
+    use crate::types::L7RuleType as T;
+    let bad = |m: String| Error::invalid(ErrorCode::InvalidL7Rule, m);
+    if r.value.is_empty() || r.value.len() > 1024 || r.value.chars().any(|c| c.is_control()) {
+        return Err(bad(format!(
+            "rule value {:?} must be 1..1024 characters, no control ones",
+            r.value
+        )));
+    }
+    match (r.rule_type, &r.key) {
+        (T::Header | T::Cookie, None) => {
+            Err(bad(format!("a {} rule needs `key` (the name to look at)", r.rule_type)))
+        }
+        (T::Header | T::Cookie, Some(k)) => {
+            let token = !k.is_empty()
+                && k.len() <= 256
+                && k.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+            if token {
+                Ok(())
+            } else {
+                Err(bad(format!("{} name {k:?} is not an HTTP token", r.rule_type)))
+            }
+        }
+        (T::HostName | T::Path, Some(_)) => {
+            Err(bad(format!("a {} rule takes no `key`", r.rule_type)))
+        }
+        (T::Path, None)
+            if r.compare_type == crate::types::L7CompareType::EqualTo
+                && !r.value.starts_with('/') =>
+        {
+            Err(bad(format!("path {:?} must start with '/'", r.value)))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `(scheme, host, port, path)` of an absolute http(s) URL.
+fn redirect_target(url: &str) -> Option<(&str, &str, i32, &str)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let default_port = match scheme {
+        "http" => 80,
+        "https" => 443,
+        _ => return None,
+    };
+    if url.len() > 2048 || url.chars().any(|c| c.is_control() || c == ' ') {
+        return None;
+    }
+    let (authority, path) = match rest.find(['/', '?']) {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, p)) => (h, p.parse().ok()?),
+        None => (authority, default_port),
+    };
+    (!host.is_empty()).then_some((scheme, host, port, path.split('?').next().unwrap_or("/")))
+}
+
+/// Whether a request for `target` on the same listener surely matches every rule again: a loop
+/// a policy makes with itself. Without a host rule the target may be another site, and header
+/// and cookie rules are unknown for the redirected request, so only what surely loops is
+/// refused.
+fn would_match_again(rules: &[crate::types::L7Rule], (host, path): (&str, &str)) -> bool {
+    use crate::types::{L7CompareType as C, L7RuleType as T};
+    let path = if path.is_empty() { "/" } else { path };
+    rules.iter().any(|r| r.rule_type == T::HostName && !r.invert)
+        && rules.iter().all(|r| {
+            let compare = |s: &str, v: &str| match r.compare_type {
+                C::EqualTo => s == v,
+                C::StartsWith => s.starts_with(v),
+                C::EndsWith => s.ends_with(v),
+                C::Contains => s.contains(v),
+            };
+            let hit = match r.rule_type {
+                T::HostName => compare(&host.to_ascii_lowercase(), &r.value.to_ascii_lowercase()),
+                T::Path => compare(path, &r.value),
+                T::Header | T::Cookie => return true,
+            };
+            hit != r.invert
+        })
 }
 
 pub fn weight(value: i32) -> Result<()> {
@@ -352,5 +564,111 @@ mod tests {
         hm.path = None;
         hm.port = Some(0);
         assert_eq!(health_monitor(&hm).unwrap_err().code(), "invalid_port");
+    }
+
+    fn policy(action: crate::types::L7Action) -> crate::types::L7PolicyUpdate {
+        crate::types::L7PolicyUpdate {
+            generation: None,
+            position: None,
+            action,
+            redirect_pool: None,
+            redirect_url: None,
+            redirect_prefix: None,
+            redirect_http_code: None,
+            rules: vec![],
+        }
+    }
+
+    fn rule(
+        t: crate::types::L7RuleType,
+        c: crate::types::L7CompareType,
+        v: &str,
+    ) -> crate::types::L7Rule {
+        crate::types::L7Rule {
+            rule_type: t,
+            compare_type: c,
+            key: None,
+            value: v.into(),
+            invert: false,
+        }
+    }
+
+    #[test]
+    fn l7_policies_are_checked_whole() {
+        use crate::types::{L7Action as A, L7CompareType as C, L7RuleType as T};
+        let l7_policy = |p: &crate::types::L7PolicyUpdate| l7_policy(p, Protocol::Https, 443);
+        let code = |p: &crate::types::L7PolicyUpdate| l7_policy(p).unwrap_err().code().as_str();
+        let mut p = policy(A::RedirectToPool);
+        assert_eq!(code(&p), "invalid_l7_policy", "the pool is missing");
+        p.redirect_pool = Some("api".into());
+        assert_eq!(l7_policy(&p).unwrap(), None);
+        p.redirect_http_code = Some(301);
+        assert_eq!(code(&p), "invalid_l7_policy", "a code on a forward");
+
+        let mut p = policy(A::RedirectPrefix);
+        p.redirect_prefix = Some("https://www.example.com".into());
+        assert_eq!(l7_policy(&p).unwrap(), Some(302));
+        p.redirect_http_code = Some(200);
+        assert_eq!(code(&p), "invalid_l7_policy");
+        p.redirect_http_code = Some(308);
+        p.redirect_url = Some("https://x.test/".into());
+        assert_eq!(code(&p), "invalid_l7_policy", "two targets");
+        p.redirect_url = None;
+        p.redirect_prefix = Some("/relative".into());
+        assert_eq!(code(&p), "invalid_l7_policy", "not absolute");
+
+        // A policy that redirects what it matches onto something it matches again loops.
+        let mut p = policy(A::RedirectToUrl);
+        p.redirect_url = Some("https://old.example.com/new".into());
+        p.rules = vec![rule(T::HostName, C::EqualTo, "OLD.example.com")];
+        assert_eq!(code(&p), "redirect_loop");
+        p.rules.push(rule(T::Path, C::StartsWith, "/old"));
+        assert_eq!(l7_policy(&p).unwrap(), Some(302), "/new does not start with /old");
+        p.rules[1].invert = true;
+        assert_eq!(code(&p), "redirect_loop");
+        p.redirect_url = Some("http://old.example.com/new".into());
+        assert_eq!(l7_policy(&p).unwrap(), Some(302), "another listener (http)");
+        p.redirect_url = Some("https://old.example.com:8443/new".into());
+        assert_eq!(l7_policy(&p).unwrap(), Some(302), "another listener (port)");
+        assert_eq!(
+            super::l7_policy(&p, Protocol::Tcp, 80).unwrap_err().code(),
+            "policy_needs_http"
+        );
+
+        let mut p = policy(A::Reject);
+        p.rules = vec![rule(T::Header, C::Contains, "bot")];
+        assert_eq!(code(&p), "invalid_l7_rule", "a header rule names its header");
+        p.rules[0].key = Some("user-agent".into());
+        assert_eq!(l7_policy(&p).unwrap(), None);
+        p.rules[0].key = Some("bad header".into());
+        assert_eq!(code(&p), "invalid_l7_rule");
+        p.rules = vec![rule(T::Path, C::EqualTo, "no-slash")];
+        assert_eq!(code(&p), "invalid_l7_rule");
+        p.rules = vec![rule(T::Path, C::Contains, "")];
+        assert_eq!(code(&p), "invalid_l7_rule");
+        p.position = Some(0);
+        assert_eq!(code(&p), "invalid_l7_policy");
+    }
+
+    #[test]
+    fn tls_settings_belong_to_their_protocols() {
+        let certs = vec!["web".to_string()];
+        assert!(listener_tls(Protocol::Https, &certs, None).is_ok());
+        assert_eq!(
+            listener_tls(Protocol::Https, &[], None).unwrap_err().code(),
+            "certificate_required"
+        );
+        assert_eq!(
+            listener_tls(Protocol::Http, &certs, None).unwrap_err().code(),
+            "certificate_needs_https"
+        );
+        assert!(listener_tls(Protocol::Http, &[], Some(443)).is_ok());
+        assert_eq!(
+            listener_tls(Protocol::Tcp, &[], Some(443)).unwrap_err().code(),
+            "redirect_needs_http"
+        );
+        assert_eq!(listener_tls(Protocol::Http, &[], Some(0)).unwrap_err().code(), "invalid_port");
+        assert_eq!(pool_protocol(Protocol::Https).unwrap_err().code(), "invalid_protocol");
+        assert!(listener_cache(Protocol::Https, true).is_ok());
     }
 }

@@ -9,9 +9,11 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use std::str::FromStr;
 use std::time::Duration;
 
+pub mod certificate;
 pub mod dns;
 pub mod event;
 pub mod health;
+pub mod l7policy;
 pub mod hypervisor;
 pub mod lease;
 pub mod listener;

@@ -1,7 +1,7 @@
 //! Listeners: a protocol and port on a load balancer's VIPs.
 
 use chrono::{DateTime, Utc};
-use lbaas_common::types::{Listener, ListenerId, LoadBalancerId, PoolId, Protocol, TenantId};
+use lbaas_common::types::{CertificateId, Listener, ListenerId, LoadBalancerId, PoolId, Protocol, TenantId};
 use lbaas_common::{Error, Result};
 use sqlx::PgExecutor;
 use uuid::Uuid;
@@ -19,6 +19,9 @@ pub struct ListenerRow {
     pub port: i32,
     pub default_pool_id: Option<Uuid>,
     pub cache: bool,
+    /// Position order: the first is the default certificate.
+    pub certificate_ids: Vec<Uuid>,
+    pub redirect_https_port: Option<i32>,
     pub generation: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -35,6 +38,8 @@ impl From<ListenerRow> for Listener {
             port: r.port,
             default_pool_id: r.default_pool_id.map(PoolId),
             cache: r.cache,
+            certificate_ids: r.certificate_ids.into_iter().map(CertificateId).collect(),
+            redirect_https_port: r.redirect_https_port,
             generation: r.generation,
             created_at: r.created_at,
             updated_at: r.updated_at,
@@ -42,9 +47,14 @@ impl From<ListenerRow> for Listener {
     }
 }
 
+/// The certificate ids come from `listener_certificate`; the subquery names `listener.id` so
+/// these columns work in a SELECT, a RETURNING and a `row_to_json` alike.
 pub(crate) const COLS: &str =
-    "id, tenant_id, load_balancer_id, name, protocol, port, default_pool_id, \
-                    cache, generation, created_at, updated_at";
+    "id, tenant_id, load_balancer_id, name, protocol, port, default_pool_id, cache, \
+     coalesce((SELECT array_agg(lc.certificate_id ORDER BY lc.position) \
+               FROM listener_certificate lc WHERE lc.listener_id = listener.id), '{}') \
+       AS certificate_ids, \
+     redirect_https_port, generation, created_at, updated_at";
 
 /// What a new listener is made of (the caller validated it).
 pub struct ListenerInsert<'a> {
@@ -53,6 +63,7 @@ pub struct ListenerInsert<'a> {
     pub port: i32,
     pub default_pool: Option<Uuid>,
     pub cache: bool,
+    pub redirect_https_port: Option<i32>,
 }
 
 pub async fn listener_create(
@@ -61,11 +72,12 @@ pub async fn listener_create(
     lb: Uuid,
     l: ListenerInsert<'_>,
 ) -> Result<ListenerRow> {
-    let ListenerInsert { name, protocol, port, default_pool, cache } = l;
+    let ListenerInsert { name, protocol, port, default_pool, cache, redirect_https_port } = l;
     // The pool must belong to the same load balancer; checked in the INSERT itself.
     sqlx::query_as(&format!(
-        "INSERT INTO listener (id, tenant_id, load_balancer_id, name, protocol, port, default_pool_id, cache) \
-         SELECT $1, $2, $3, $4, $5, $6, $7, $8 \
+        "INSERT INTO listener (id, tenant_id, load_balancer_id, name, protocol, port, default_pool_id, cache, \
+           redirect_https_port) \
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 \
          WHERE $7::uuid IS NULL OR EXISTS (SELECT 1 FROM pool WHERE id = $7 AND load_balancer_id = $3) \
          RETURNING {COLS}"
     ))
@@ -77,6 +89,7 @@ pub async fn listener_create(
     .bind(port)
     .bind(default_pool)
     .bind(cache)
+    .bind(redirect_https_port)
     .fetch_optional(db)
     .await
     .map_err(|e| db_err(Ctx { kind: "listener", name }, e))?

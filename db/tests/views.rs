@@ -39,6 +39,7 @@ async fn the_instance_view_is_its_parts_in_one_query() {
         port: 80,
         default_pool: Some(pl.id),
         cache: false,
+        redirect_https_port: None,
     };
     listener::listener_create(&db, t, lb, l).await.unwrap();
     // Text order ("10.0.0.10" < "10.0.0.9") differs from address order: the view keeps the
