@@ -154,10 +154,11 @@ api_start() {
     psql -q "$LBAAS_TEST_DATABASE_URL" -c "CREATE DATABASE $API_DB" >/dev/null
     API_ADMIN="lbt_${name}admin$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
     echo "$API_ADMIN" >"$API_WORK/admin"
+    head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$API_WORK/secret.key"
     (cd "$ROOT" && cargo build -q -p lbaas-api)
     RUST_LOG=warn,tower_http=debug "$CARGO_TARGET_DIR/debug/lbaas-api" --listen "127.0.0.1:$port" \
         --database-url "${LBAAS_TEST_DATABASE_URL%/*}/$API_DB" --admin-token-file "$API_WORK/admin" \
-        --ui-assets-dir "$ROOT/vendor/ui" \
+        --secret-key-file "$API_WORK/secret.key" --ui-assets-dir "$ROOT/vendor/ui" \
         >"$API_LOG" 2>&1 &
     API_PID=$!
     for _ in $(seq 1 100); do curl -fsS "$API_BASE/healthz" >/dev/null 2>&1 && return 0; sleep 0.1; done

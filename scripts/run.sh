@@ -44,6 +44,15 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 
+# The operator's key that seals TLS private keys in PostgreSQL: made once, kept with the state
+# (lose it and the stored keys cannot be opened; re-upload the certificates then).
+SECRET_FILE="$STATE/secret.key"
+if [ ! -s "$SECRET_FILE" ]; then
+    (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$SECRET_FILE")
+    log "made the key that encrypts TLS private keys at rest: $SECRET_FILE (back it up)"
+fi
+export LBAAS_SECRET_KEY_FILE="$SECRET_FILE"
+
 export LBAAS_ASSETS_DIR="$ROOT/vendor/swagger-ui" LBAAS_UI_ASSETS_DIR="$ROOT/vendor/ui"
 "$BIN/lbaas-api" --admin-token-file "$TOKEN_FILE" & pids+=($!)
 # The API runs the migrations; the others wait until it answers.

@@ -45,7 +45,8 @@ pub struct ListenerStats {
     pub protocol: Protocol,
     /// Client connections open on it now.
     pub connections: u64,
-    /// Member ids, in config order (their statistics are in `members`).
+    /// Member ids, in config order: the default pool's, then each L7 pool's (their statistics
+    /// are in `members`).
     pub members: Vec<String>,
     /// `null` when the listener does not cache.
     pub cache: Option<CacheStats>,

@@ -1,5 +1,6 @@
-//! Member selection for one listener: the four algorithms of [`Algorithm`], the `up` flag the
-//! control plane sets, and passive health (ejection after consecutive failures).
+//! Member selection for one pool (a listener's default pool, or one its L7 policies forward to):
+//! the four algorithms of [`Algorithm`], the `up` flag the control plane sets, and passive health
+//! (ejection after consecutive failures).
 //!
 //! A [`Pool`] is immutable once built and is swapped whole (arc-swap) on every config change, so
 //! a request sees one consistent member list from pick to finish. The mutable part of a member
@@ -15,7 +16,7 @@ use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use lbaas_proto::{Algorithm, ListenerConfig, MemberConfig, MemberStats};
+use lbaas_proto::{Algorithm, MemberConfig, MemberStats};
 
 use crate::stats::{now_ms, Histogram};
 
@@ -175,7 +176,7 @@ pub struct Member {
     pub id_header: Option<hyper::header::HeaderValue>,
 }
 
-/// One listener's member list and algorithm, immutable apart from the algorithms' cursors.
+/// One pool's member list and algorithm, immutable apart from the algorithms' cursors.
 #[derive(Debug)]
 pub struct Pool {
     pub algorithm: Algorithm,
@@ -187,13 +188,18 @@ pub struct Pool {
 }
 
 impl Pool {
-    /// Builds the pool for `cfg`, inheriting member state by id from `previous`.
-    pub fn new(cfg: &ListenerConfig, previous: Option<&Pool>, policy: HealthPolicy) -> Pool {
+    /// Builds a pool of `members` (a listener's default pool or one of its L7 pools), inheriting
+    /// member state by id from `previous`.
+    pub fn new(
+        algorithm: Algorithm,
+        members: &[MemberConfig],
+        previous: Option<&Pool>,
+        policy: HealthPolicy,
+    ) -> Pool {
         let old: HashMap<&str, &Arc<MemberState>> = previous
             .map(|p| p.members.iter().map(|m| (m.config.id.as_str(), &m.state)).collect())
             .unwrap_or_default();
-        let members: Vec<Member> = cfg
-            .members
+        let members: Vec<Member> = members
             .iter()
             .map(|m| Member {
                 config: m.clone(),
@@ -207,7 +213,7 @@ impl Pool {
             .collect();
         let n = members.len();
         Pool {
-            algorithm: cfg.algorithm,
+            algorithm,
             members,
             policy,
             // Start new pools at a different member than the last one started at, so frequent
@@ -349,13 +355,21 @@ fn random() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lbaas_proto::Protocol;
 
-    fn cfg(alg: Algorithm, weights: &[u32]) -> ListenerConfig {
-        ListenerConfig {
-            name: "l".into(),
-            protocol: Protocol::Http,
-            port: 80,
+    /// A pool's config: its algorithm and members `m0`, `m1`… with these weights.
+    struct Cfg {
+        algorithm: Algorithm,
+        members: Vec<MemberConfig>,
+    }
+
+    impl Pool {
+        fn of(c: &Cfg, previous: Option<&Pool>, policy: HealthPolicy) -> Pool {
+            Pool::new(c.algorithm, &c.members, previous, policy)
+        }
+    }
+
+    fn cfg(alg: Algorithm, weights: &[u32]) -> Cfg {
+        Cfg {
             algorithm: alg,
             members: weights
                 .iter()
@@ -368,7 +382,6 @@ mod tests {
                     up: true,
                 })
                 .collect(),
-            cache: false,
         }
     }
 
@@ -383,14 +396,14 @@ mod tests {
     #[test]
     fn round_robin_is_even_and_skips_down_members() {
         let mut c = cfg(Algorithm::RoundRobin, &[1, 1, 1]);
-        let pool = Pool::new(&c, None, HealthPolicy::default());
+        let pool = Pool::of(&c, None, HealthPolicy::default());
         assert_eq!(counts(&pool, 300), vec![100, 100, 100]);
         c.members[1].up = false;
-        let pool = Pool::new(&c, Some(&pool), HealthPolicy::default());
+        let pool = Pool::of(&c, Some(&pool), HealthPolicy::default());
         assert_eq!(counts(&pool, 300), vec![150, 0, 150]);
         c.members[0].up = false;
         c.members[2].up = false;
-        let pool = Pool::new(&c, Some(&pool), HealthPolicy::default());
+        let pool = Pool::of(&c, Some(&pool), HealthPolicy::default());
         assert!(!pool.any_up());
         assert_eq!(pool.pick_at(&[], 0), None);
     }
@@ -398,17 +411,17 @@ mod tests {
     #[test]
     fn smooth_weighted_round_robin_matches_nginx() {
         let pool =
-            Pool::new(&cfg(Algorithm::WeightedRoundRobin, &[5, 1, 1]), None, Default::default());
+            Pool::of(&cfg(Algorithm::WeightedRoundRobin, &[5, 1, 1]), None, Default::default());
         let seq: Vec<usize> = (0..7).map(|_| pool.pick_at(&[], 0).unwrap()).collect();
         assert_eq!(seq, vec![0, 0, 1, 0, 2, 0, 0]);
         let pool =
-            Pool::new(&cfg(Algorithm::WeightedRoundRobin, &[3, 2, 1]), None, Default::default());
+            Pool::of(&cfg(Algorithm::WeightedRoundRobin, &[3, 2, 1]), None, Default::default());
         assert_eq!(counts(&pool, 600), vec![300, 200, 100]);
     }
 
     #[test]
     fn least_connections_fills_the_idle_member_first() {
-        let pool = Pool::new(&cfg(Algorithm::LeastConnections, &[1, 1]), None, Default::default());
+        let pool = Pool::of(&cfg(Algorithm::LeastConnections, &[1, 1]), None, Default::default());
         let busy: Vec<ActiveGuard> = (0..10).map(|_| pool.members[0].state.begin()).collect();
         // Holding each pick open: the first ten must all go to the idle member.
         let mut held = Vec::new();
@@ -423,7 +436,7 @@ mod tests {
         drop(busy);
         assert_eq!(pool.pick_at(&[], 0), Some(0));
         // Weights scale the share: 2:1 with equal load goes to the heavier one.
-        let pool = Pool::new(&cfg(Algorithm::LeastConnections, &[2, 1]), None, Default::default());
+        let pool = Pool::of(&cfg(Algorithm::LeastConnections, &[2, 1]), None, Default::default());
         let _a = pool.members[0].state.begin();
         let _b = pool.members[1].state.begin();
         assert_eq!(pool.pick_at(&[], 0), Some(0));
@@ -431,7 +444,7 @@ mod tests {
 
     #[test]
     fn power_of_two_prefers_the_fast_member() {
-        let pool = Pool::new(&cfg(Algorithm::LeastLatency, &[1, 1, 1]), None, Default::default());
+        let pool = Pool::of(&cfg(Algorithm::LeastLatency, &[1, 1, 1]), None, Default::default());
         pool.members[0].state.set_ewma_us(1_000.0);
         pool.members[1].state.set_ewma_us(50_000.0);
         pool.members[2].state.set_ewma_us(60_000.0);
@@ -452,7 +465,7 @@ mod tests {
             base_ejection: Duration::from_millis(1000),
             max_ejection: Duration::from_millis(3000),
         };
-        let pool = Pool::new(&cfg(Algorithm::RoundRobin, &[1, 1]), None, policy);
+        let pool = Pool::of(&cfg(Algorithm::RoundRobin, &[1, 1]), None, policy);
         let s = &pool.members[0].state;
         for _ in 0..2 {
             s.record_failure_at(Duration::from_millis(1), &policy, 100);
@@ -479,11 +492,11 @@ mod tests {
     #[test]
     fn state_survives_a_swap_by_member_id() {
         let c = cfg(Algorithm::RoundRobin, &[1, 1]);
-        let a = Pool::new(&c, None, Default::default());
+        let a = Pool::of(&c, None, Default::default());
         let _g = a.members[1].state.begin();
         let mut c2 = cfg(Algorithm::LeastConnections, &[1, 1, 1]);
         c2.members.remove(0);
-        let b = Pool::new(&c2, Some(&a), Default::default());
+        let b = Pool::of(&c2, Some(&a), Default::default());
         assert_eq!(b.members[0].config.id, "m1");
         assert_eq!(b.members[0].state.active(), 1);
         assert!(Arc::ptr_eq(&a.members[1].state, &b.members[0].state));

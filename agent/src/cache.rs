@@ -1,5 +1,9 @@
-//! The response cache of one HTTP listener (opt-in, `ListenerConfig.cache`): a shared cache in
-//! the sense of RFC 9111, deliberately conservative.
+//! The response cache of one HTTP or HTTPS listener (opt-in, `ListenerConfig.cache`): a shared
+//! cache in the sense of RFC 9111, deliberately conservative.
+//!
+//! L7 policies run before it: a request they redirect or reject never reads it. The key does not
+//! name the pool a policy chose, so with policies that route on a header or cookie, requests for
+//! the same URL share an entry whichever pool filled it (host and path rules never collide).
 //!
 //! What is stored: answers to `GET` requests without `Authorization`, `Range` or conditional
 //! headers, whose status is cacheable by default (200, 203, 204, 300, 301, 308, 404, 410) and

@@ -1,16 +1,22 @@
-//! The HTTP (layer 7) proxy: a hyper server per client connection (HTTP/1.1 keep-alive or h2),
-//! pooled keep-alive HTTP/1.1 connections towards the members ([`crate::upstream`]), one member
-//! pick per request.
+//! The HTTP (layer 7) proxy: a hyper server per client connection (HTTP/1.1 keep-alive or h2,
+//! in clear or behind the TLS an HTTPS listener terminated), pooled keep-alive HTTP/1.1
+//! connections towards the members ([`crate::upstream`]), one member pick per request.
+//!
+//! Per request, the listener's L7 policies ([`crate::l7`]) run first, when it has any: they may
+//! answer the request themselves (redirect, reject, the HTTPS redirect of an HTTP listener) or
+//! choose one of the listener's L7 pools instead of the default one; then the response cache,
+//! then the member pick in the chosen pool.
 //!
 //! Contract with clients: `Host` is passed through, `X-Forwarded-For` gets the client address
-//! appended, `X-Forwarded-Proto` is set (never trusted from the client), hop-by-hop headers are
-//! removed both ways, and every proxied response carries `x-lbaas-member: <member id>`. Failures
-//! are answered by the proxy itself: 503 when no member is up, 502 when the member failed, 504
-//! when it did not answer in time. A request is retried on another member when the *connect*
-//! fails, and on a fresh connection when a pooled one turns out closed before anything was
-//! written: nothing was sent either way (a body is read only once a connection takes it), so this
-//! is safe even for non-idempotent methods, and nothing is buffered for it. `Upgrade` (WebSocket) requests are passed through: on a
-//! 101 both upgraded connections are spliced.
+//! appended, `X-Forwarded-Proto` is set to the listener's scheme, `http` or `https` (never trusted
+//! from the client), hop-by-hop headers are removed both ways, and every proxied response carries
+//! `x-lbaas-member: <member id>`. Failures are answered by the proxy itself: 503 when no member is
+//! up, 502 when the member failed, 504 when it did not answer in time. A request is retried on
+//! another member when the *connect* fails, and on a fresh connection when a pooled one turns out
+//! closed before anything was written: nothing was sent either way (a body is read only once a
+//! connection takes it), so this is safe even for non-idempotent methods, and nothing is buffered
+//! for it. `Upgrade` (WebSocket) requests are passed through: on a 101 both upgraded connections
+//! are spliced.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -26,11 +32,12 @@ use hyper::body::{Body as _, Frame, Incoming, SizeHint};
 use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
 use hyper::{Request, Response, StatusCode, Uri, Version};
 use hyper_util::rt::TokioIo;
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncWrite};
 
 use crate::balancer::{ActiveGuard, Member};
 use crate::body::{self, empty, Body};
 use crate::cache::{Lookup, X_CACHE};
+use crate::l7::Decision;
 use crate::route::Route;
 use crate::upstream::{Lease, Upstream};
 use crate::Shared;
@@ -45,15 +52,34 @@ pub(crate) fn client(t: &crate::Tunables) -> HttpClient {
     Upstream::new(t.connect_timeout, t.backend_idle_timeout)
 }
 
-/// Serves one client connection until it closes, or until a drain asks it to finish.
-pub(crate) async fn serve(
-    stream: TcpStream,
+/// How the client reached the listener, as `X-Forwarded-Proto` tells members.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scheme {
+    Http,
+    Https,
+}
+
+impl Scheme {
+    fn header_value(self) -> HeaderValue {
+        match self {
+            Scheme::Http => HeaderValue::from_static("http"),
+            Scheme::Https => HeaderValue::from_static("https"),
+        }
+    }
+}
+
+/// Serves one client connection (TCP, or TLS over it) until it closes, or until a drain asks it
+/// to finish.
+pub(crate) async fn serve<S>(
+    stream: S,
     peer: SocketAddr,
+    scheme: Scheme,
     route: Arc<ArcSwap<Route>>,
     shared: Arc<Shared>,
     client: HttpClient,
-) {
-    let _ = stream.set_nodelay(true);
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let mut drain = shared.drain.subscribe();
     let svc_shared = shared.clone();
     // Formatted once per connection rather than per request.
@@ -61,7 +87,10 @@ pub(crate) async fn serve(
     let svc = hyper::service::service_fn(move |req| {
         let (route, shared, client) = (route.clone(), svc_shared.clone(), client.clone());
         let peer_ip = peer_ip.clone();
-        async move { Ok::<_, Infallible>(proxy(req, &peer_ip, &route, &shared, &client).await) }
+        async move {
+            let resp = proxy(req, &peer_ip, scheme, &route, &shared, &client).await;
+            Ok::<_, Infallible>(resp)
+        }
     });
     let conn = shared.server.serve_connection_with_upgrades(TokioIo::new(stream), svc);
     tokio::pin!(conn);
@@ -92,17 +121,25 @@ async fn drain_started(drain: &mut tokio::sync::watch::Receiver<bool>) {
 async fn proxy(
     mut req: Request<Incoming>,
     peer_ip: &HeaderValue,
+    scheme: Scheme,
     route: &ArcSwap<Route>,
     shared: &Shared,
     client: &Upstream,
 ) -> Response<Body> {
     shared.node.requests_total.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let route = route.load_full();
-    let pool = &route.pool;
+    let mut pool = &route.pool;
+    if !route.policies.is_empty() {
+        match route.policies.decide(&req) {
+            Decision::Default => {}
+            Decision::Pool(i) => pool = &route.pools[i],
+            Decision::Answer(resp) => return resp,
+        }
+    }
     let upgrade = upgrade_protocol(req.headers());
     let client_upgrade = upgrade.as_ref().map(|_| hyper::upgrade::on(&mut req));
     let (mut parts, body) = req.into_parts();
-    prepare_request_headers(&mut parts.headers, &parts.uri, peer_ip, upgrade.as_ref());
+    prepare_request_headers(&mut parts.headers, &parts.uri, peer_ip, scheme, upgrade.as_ref());
     // Looked up before the members: a fresh entry is served even when no member is up.
     let mut fill = None;
     if let (Some(cache), true) = (&route.cache, body.is_end_stream() && upgrade.is_none()) {
@@ -268,6 +305,7 @@ fn prepare_request_headers(
     h: &mut HeaderMap,
     uri: &Uri,
     peer_ip: &HeaderValue,
+    scheme: Scheme,
     upgrade: Option<&HeaderValue>,
 ) {
     strip_hop_by_hop(h);
@@ -294,7 +332,7 @@ fn prepare_request_headers(
     if let Some(v) = xff {
         h.insert(X_FORWARDED_FOR, v);
     }
-    h.insert(X_FORWARDED_PROTO, HeaderValue::from_static("http"));
+    h.insert(X_FORWARDED_PROTO, scheme.header_value());
 }
 
 /// The client's address as `X-Forwarded-For` names it (IPv4-mapped IPv6 shown as IPv4).
@@ -346,10 +384,7 @@ fn add_member_header(h: &mut HeaderMap, m: &Member) {
 }
 
 fn error(status: StatusCode, msg: &'static str) -> Response<Body> {
-    let mut r = Response::new(body::full(Bytes::from_static(msg.as_bytes())));
-    *r.status_mut() = status;
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
-    r
+    body::plain(status, msg)
 }
 
 /// A member's response body that keeps the member's `active` count until the body is fully sent
@@ -414,12 +449,16 @@ mod tests {
         h.insert("x-forwarded-for", HeaderValue::from_static("10.0.0.9"));
         h.insert("x-forwarded-proto", HeaderValue::from_static("https"));
         let peer = client_ip_header("[::ffff:127.0.0.1]:4000".parse().unwrap());
-        prepare_request_headers(&mut h, &Uri::from_static("/x"), &peer, None);
+        let mut h2 = h.clone();
+        h2.insert("x-forwarded-proto", HeaderValue::from_static("http"));
+        prepare_request_headers(&mut h, &Uri::from_static("/x"), &peer, Scheme::Http, None);
         assert!(h.get("x-hop").is_none() && h.get("connection").is_none());
         assert!(h.get("keep-alive").is_none());
         assert_eq!(h["host"], "web.example");
         assert_eq!(h["x-forwarded-for"], "10.0.0.9, 127.0.0.1");
         assert_eq!(h["x-forwarded-proto"], "http");
+        prepare_request_headers(&mut h2, &Uri::from_static("/x"), &peer, Scheme::Https, None);
+        assert_eq!(h2["x-forwarded-proto"], "https");
     }
 
     #[test]
@@ -433,6 +472,7 @@ mod tests {
             &mut h,
             &Uri::from_static("/"),
             &client_ip_header("1.2.3.4:5".parse().unwrap()),
+            Scheme::Http,
             up.as_ref(),
         );
         assert_eq!(h["upgrade"], "websocket");

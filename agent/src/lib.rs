@@ -1,6 +1,7 @@
 //! `lbaas-agent`: the data plane inside each LB node VM.
 //!
-//! It owns the node's listening sockets and proxies (TCP and HTTP, see [`listener`]), the member
+//! It owns the node's listening sockets and proxies (TCP, HTTP, and HTTPS with TLS terminated
+//! here, see [`listener`] and [`tls`]), the L7 policies of HTTP(S) listeners ([`l7`]), the member
 //! selection and passive health ([`balancer`]), the statistics reported upwards ([`stats`]), and
 //! the controller channel ([`channel`]). The only state is in memory: the config in force and its
 //! generation. The controller re-pushes the desired config whenever it (re)connects and sees a
@@ -13,12 +14,14 @@ mod body;
 mod cache;
 pub mod channel;
 mod http;
+mod l7;
 mod listener;
 mod netcfg;
 mod route;
 mod splice;
 pub mod stats;
 mod tcp;
+mod tls;
 mod upstream;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -57,6 +60,9 @@ pub struct Tunables {
     /// Client connections open at once per listener (over all workers); beyond it the listener
     /// stops accepting and new clients wait in the kernel's backlog, as HAProxy's `maxconn`.
     pub max_connections_per_listener: usize,
+    /// A TLS handshake not done within this is abandoned: a client that stalls in it must not
+    /// hold a connection slot for ever.
+    pub tls_handshake_timeout: Duration,
     /// Byte budget of each caching listener's response cache.
     pub cache_capacity_bytes: u64,
     pub heartbeat_interval: Duration,
@@ -74,6 +80,7 @@ impl Default for Tunables {
             // their keep-alives, short enough that abandoned sessions do not pile up.
             tunnel_idle_timeout: Duration::from_secs(350),
             max_connections_per_listener: 10_000,
+            tls_handshake_timeout: Duration::from_secs(10),
             // The VM is small (hundreds of MB); a few listeners with a cache each must fit.
             cache_capacity_bytes: 32 << 20,
             // Twice the protocol's "at least once a second", so one late tick is not a gap.
@@ -346,8 +353,8 @@ impl Agent {
             let mut listeners = Vec::new();
             for l in applied.listeners.iter() {
                 let route = l.route.load();
-                let pool = &route.pool;
-                members.extend(pool.members.iter().map(|m| {
+                // Members of L7 pools too: the controller tracks every member's health.
+                members.extend(route.members().map(|m| {
                     if decay {
                         m.state.stats()
                     } else {
@@ -359,7 +366,7 @@ impl Agent {
                     port: l.local_addr.port(),
                     protocol: l.protocol,
                     connections: l.connections(),
-                    members: pool.members.iter().map(|m| m.config.id.clone()).collect(),
+                    members: route.members().map(|m| m.config.id.clone()).collect(),
                     cache: route.cache.as_ref().map(|c| c.stats()),
                 });
             }

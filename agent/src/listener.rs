@@ -1,11 +1,14 @@
 //! The set of listening sockets, one per configured port, and their accept loops.
 //!
 //! Invariants: a port's socket is kept across config changes as long as the port stays with the
-//! same protocol, only its [`Route`] (pool and response cache) is swapped (arc-swap), so clients
-//! never see a refused connection because of a reconfiguration; a removed port's accept loop is
-//! aborted, which closes the listening socket, while connections already accepted run to
-//! completion with the route they hold. Applying a config either binds every new port or changes
-//! nothing.
+//! same protocol (HTTP, HTTPS and TCP are three), only its [`Route`] (pools, policies, response
+//! cache, TLS termination) is swapped (arc-swap), so clients never see a refused connection
+//! because of a reconfiguration; a removed port's accept loop is aborted, which closes the
+//! listening socket, while connections already accepted run to completion with the route they
+//! hold. An HTTPS connection handshakes with the TLS termination of the route in force when it
+//! was accepted and keeps that session for its life; its requests, like HTTP ones, each take the
+//! route in force when they arrive. Applying a config either builds every route and binds every
+//! new port, or changes nothing.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -21,6 +24,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 use tracing::Instrument as _;
 
+use crate::http::Scheme;
 use crate::route::Route;
 use crate::stats::Gauge;
 use crate::{http, tcp, Shared, Worker};
@@ -87,6 +91,20 @@ impl ListenerSet {
                 bail!("listeners {other} and {} both use port {}", l.name, l.port);
             }
         }
+        // Routes first: a config the data plane cannot serve (a bad certificate, a policy naming a
+        // pool that does not exist) fails before anything is bound or swapped. A route inherits
+        // member state only from a listener that keeps its port and protocol.
+        let mut routes = HashMap::new();
+        for l in &cfg.listeners {
+            let previous = self
+                .by_port
+                .get(&l.port)
+                .filter(|old| old.protocol == l.protocol)
+                .map(|old| old.route.load_full());
+            let route = Route::new(l, previous.as_deref(), shared)
+                .with_context(|| format!("listener {}", l.name))?;
+            routes.insert(l.port, route);
+        }
         // Bind what is new before touching anything, so a port in use fails the whole apply.
         let mut fresh = HashMap::new();
         for l in &cfg.listeners {
@@ -115,9 +133,9 @@ impl ListenerSet {
             }
         }
         for l in &cfg.listeners {
+            let route = routes.remove(&l.port).expect("a route per listener");
             if let Some(existing) = self.by_port.get_mut(&l.port) {
-                let old = existing.route.load();
-                existing.route.store(Arc::new(Route::new(l, Some(&old), shared)));
+                existing.route.store(Arc::new(route));
                 existing.name.clone_from(&l.name);
                 continue;
             }
@@ -129,7 +147,7 @@ impl ListenerSet {
                 None => bind(SocketAddr::new(addr, l.port))
                     .with_context(|| format!("rebind listener {} on port {}", l.name, l.port))?,
             };
-            let listener = start(l, socket, shared)?;
+            let listener = start(l, route, socket, shared)?;
             self.by_port.insert(l.port, listener);
         }
         Ok(())
@@ -165,11 +183,12 @@ fn bind(addr: SocketAddr) -> anyhow::Result<std::net::TcpListener> {
 
 fn start(
     cfg: &ListenerConfig,
+    route: Route,
     socket: std::net::TcpListener,
     shared: &Arc<Shared>,
 ) -> anyhow::Result<Listener> {
     let local_addr = socket.local_addr()?;
-    let route = Arc::new(ArcSwap::from_pointee(Route::new(cfg, None, shared)));
+    let route = Arc::new(ArcSwap::from_pointee(route));
     let max_connections = shared.tunables.max_connections_per_listener.max(1);
     let limit = Arc::new(Semaphore::new(max_connections));
     let span = tracing::info_span!("listener", name = %cfg.name, port = local_addr.port());
@@ -235,7 +254,24 @@ async fn accept_loop(
                     tcp::serve(stream, route, shared.clone()).await
                 }
                 Protocol::Http => {
-                    http::serve(stream, peer, route, shared.clone(), worker.client).await
+                    let _ = stream.set_nodelay(true);
+                    http::serve(stream, peer, Scheme::Http, route, shared.clone(), worker.client)
+                        .await
+                }
+                Protocol::Https => {
+                    let _ = stream.set_nodelay(true);
+                    // The termination of the route in force now; the connection keeps it.
+                    let Some(tls) = route.load().tls.clone() else { return };
+                    let timeout = shared.tunables.tls_handshake_timeout;
+                    match tls.accept(stream, timeout).await {
+                        Ok(stream) => {
+                            let client = worker.client;
+                            http::serve(stream, peer, Scheme::Https, route, shared.clone(), client)
+                                .await
+                        }
+                        // Scanners and clients that reject the certificate: routine, not ours.
+                        Err(e) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
+                    }
                 }
             }
         };

@@ -582,8 +582,12 @@ fn rules(rules: Vec<EnvelopeRule>, default_member_port: i32) -> Result<Vec<servi
         .map(|(i, r)| {
             let n = i + 1;
             let target = match (r.entities, r.redirect, r.reject.unwrap_or(false)) {
-                (Some(e), None, false) => service::RuleTarget::Members(members(&e, default_member_port)?),
-                (None, Some(prefix), false) => service::RuleTarget::Redirect { prefix, code: r.redirect_code },
+                (Some(e), None, false) => {
+                    service::RuleTarget::Members(members(&e, default_member_port)?)
+                }
+                (None, Some(prefix), false) => {
+                    service::RuleTarget::Redirect { prefix, code: r.redirect_code }
+                }
                 (None, None, true) => service::RuleTarget::Reject,
                 _ => {
                     return Err(bad(format!(
@@ -591,7 +595,8 @@ fn rules(rules: Vec<EnvelopeRule>, default_member_port: i32) -> Result<Vec<servi
                     )))
                 }
             };
-            if r.redirect_code.is_some() && !matches!(target, service::RuleTarget::Redirect { .. }) {
+            if r.redirect_code.is_some() && !matches!(target, service::RuleTarget::Redirect { .. })
+            {
                 return Err(bad(format!("backend rule {n}: redirect-code goes with redirect")));
             }
             Ok(service::RuleSpec { host: r.host, path_prefix: r.path_prefix, target })

@@ -483,7 +483,8 @@ pub async fn listener_create(
     let row = if params.certificates.is_empty() {
         row
     } else {
-        let certs = certq::certificate_resolve(&mut *tx, lb.project_id, &params.certificates).await?;
+        let certs =
+            certq::certificate_resolve(&mut *tx, lb.project_id, &params.certificates).await?;
         certq::listener_certificates_set(&mut tx, row.id, &certs).await?;
         listener::listener_view(&mut *tx, lb.id, &row.id.to_string()).await?
     };
@@ -603,7 +604,11 @@ fn seal_upload(
     Ok((v, sealed))
 }
 
-fn cert_write<'a>(id: Uuid, v: &'a lbaas_certs::Validated, sealed: &'a [u8]) -> certq::CertificateWrite<'a> {
+fn cert_write<'a>(
+    id: Uuid,
+    v: &'a lbaas_certs::Validated,
+    sealed: &'a [u8],
+) -> certq::CertificateWrite<'a> {
     certq::CertificateWrite {
         id,
         chain_pem: &v.chain_pem,
@@ -628,9 +633,14 @@ pub async fn certificate_create(
     let id = Uuid::new_v4();
     let (v, sealed) = seal_upload(app, id, &params.certificate_chain, &params.private_key)?;
     let mut tx = begin(app).await?;
-    let row =
-        certq::certificate_create(&mut *tx, t.id, pr.id, &params.name, &cert_write(id, &v, &sealed))
-            .await?;
+    let row = certq::certificate_create(
+        &mut *tx,
+        t.id,
+        pr.id,
+        &params.name,
+        &cert_write(id, &v, &sealed),
+    )
+    .await?;
     let msg = format!("{} ({}), expires {}", params.name, v.names.join(", "), v.not_after);
     event::event_insert(&mut *tx, Some(t.id), None, None, "certificate.created", &msg).await?;
     commit(tx).await?;
@@ -724,7 +734,10 @@ async fn policy_check(
             if pl.protocol != Protocol::Http.as_str() {
                 return Err(Error::invalid(
                     ErrorCode::InvalidL7Policy,
-                    format!("pool {key:?} is {}; an L7 policy forwards HTTP requests to HTTP pools", pl.protocol),
+                    format!(
+                        "pool {key:?} is {}; an L7 policy forwards HTTP requests to HTTP pools",
+                        pl.protocol
+                    ),
                 ));
             }
             Some(pl.id)
@@ -1098,7 +1111,10 @@ pub struct RuleSpec {
 pub enum RuleTarget {
     /// Its own pool `rule-N` of these members.
     Members(Vec<MemberCreate>),
-    Redirect { prefix: String, code: Option<i32> },
+    Redirect {
+        prefix: String,
+        code: Option<i32>,
+    },
     Reject,
 }
 
@@ -1201,9 +1217,10 @@ pub async fn instance_create(
             tracing::debug!(rule = i + 1, "a backend rule without host or path matches everything");
         }
         let code = validate::l7_policy(&p, spec.protocol, spec.port).map_err(|e| match e {
-            Error::InvalidRequest { code, message } => {
-                Error::InvalidRequest { code, message: format!("backend rule {}: {message}", i + 1) }
-            }
+            Error::InvalidRequest { code, message } => Error::InvalidRequest {
+                code,
+                message: format!("backend rule {}: {message}", i + 1),
+            },
             e => e,
         })?;
         if let RuleTarget::Members(m) = &r.target {
@@ -1243,7 +1260,8 @@ pub async fn instance_create(
         t.id,
         lb_id,
         INSTANCE_POOL,
-        spec.protocol,
+        // Members of an HTTPS instance speak HTTP: the nodes terminate TLS.
+        if spec.protocol == Protocol::Tcp { Protocol::Tcp } else { Protocol::Http },
         spec.algorithm,
         spec.health_monitor.as_ref(),
     )

@@ -66,6 +66,8 @@ pub fn lb_dns_name(lb: &str, project: &str, tenant: &str, zone: &str) -> String 
 pub fn lb_url(dns_name: &str, protocol: Option<types::Protocol>, port: Option<i32>) -> String {
     match (protocol, port) {
         (Some(types::Protocol::Tcp), Some(p)) => format!("tcp://{dns_name}:{p}"),
+        (Some(types::Protocol::Https), Some(443)) => format!("https://{dns_name}/"),
+        (Some(types::Protocol::Https), Some(p)) => format!("https://{dns_name}:{p}/"),
         (_, Some(p)) if p != 80 => format!("http://{dns_name}:{p}/"),
         _ => format!("http://{dns_name}/"),
     }

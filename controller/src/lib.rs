@@ -63,6 +63,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     rec.wake = wake.clone();
     rec.metrics = metrics.clone();
     tokio::spawn(heartbeater(db.clone(), agents.clone(), metrics));
+    tokio::spawn(certificate_watch(db.clone()));
     // DNS runs in this process: it needs nothing the controller holds, but one fewer process
     // to operate; it only reads PostgreSQL, so it can move to its own process unchanged.
     let dns = match &config.dns {
@@ -112,6 +113,51 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         d.shutdown().await?;
     }
     Ok(())
+}
+
+/// How long before `not_after` a certificate's owner is told (event `certificate.expiring`).
+pub const CERTIFICATE_WARNING: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// Records a `certificate.expiring` event, once per chain, for each certificate that expires
+/// within [`CERTIFICATE_WARNING`]. Claiming and marking is one statement, so replicas never
+/// record it twice; a renewal re-arms it.
+async fn certificate_watch(db: sqlx::PgPool) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        if let Err(e) = certificate_warn_expiring(&db, CERTIFICATE_WARNING).await {
+            tracing::warn!(error = %e, "could not check certificate expiry");
+        }
+    }
+}
+
+pub async fn certificate_warn_expiring(
+    db: &sqlx::PgPool,
+    within: Duration,
+) -> anyhow::Result<usize> {
+    let within = chrono::Duration::from_std(within)?;
+    let mut tx = db.begin().await?;
+    let expiring = lbaas_db::certificate::certificate_take_expiring(&mut *tx, within).await?;
+    for c in &expiring {
+        let msg = format!(
+            "certificate {} ({}) expires at {}; upload a renewal (update certificate)",
+            c.name,
+            c.names.join(", "),
+            c.not_after
+        );
+        lbaas_db::event::event_insert(
+            &mut *tx,
+            Some(lbaas_common::types::TenantId(c.tenant_id)),
+            None,
+            None,
+            "certificate.expiring",
+            &msg,
+        )
+        .await?;
+        tracing::info!(certificate = %c.id, not_after = %c.not_after, "certificate expires soon");
+    }
+    tx.commit().await?;
+    Ok(expiring.len())
 }
 
 /// Records each agent's heartbeat and load on its node row once a second, for healthcheckd,

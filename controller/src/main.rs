@@ -69,6 +69,10 @@ struct Cli {
     #[arg(long, env = "LBAAS_FAILOVER_BREAKER_WINDOW", default_value_t = 60)]
     failover_breaker_window: u64,
     /// Prometheus metrics (`GET /metrics`), on loopback; `off` serves none.
+    /// The operator's key that TLS private keys are sealed with (the API's
+    /// `--secret-key-file`); without it HTTPS listeners cannot be configured.
+    #[arg(long, env = "LBAAS_SECRET_KEY_FILE")]
+    secret_key_file: Option<std::path::PathBuf>,
     #[arg(long, env = "LBAAS_CONTROLLER_METRICS_LISTEN", default_value = "127.0.0.1:9102")]
     metrics_listen: String,
     /// UDP and TCP address of the authoritative DNS server; `off` runs none.
@@ -122,6 +126,10 @@ async fn main() -> anyhow::Result<()> {
                 share: cli.failover_breaker_share.clamp(0.0, 1.0),
                 min: cli.failover_breaker_min.max(1),
                 window: Duration::from_secs(cli.failover_breaker_window),
+            },
+            secrets: match &cli.secret_key_file {
+                Some(path) => Some(lbaas_certs::SecretBox::from_file(path)?),
+                None => None,
             },
         },
         dns,

@@ -41,7 +41,10 @@ use lbaas_common::types::{NodeStatus, ProvisioningStatus, TenantId};
 use lbaas_db::load_balancer::{self as lbq, LoadBalancerRow};
 use lbaas_db::node::{self as nq, NodePlacement};
 use lbaas_db::spare::{self, SpareRow};
-use lbaas_proto::{AgentConfig, ListenerConfig, MemberConfig, NetworkConfig};
+use lbaas_proto::{
+    ActionConfig, AgentConfig, CertificateConfig, Compare, ListenerConfig, MemberConfig,
+    NetworkConfig, PolicyConfig, PoolConfig, RuleConfig, RuleKind, TlsConfig,
+};
 use sqlx::PgPool;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
@@ -78,6 +81,9 @@ pub struct Settings {
     pub spares_max: usize,
     /// When failovers stop because too many nodes went DOWN at once (`crate::breaker`).
     pub breaker: BreakerPolicy,
+    /// Opens the private keys of HTTPS listeners' certificates, to push them to the agents;
+    /// `None`: a load balancer with an HTTPS listener cannot be configured (its nodes say why).
+    pub secrets: Option<lbaas_certs::SecretBox>,
 }
 
 impl Settings {
@@ -836,7 +842,7 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         }
         let want = lb.config_generation();
         if agent.generation < want {
-            let mut config = agent_config(&self.db, lb.id).await?;
+            let mut config = agent_config(&self.db, lb.id, s.secrets.as_ref()).await?;
             config.network = Some(NetworkConfig {
                 vip: format!(
                     "{}/{}",
@@ -1107,57 +1113,170 @@ fn owned<'a>(
         .chain(spares.iter().map(|sp| (sp.id, sp.name.as_str())))
 }
 
-/// The agent's config for a load balancer, from its listeners, pools and members.
-pub async fn agent_config(db: &PgPool, lb: Uuid) -> Result<AgentConfig> {
+/// The agent's config for a load balancer, from its listeners (with their certificates and L7
+/// policies), pools and members.
+pub async fn agent_config(
+    db: &PgPool,
+    lb: Uuid,
+    secrets: Option<&lbaas_certs::SecretBox>,
+) -> Result<AgentConfig> {
     let listeners = lbaas_db::listener::listener_list_all(db, lb).await?;
     let pools = lbaas_db::pool::pool_list_all(db, lb).await?;
     let mut members = BTreeMap::new();
     for p in &pools {
         members.insert(p.id, lbaas_db::member::member_list_all(db, p.id).await?);
     }
-    Ok(build_config(&listeners, &pools, &members))
+    let policies = lbaas_db::l7policy::l7policy_list_for_lb(db, lb).await?;
+    let mut certificates: BTreeMap<Uuid, Vec<CertificateConfig>> = BTreeMap::new();
+    let sealed = lbaas_db::certificate::certificate_keys_for_lb(db, lb).await?;
+    if !sealed.is_empty() {
+        let secrets = secrets.context(
+            "this load balancer serves HTTPS but the controller has no --secret-key-file to open \
+             its certificates' keys",
+        )?;
+        for c in sealed {
+            let key = secrets
+                .open(c.id.as_bytes(), &c.key_sealed)
+                .with_context(|| format!("open the private key of certificate {}", c.id))?;
+            certificates.entry(c.listener_id).or_default().push(CertificateConfig {
+                id: c.id.to_string(),
+                names: c.names,
+                chain_pem: c.chain_pem,
+                key_pem: String::from_utf8(key).context("a sealed key is PEM text")?,
+            });
+        }
+    }
+    Ok(build_config(
+        &Rows { listeners: &listeners, pools: &pools, members: &members, policies: &policies },
+        &mut certificates,
+    ))
 }
 
-/// Pure: rows → config. A listener without a default pool gets no members (its clients get a
-/// clean 503 from the agent); a member marked OFFLINE by health checks is sent `up: false`.
-pub fn build_config(
-    listeners: &[lbaas_db::listener::ListenerRow],
-    pools: &[lbaas_db::pool::PoolRow],
-    members: &BTreeMap<Uuid, Vec<lbaas_db::member::MemberRow>>,
-) -> AgentConfig {
-    let algo = |a: &str| match a {
+/// What [`build_config`] is made from: a load balancer's rows.
+pub struct Rows<'a> {
+    pub listeners: &'a [lbaas_db::listener::ListenerRow],
+    pub pools: &'a [lbaas_db::pool::PoolRow],
+    pub members: &'a BTreeMap<Uuid, Vec<lbaas_db::member::MemberRow>>,
+    pub policies: &'a [lbaas_db::l7policy::L7PolicyRow],
+}
+
+fn algo(a: &str) -> lbaas_proto::Algorithm {
+    match a {
         "LEAST_CONNECTIONS" => lbaas_proto::Algorithm::LeastConnections,
         "WEIGHTED_ROUND_ROBIN" => lbaas_proto::Algorithm::WeightedRoundRobin,
         "LEAST_LATENCY" => lbaas_proto::Algorithm::LeastLatency,
         _ => lbaas_proto::Algorithm::RoundRobin,
+    }
+}
+
+/// A pool's members as the agent takes them; one marked OFFLINE by health checks is sent
+/// `up: false`.
+fn member_configs(ms: &[lbaas_db::member::MemberRow]) -> Vec<MemberConfig> {
+    ms.iter()
+        .filter_map(|m| {
+            Some(MemberConfig {
+                id: m.id.to_string(),
+                address: m.address.parse().ok()?,
+                port: m.port as u16,
+                weight: m.weight.max(0) as u32,
+                up: m.operating_status != "OFFLINE",
+            })
+        })
+        .collect()
+}
+
+/// An L7 policy as the agent takes it; its rules were validated by the API.
+fn policy_config(p: &lbaas_db::l7policy::L7PolicyRow) -> PolicyConfig {
+    use lbaas_common::types::{L7CompareType as C, L7RuleType as T};
+    let status = |code: Option<i32>| code.unwrap_or(302) as u16;
+    let action = match p.action.as_str() {
+        "REDIRECT_TO_POOL" => ActionConfig::Forward {
+            pool: p.redirect_pool_id.map(|id| id.to_string()).unwrap_or_default(),
+        },
+        "REDIRECT_TO_URL" => ActionConfig::RedirectUrl {
+            url: p.redirect_url.clone().unwrap_or_default(),
+            status: status(p.redirect_http_code),
+        },
+        "REDIRECT_PREFIX" => ActionConfig::RedirectPrefix {
+            prefix: p.redirect_prefix.clone().unwrap_or_default(),
+            status: status(p.redirect_http_code),
+        },
+        _ => ActionConfig::Reject { status: 403 },
     };
-    let listeners = listeners
+    let rules = p
+        .rules
+        .0
+        .iter()
+        .map(|r| RuleConfig {
+            kind: match r.rule_type {
+                T::HostName => RuleKind::HostName,
+                T::Path => RuleKind::Path,
+                T::Header => RuleKind::Header,
+                T::Cookie => RuleKind::Cookie,
+            },
+            compare: match r.compare_type {
+                C::EqualTo => Compare::EqualTo,
+                C::StartsWith => Compare::StartsWith,
+                C::EndsWith => Compare::EndsWith,
+                C::Contains => Compare::Contains,
+            },
+            key: r.key.clone(),
+            value: r.value.clone(),
+            invert: r.invert,
+        })
+        .collect();
+    PolicyConfig { id: p.id.to_string(), rules, action }
+}
+
+/// Pure: rows → config. A listener without a default pool gets no members (its clients get a
+/// clean 503 from the agent); the pools its policies forward to travel with it.
+pub fn build_config(
+    rows: &Rows<'_>,
+    certificates: &mut BTreeMap<Uuid, Vec<CertificateConfig>>,
+) -> AgentConfig {
+    let listeners = rows
+        .listeners
         .iter()
         .map(|l| {
-            let pool = l.default_pool_id.and_then(|id| pools.iter().find(|p| p.id == id));
-            let ms = pool.and_then(|p| members.get(&p.id)).map(Vec::as_slice).unwrap_or_default();
+            let pool = l.default_pool_id.and_then(|id| rows.pools.iter().find(|p| p.id == id));
+            let ms =
+                pool.and_then(|p| rows.members.get(&p.id)).map(Vec::as_slice).unwrap_or_default();
+            let policies: Vec<PolicyConfig> =
+                rows.policies.iter().filter(|p| p.listener_id == l.id).map(policy_config).collect();
+            let mut pools: Vec<PoolConfig> = Vec::new();
+            for p in rows.policies.iter().filter(|p| p.listener_id == l.id) {
+                let Some(target) =
+                    p.redirect_pool_id.and_then(|id| rows.pools.iter().find(|x| x.id == id))
+                else {
+                    continue;
+                };
+                if pools.iter().any(|x| x.id == target.id.to_string()) {
+                    continue;
+                }
+                pools.push(PoolConfig {
+                    id: target.id.to_string(),
+                    algorithm: algo(&target.algorithm),
+                    members: member_configs(
+                        rows.members.get(&target.id).map(Vec::as_slice).unwrap_or_default(),
+                    ),
+                });
+            }
+            let protocol = match l.protocol.as_str() {
+                "TCP" => lbaas_proto::Protocol::Tcp,
+                "HTTPS" => lbaas_proto::Protocol::Https,
+                _ => lbaas_proto::Protocol::Http,
+            };
             ListenerConfig {
                 name: l.name.clone(),
-                protocol: if l.protocol == "TCP" {
-                    lbaas_proto::Protocol::Tcp
-                } else {
-                    lbaas_proto::Protocol::Http
-                },
+                protocol,
                 port: l.port as u16,
                 algorithm: pool.map(|p| algo(&p.algorithm)).unwrap_or_default(),
-                members: ms
-                    .iter()
-                    .filter_map(|m| {
-                        Some(MemberConfig {
-                            id: m.id.to_string(),
-                            address: m.address.parse().ok()?,
-                            port: m.port as u16,
-                            weight: m.weight.max(0) as u32,
-                            up: m.operating_status != "OFFLINE",
-                        })
-                    })
-                    .collect(),
+                members: member_configs(ms),
                 cache: l.cache,
+                tls: certificates.remove(&l.id).map(|certificates| TlsConfig { certificates }),
+                redirect_https_port: l.redirect_https_port.map(|p| p as u16),
+                pools,
+                policies,
             }
         })
         .collect();

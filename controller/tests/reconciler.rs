@@ -34,6 +34,9 @@ fn settings() -> Settings {
         spares: 0,
         spares_max: 0,
         breaker: Default::default(),
+        secrets: Some(
+            lbaas_certs::SecretBox::from_hex(&lbaas_certs::SecretBox::generate_hex()).unwrap(),
+        ),
     }
 }
 
@@ -656,4 +659,89 @@ async fn a_mass_failure_pauses_failovers_until_nodes_come_back() {
     assert!(!r.breaker.open);
     assert_eq!(events(db.clone(), "failover.resumed").await, 1);
     assert_eq!(count(db.clone()).await, 5, "the node still DOWN is replaced now");
+}
+
+/// The config of an HTTPS listener: its certificates with their keys opened, its policies and
+/// the pools they forward to; a key sealed with another operator key is a clear error.
+#[tokio::test]
+async fn https_configs_carry_opened_keys_policies_and_their_pools() {
+    let db = db().await;
+    let (project, lb) = seed(&db).await;
+    let secrets =
+        lbaas_certs::SecretBox::from_hex(&lbaas_certs::SecretBox::generate_hex()).unwrap();
+    let ca = lbaas_certs::testing::TestCa::new(&std::env::temp_dir());
+    let leaf = ca.leaf(&["www.shop.test"], 30, false);
+    let v = lbaas_certs::validate(&leaf.chain_pem, &leaf.key_pem, chrono::Utc::now()).unwrap();
+    let (cert, listener, api_pool) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+    let tenant: Uuid = sqlx::query_scalar("SELECT tenant_id FROM load_balancer WHERE id = $1")
+        .bind(lb)
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    let write = lbaas_db::certificate::CertificateWrite {
+        id: cert,
+        chain_pem: &v.chain_pem,
+        key_sealed: &secrets.seal(cert.as_bytes(), v.key_pem.as_bytes()),
+        names: &v.names,
+        subject: &v.subject,
+        issuer: &v.issuer,
+        not_before: v.not_before,
+        not_after: v.not_after,
+        fingerprint_sha256: &v.fingerprint_sha256,
+    };
+    let t = lbaas_common::types::TenantId(tenant);
+    lbaas_db::certificate::certificate_create(&db, t, project, "www", &write).await.unwrap();
+    for q in [
+        format!("INSERT INTO pool (id, tenant_id, load_balancer_id, name, protocol, algorithm) VALUES ('{api_pool}', '{tenant}', '{lb}', 'api', 'HTTP', 'LEAST_CONNECTIONS')"),
+        format!("INSERT INTO member (id, tenant_id, pool_id, address, port) VALUES (gen_random_uuid(), '{tenant}', '{api_pool}', '10.10.0.12', 8080)"),
+        format!("INSERT INTO listener (id, tenant_id, load_balancer_id, name, protocol, port) VALUES ('{listener}', '{tenant}', '{lb}', 'tls', 'HTTPS', 443)"),
+        format!("INSERT INTO listener_certificate VALUES ('{listener}', '{cert}', 0)"),
+        format!("INSERT INTO l7policy (id, tenant_id, listener_id, name, position, action, redirect_pool_id, rules) VALUES (gen_random_uuid(), '{tenant}', '{listener}', 'api', 1, 'REDIRECT_TO_POOL', '{api_pool}', '[{{\"type\":\"HOST_NAME\",\"compare_type\":\"EQUAL_TO\",\"value\":\"api.shop.test\"}}]')"),
+        format!("INSERT INTO listener (id, tenant_id, load_balancer_id, name, protocol, port, redirect_https_port) VALUES (gen_random_uuid(), '{tenant}', '{lb}', 'plain', 'HTTP', 8080, 443)"),
+    ] {
+        sqlx::query(&q).execute(&db).await.unwrap();
+    }
+    let cfg = lbaas_controller::reconciler::agent_config(&db, lb, Some(&secrets)).await.unwrap();
+    let tls = cfg.listeners.iter().find(|l| l.name == "tls").unwrap();
+    assert_eq!(tls.protocol, lbaas_proto::Protocol::Https);
+    let certs = &tls.tls.as_ref().unwrap().certificates;
+    assert_eq!(certs.len(), 1);
+    assert_eq!(certs[0].names, ["www.shop.test"]);
+    assert_eq!(certs[0].key_pem, v.key_pem, "the key is opened for the agent");
+    assert_eq!(tls.pools.len(), 1);
+    assert_eq!(tls.pools[0].id, api_pool.to_string());
+    assert_eq!(tls.pools[0].algorithm, lbaas_proto::Algorithm::LeastConnections);
+    assert_eq!(tls.pools[0].members[0].address.to_string(), "10.10.0.12");
+    assert_eq!(
+        tls.policies[0].action,
+        lbaas_proto::ActionConfig::Forward { pool: api_pool.to_string() }
+    );
+    assert_eq!(tls.policies[0].rules[0].kind, lbaas_proto::RuleKind::HostName);
+    let plain = cfg.listeners.iter().find(|l| l.name == "plain").unwrap();
+    assert_eq!((plain.redirect_https_port, plain.tls.is_none()), (Some(443), true));
+    assert!(!format!("{cfg:?}").contains("PRIVATE KEY"), "a config's Debug never shows a key");
+
+    let other = lbaas_certs::SecretBox::from_hex(&lbaas_certs::SecretBox::generate_hex()).unwrap();
+    let err = lbaas_controller::reconciler::agent_config(&db, lb, Some(&other)).await.unwrap_err();
+    assert!(format!("{err:#}").contains("another secret key"), "{err:#}");
+    let err = lbaas_controller::reconciler::agent_config(&db, lb, None).await.unwrap_err();
+    assert!(format!("{err:#}").contains("--secret-key-file"), "{err:#}");
+
+    // Expiry: announced once inside the window, again only after a renewal re-arms it.
+    let within = std::time::Duration::from_secs(30 * 24 * 3600);
+    assert_eq!(lbaas_controller::certificate_warn_expiring(&db, within).await.unwrap(), 1);
+    assert_eq!(lbaas_controller::certificate_warn_expiring(&db, within).await.unwrap(), 0);
+    let kinds: Vec<String> =
+        sqlx::query_scalar("SELECT kind FROM event WHERE kind LIKE 'certificate.%'")
+            .fetch_all(&db)
+            .await
+            .unwrap();
+    assert_eq!(kinds, ["certificate.expiring"]);
+    let short = std::time::Duration::from_secs(24 * 3600);
+    sqlx::query("UPDATE certificate SET expiry_warned_at = NULL").execute(&db).await.unwrap();
+    assert_eq!(
+        lbaas_controller::certificate_warn_expiring(&db, short).await.unwrap(),
+        0,
+        "30 days left"
+    );
 }

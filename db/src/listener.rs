@@ -1,7 +1,9 @@
 //! Listeners: a protocol and port on a load balancer's VIPs.
 
 use chrono::{DateTime, Utc};
-use lbaas_common::types::{CertificateId, Listener, ListenerId, LoadBalancerId, PoolId, Protocol, TenantId};
+use lbaas_common::types::{
+    CertificateId, Listener, ListenerId, LoadBalancerId, PoolId, Protocol, TenantId,
+};
 use lbaas_common::{Error, Result};
 use sqlx::PgExecutor;
 use uuid::Uuid;

@@ -104,12 +104,13 @@ const COLS: &str = "lb.id, lb.tenant_id, lb.project_id, lb.subnet_id, lb.name, \
     ARRAY(SELECT host(n.vip) FROM node n WHERE n.load_balancer_id = lb.id \
        AND n.status = 'ACTIVE' AND n.vip IS NOT NULL ORDER BY n.vip) AS vips";
 
-/// The first listener gives the URL its scheme and port: one lateral lookup, not a subquery
-/// per column (each subplan costs executor set-up at every call).
+/// The first listener that serves (not one that only redirects to HTTPS) gives the URL its
+/// scheme and port: one lateral lookup, not a subquery per column (each subplan costs executor
+/// set-up at every call).
 const FROM: &str = "FROM load_balancer lb JOIN project p ON p.id = lb.project_id \
     JOIN tenant t ON t.id = lb.tenant_id \
     LEFT JOIN LATERAL (SELECT l.protocol, l.port FROM listener l WHERE l.load_balancer_id = lb.id \
-       ORDER BY l.created_at, l.port LIMIT 1) l1 ON true";
+       ORDER BY l.redirect_https_port IS NOT NULL, l.created_at, l.port LIMIT 1) l1 ON true";
 
 /// A key is a name or an id. Parsed here, so the query compares a uuid column with a uuid (an
 /// index lookup) instead of casting every id to text.

@@ -173,7 +173,8 @@ pub async fn pool_delete(db: impl PgExecutor<'_>, lb: Uuid, id: Uuid) -> Result<
         .bind(id)
         .execute(db)
         .await
-        .map_err(internal("delete pool"))?;
+        // An L7 policy forwarding to it holds it (foreign key): 409 in_use.
+        .map_err(|e| db_err(Ctx { kind: "pool", name: &id.to_string() }, e))?;
     Ok(())
 }
 

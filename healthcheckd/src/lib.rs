@@ -283,10 +283,10 @@ impl<P: Prober + Clone> Checker<P> {
             }
             let Ok(ip) = m.address.parse::<IpAddr>() else { continue };
             let addr = SocketAddr::new(ip, m.port as u16);
-            let check = if m.protocol == "HTTP" {
-                Check::Http { addr, path: m.path.clone() }
-            } else {
-                Check::Tcp { addr }
+            let check = match m.protocol.as_str() {
+                "HTTP" => Check::Http { addr, path: m.path.clone() },
+                "HTTPS" => Check::Https { addr, path: m.path.clone() },
+                _ => Check::Tcp { addr },
             };
             let ns = names::project_namespace(&prefix, m.project_id);
             let interval = Duration::from_secs(m.interval.max(1) as u64);

@@ -27,6 +27,21 @@ pub enum Check {
         addr: SocketAddr,
         path: String,
     },
+    /// As `Http`, over TLS. The member's certificate is not verified (members are addressed by
+    /// IP and commonly hold self-signed certificates; Octavia's HTTPS monitor does the same):
+    /// the probe asks whether the service answers, not whom to trust.
+    Https {
+        addr: SocketAddr,
+        path: String,
+    },
+}
+
+impl Check {
+    pub fn addr(&self) -> SocketAddr {
+        match self {
+            Check::Tcp { addr } | Check::Http { addr, .. } | Check::Https { addr, .. } => *addr,
+        }
+    }
 }
 
 /// Why a probe gave no result at all (as opposed to a failed one): the namespace to probe
@@ -115,9 +130,7 @@ impl Prober for NetnsProber {
     }
 
     async fn probe(&self, ns: &str, check: Check, timeout: Duration) -> Outcome {
-        let addr = match &check {
-            Check::Tcp { addr } | Check::Http { addr, .. } => *addr,
-        };
+        let addr = check.addr();
         let rx = match self.socket(ns, Domain::for_address(addr)) {
             Ok(rx) => rx,
             Err(o) => return o,
@@ -132,6 +145,14 @@ impl Prober for NetnsProber {
             match check {
                 Check::Tcp { .. } => Ok(()),
                 Check::Http { path, .. } => http_get(stream, addr, &path).await,
+                Check::Https { path, .. } => {
+                    let name = rustls_pki_types::ServerName::IpAddress(addr.ip().into());
+                    let tls = tokio_rustls::TlsConnector::from(tls_client())
+                        .connect(name, stream)
+                        .await
+                        .map_err(|e| format!("TLS handshake with {addr}: {e}"))?;
+                    http_get(tls, addr, &path).await
+                }
             }
         };
         match tokio::time::timeout(timeout, run).await {
@@ -144,11 +165,77 @@ impl Prober for NetnsProber {
     }
 }
 
-async fn http_get(
-    stream: tokio::net::TcpStream,
-    addr: SocketAddr,
-    path: &str,
-) -> Result<(), String> {
+/// The HTTPS probes' client config, built once.
+fn tls_client() -> Arc<rustls::ClientConfig> {
+    static CONFIG: std::sync::OnceLock<Arc<rustls::ClientConfig>> = std::sync::OnceLock::new();
+    CONFIG
+        .get_or_init(|| {
+            let provider = Arc::new(rustls::crypto::ring::default_provider());
+            let config = rustls::ClientConfig::builder_with_provider(provider.clone())
+                .with_safe_default_protocol_versions()
+                .expect("ring supports the default versions")
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
+                .with_no_client_auth();
+            Arc::new(config)
+        })
+        .clone()
+}
+
+/// Accepts any certificate, but still checks the handshake's signatures (so the probe speaks
+/// real TLS to a real key holder). See [`Check::Https`] for why.
+#[derive(Debug)]
+struct AnyCertificate(Arc<rustls::crypto::CryptoProvider>);
+
+impl rustls::client::danger::ServerCertVerifier for AnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &rustls_pki_types::CertificateDer<'_>,
+        _intermediates: &[rustls_pki_types::CertificateDer<'_>],
+        _server_name: &rustls_pki_types::ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: rustls_pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls_pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls_pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+async fn http_get<S>(stream: S, addr: SocketAddr, path: &str) -> Result<(), String>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let io = hyper_util::rt::TokioIo::new(stream);
     let (mut sender, conn) = hyper::client::conn::http1::handshake::<_, Empty<Bytes>>(io)
         .await
@@ -179,9 +266,7 @@ pub struct FakeProber {
 impl Prober for FakeProber {
     async fn probe(&self, ns: &str, check: Check, _timeout: Duration) -> Outcome {
         self.calls.lock().unwrap().push((ns.to_string(), check.clone()));
-        let addr = match &check {
-            Check::Tcp { addr } | Check::Http { addr, .. } => *addr,
-        };
+        let addr = check.addr();
         if self.down.lock().unwrap().contains(&addr) {
             Outcome::Failed(format!("{addr} is down (fake)"))
         } else {

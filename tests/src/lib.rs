@@ -148,6 +148,8 @@ pub struct Api {
     pub db_url: String,
     /// The operator token the API accepts.
     pub admin: String,
+    /// The key that seals TLS private keys; a controller of this API needs it too.
+    pub secret_key_file: PathBuf,
 }
 
 /// Makes a database, writes an admin token into `dir`, starts `lbaas-api` on a free loopback
@@ -165,6 +167,8 @@ pub async fn spawn_api_on(dir: &std::path::Path, admin_url: &str) -> Api {
     let admin = "lbt_e2e_admin".to_string();
     let token_file = dir.join("admin-token");
     std::fs::write(&token_file, format!("{admin}\n")).unwrap();
+    let secret_key_file = dir.join("secret.key");
+    std::fs::write(&secret_key_file, lbaas_certs::SecretBox::generate_hex()).unwrap();
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let proc = Proc::spawn(
@@ -172,6 +176,8 @@ pub async fn spawn_api_on(dir: &std::path::Path, admin_url: &str) -> Api {
             .args(["--listen", &format!("127.0.0.1:{port}"), "--database-url", &db_url])
             .arg("--admin-token-file")
             .arg(&token_file)
+            .arg("--secret-key-file")
+            .arg(&secret_key_file)
             // The vendored page assets of the checkout (set-up fetched them), as `make run`.
             .arg("--ui-assets-dir")
             .arg(repo_root().join("vendor/ui"))
@@ -183,7 +189,7 @@ pub async fn spawn_api_on(dir: &std::path::Path, admin_url: &str) -> Api {
     })
     .await;
     assert!(up, "lbaas-api did not come up");
-    Api { proc, base, db_url, admin }
+    Api { proc, base, db_url, admin, secret_key_file }
 }
 
 /// A PostgreSQL cluster of one test's own (the shared test cluster must not be restarted under

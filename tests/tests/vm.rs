@@ -38,6 +38,7 @@ struct Stack {
     db_url: String,
     prefix: String,
     run_dir: std::path::PathBuf,
+    secret_key_file: std::path::PathBuf,
     _api: Proc,
 }
 
@@ -104,6 +105,8 @@ impl Stack {
                     "2",
                     "--dns-listen",
                     &format!("127.0.0.1:{}", self.dns_port),
+                    "--secret-key-file",
+                    self.secret_key_file.to_str().unwrap(),
                 ])
                 .args(extra),
         )
@@ -137,7 +140,7 @@ impl Stack {
 
 async fn stack(prefix: &str) -> Stack {
     let run_dir = std::env::temp_dir().join(format!("{prefix}-run"));
-    let lbaas_tests::Api { proc: api, base, db_url, admin } =
+    let lbaas_tests::Api { proc: api, base, db_url, admin, secret_key_file } =
         lbaas_tests::spawn_api(&run_dir).await;
     let (_, body) = curl(
         "POST",
@@ -154,6 +157,7 @@ async fn stack(prefix: &str) -> Stack {
         db_url,
         prefix: prefix.to_string(),
         run_dir,
+        secret_key_file,
         _api: api,
     };
     assert_eq!(s.env("create", "project", serde_json::json!({"name": "demo"})).0, 201);
@@ -656,4 +660,187 @@ impl Drop for Follower {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// `curl` to `https://<host><path>` (or `http://` on port 80) in the public namespace, with the
+/// name resolved to the VIP and the test CA trusted: `(status, redirect URL, body, verbose log)`.
+fn curl_tls(ns: &str, ca: &std::path::Path, vip: &str, url: &str) -> (String, String, String) {
+    let host = url.split("://").nth(1).and_then(|r| r.split(['/', ':']).next()).unwrap_or_default();
+    let port = if url.starts_with("https://") { 443 } else { 80 };
+    let out = Command::new("ip")
+        .args(["netns", "exec", ns, "curl", "-sv", "-m", "5", "--cacert"])
+        .arg(ca)
+        .args([
+            "--resolve",
+            &format!("{host}:{port}:{vip}"),
+            "-w",
+            "\n%{http_code} %{redirect_url}",
+            url,
+        ])
+        .output()
+        .expect("run curl");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let (body, tail) = stdout.rsplit_once('\n').unwrap_or(("", &stdout));
+    (tail.to_string(), body.to_string(), String::from_utf8_lossy(&out.stderr).to_string())
+}
+
+#[tokio::test]
+async fn https_with_two_certificates_host_and_path_rules_and_redirects() {
+    let prefix = lbaas_tests::test_prefix();
+    let mut cleanup = HostCleanup { prefix: prefix.clone(), backends: vec![] };
+    let s = stack(&prefix).await;
+    let _ctl = s.controller();
+    let pub_ns = format!("{prefix}-pub");
+    let ca = lbaas_certs::testing::TestCa::new(&s.run_dir);
+    let www = ca.leaf(&["www.shop.test", "shop.test"], 30, false);
+    let api = ca.leaf(&["api.shop.test"], 30, true);
+
+    // Uploads: through the envelope and through REST; bad ones refused with their codes.
+    let upload = |name: &str, c: &lbaas_certs::testing::TestCert| {
+        s.env(
+            "create",
+            "certificate",
+            serde_json::json!({"project": "demo", "name": name,
+            "certificate": c.chain_pem, "private_key": c.key_pem}),
+        )
+    };
+    let (st, v) = upload("www", &www);
+    assert_eq!(st, 201, "{v}");
+    assert_eq!(v["info"]["names"], serde_json::json!(["shop.test", "www.shop.test"]));
+    let body = serde_json::json!({"name": "api", "certificate_chain": api.chain_pem,
+        "private_key": api.key_pem})
+    .to_string();
+    let (st, out) = curl(
+        "POST",
+        &format!("{}/v1/projects/demo/certificates", s.base),
+        Some(&s.tok),
+        Some(&body),
+    );
+    assert_eq!(st, 201, "{out}");
+    assert!(!out.contains("PRIVATE KEY"), "a key is never returned: {out}");
+    let expired = ca.leaf(&["old.shop.test"], -1, false);
+    let (st, v) = upload("old", &expired);
+    assert_eq!((st, v["error"]["code"].as_str()), (400, Some("certificate_expired")), "{v}");
+    let (st, v) = upload(
+        "mixed",
+        &lbaas_certs::testing::TestCert { key_pem: api.key_pem.clone(), ..www.clone() },
+    );
+    assert_eq!((st, v["error"]["code"].as_str()), (400, Some("private_key_mismatch")), "{v}");
+    let (_, listed) =
+        curl("GET", &format!("{}/v1/projects/demo/certificates", s.base), Some(&s.tok), None);
+    assert!(!listed.contains("PRIVATE KEY") && listed.contains("api.shop.test"), "{listed}");
+
+    // Another tenant sees none of them, even by id, and cannot serve them.
+    let (_, t2) = curl(
+        "POST",
+        &format!("{}/v1/tenants", s.base),
+        Some(&s.admin),
+        Some(r#"{"name":"other"}"#),
+    );
+    let tok2 = serde_json::from_str::<Value>(&t2).unwrap()["token"].as_str().unwrap().to_string();
+    let (st, _) =
+        curl("POST", &format!("{}/v1/projects", s.base), Some(&tok2), Some(r#"{"name":"demo"}"#));
+    assert_eq!(st, 201);
+    let www_id = v_str(
+        &curl("GET", &format!("{}/v1/projects/demo/certificates/www", s.base), Some(&s.tok), None)
+            .1,
+        "id",
+    );
+    let (st, _) = curl(
+        "GET",
+        &format!("{}/v1/projects/demo/certificates/{www_id}", s.base),
+        Some(&tok2),
+        None,
+    );
+    assert_eq!(st, 404, "another tenant's certificate is not found");
+    let (_, listed2) =
+        curl("GET", &format!("{}/v1/projects/demo/certificates", s.base), Some(&tok2), None);
+    assert_eq!(serde_json::from_str::<Value>(&listed2).unwrap()["items"], serde_json::json!([]));
+
+    // An HTTPS instance: two certificates, a redirect from port 80, a host rule to its own pool
+    // and a path rule that redirects.
+    let (st, v) = s.env(
+        "create",
+        "instance",
+        serde_json::json!({"project": "demo", "name": "shop", "traffic_type": "https",
+            "subnet": "10.10.0.0/24", "certificates": ["www", "api"], "redirect_http": true,
+            "backend": {"entities": ["10.10.0.11:8080"], "rules": [
+                {"host": "api.shop.test", "entities": ["10.10.0.12:8080"]},
+                {"path_prefix": "/old", "redirect": "https://www.shop.test/new", "redirect-code": 301}]}}),
+    );
+    assert_eq!(st, 202, "{v}");
+    assert_eq!(v["info"]["url"], "https://shop.demo.acme.lbaas.test/");
+    let (st, v) = curl(
+        "DELETE",
+        &format!("{}/v1/projects/demo/certificates/www", s.base),
+        Some(&s.tok),
+        None,
+    );
+    assert_eq!(st, 409, "a certificate in use stays: {v}");
+    let project_id =
+        v_str(&curl("GET", &format!("{}/v1/projects/demo", s.base), Some(&s.tok), None).1, "id");
+    let pns = sh(&[script("backend.sh").to_str().unwrap(), "project-ns", &prefix, &project_id])
+        .trim()
+        .to_string();
+    for (i, ip) in ["10.10.0.11", "10.10.0.12"].iter().enumerate() {
+        let name = format!("{prefix}-b{i}");
+        sh(&[
+            script("backend.sh").to_str().unwrap(),
+            "add",
+            &pns,
+            &name,
+            &format!("{ip}/24"),
+            "8080",
+        ]);
+        cleanup.backends.push(name);
+    }
+    let lb = s.wait_active("shop").await;
+    let vip = lb["vips"][0].as_str().unwrap().to_string();
+    let ca_pem = ca.ca_pem_path();
+
+    let ok = wait_for(Duration::from_millis(200), Duration::from_secs(20), || async {
+        curl_tls(&pub_ns, &ca_pem, &vip, "https://www.shop.test/").1.contains("10.10.0.11")
+    })
+    .await;
+    assert!(
+        ok,
+        "www over HTTPS reaches the default pool: {:?}",
+        curl_tls(&pub_ns, &ca_pem, &vip, "https://www.shop.test/")
+    );
+    let (code, body, log) = curl_tls(&pub_ns, &ca_pem, &vip, "https://www.shop.test/");
+    assert!(code.starts_with("200"), "{code}");
+    assert!(body.contains("10.10.0.11"), "{body}");
+    assert!(log.contains("CN=www.shop.test"), "SNI www gets the www certificate: {log}");
+    let (code, body, log) = curl_tls(&pub_ns, &ca_pem, &vip, "https://api.shop.test/v1");
+    assert!(code.starts_with("200"), "{code} {log}");
+    assert!(body.contains("10.10.0.12"), "the host rule reaches the api pool: {body}");
+    assert!(log.contains("CN=api.shop.test"), "SNI api gets the api certificate: {log}");
+    let (code, _, _) = curl_tls(&pub_ns, &ca_pem, &vip, "https://www.shop.test/old/page?x=1");
+    assert_eq!(code, "301 https://www.shop.test/new/old/page?x=1");
+    let (code, _, _) = curl_tls(&pub_ns, &ca_pem, &vip, "http://www.shop.test/cart");
+    assert_eq!(code, "301 https://www.shop.test/cart", "port 80 redirects to HTTPS");
+
+    assert_eq!(
+        s.env("delete", "instance", serde_json::json!({"project": "demo", "name": "shop"})).0,
+        202
+    );
+    let ok = wait_for(Duration::from_millis(200), Duration::from_secs(60), || async {
+        s.lb("shop").0 == 404
+    })
+    .await;
+    assert!(ok, "delete finished");
+    let (st, v) = curl(
+        "DELETE",
+        &format!("{}/v1/projects/demo/certificates/www", s.base),
+        Some(&s.tok),
+        None,
+    );
+    assert_eq!(st, 204, "unused now: {v}");
+    for b in cleanup.backends.drain(..) {
+        sh(&[script("backend.sh").to_str().unwrap(), "del", &b]);
+    }
+}
+
+fn v_str(body: &str, key: &str) -> String {
+    serde_json::from_str::<Value>(body).unwrap()[key].as_str().unwrap_or_default().to_string()
 }

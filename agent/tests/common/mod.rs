@@ -182,6 +182,10 @@ pub fn listener(
             algorithm,
             members,
             cache: false,
+            tls: None,
+            redirect_https_port: None,
+            pools: vec![],
+            policies: vec![],
         }],
         network: None,
     }

@@ -28,6 +28,8 @@ pub fn admin_url() -> String {
 
 impl TestApp {
     pub async fn new() -> TestApp {
+        // Internal errors are logged, not returned: a failing test shows them.
+        let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter("warn").try_init();
         let (db, _) = lbaas_db::testing::fresh_database(&admin_url()).await.expect("test database");
         lbaas_db::token::token_ensure_admin(&db, ADMIN).await.unwrap();
         let (metrics, registry) = lbaas_api::metrics::ApiMetrics::new();
@@ -41,6 +43,9 @@ impl TestApp {
             reads: lbaas_db::lease::Leases::for_pool(&db, 4),
             metrics,
             events: lbaas_api::stream::EventBus::start(db.clone()),
+            secrets: Some(
+                lbaas_certs::SecretBox::from_hex(&lbaas_certs::SecretBox::generate_hex()).unwrap(),
+            ),
         };
         TestApp { router: lbaas_api::router(app), db, metrics: exposition }
     }
