@@ -118,7 +118,7 @@ pub fn validate(
         .iter()
         .enumerate()
         .map(|(i, der)| match X509Certificate::from_der(der) {
-            Ok((rest, c)) if rest.is_empty() => Ok(c),
+            Ok(([], c)) => Ok(c),
             Ok(_) => {
                 Err(CertError::BadCertificate(format!("certificate {} has trailing bytes", i + 1)))
             }

@@ -46,6 +46,9 @@ pub enum Command {
     /// Instances: a load balancer with its listener, pool and members, in one request.
     #[command(subcommand)]
     Instance(InstanceCmd),
+    /// TLS certificates of a project, for HTTPS instances (keys are never shown again).
+    #[command(subcommand)]
+    Certificate(CertificateCmd),
     /// Load balancers (REST).
     #[command(subcommand)]
     Lb(LbCmd),
@@ -150,7 +153,84 @@ pub enum SubnetCmd {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TrafficType {
     Http,
+    Https,
     Tcp,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CertificateCmd {
+    /// Upload a PEM chain (leaf first) and its key; validated before it is stored.
+    Upload(CertificateUploadArgs),
+    /// Renew: a new chain and key under the same name; HTTPS listeners switch without drops.
+    Renew(CertificateUploadArgs),
+    /// Show a certificate: names, validity, fingerprint.
+    Info(CertificateKey),
+    /// List a project's certificates.
+    List(ProjectArg),
+    /// Delete a certificate (refused while an instance serves it).
+    Delete(CertificateKey),
+}
+
+#[derive(Debug, Args)]
+pub struct CertificateKey {
+    #[command(flatten)]
+    pub project: ProjectArg,
+    /// Certificate name.
+    #[arg(long)]
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CertificateUploadArgs {
+    #[command(flatten)]
+    pub key: CertificateKey,
+    /// PEM file: the certificate, then its intermediates.
+    #[arg(long, value_name = "FILE")]
+    pub cert: std::path::PathBuf,
+    /// PEM file: the private key (unencrypted).
+    #[arg(long = "key", value_name = "FILE")]
+    pub key_file: std::path::PathBuf,
+}
+
+/// One `--rule`: `host=H,path=/p` (either or both) and one of `to=IP:port+IP:port`,
+/// `redirect=URL[,code=301]`, `reject`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleArg {
+    pub host: Option<String>,
+    pub path_prefix: Option<String>,
+    pub to: Option<Vec<String>>,
+    pub redirect: Option<String>,
+    pub code: Option<i32>,
+    pub reject: bool,
+}
+
+pub fn parse_rule(s: &str) -> Result<RuleArg, String> {
+    let mut r = RuleArg {
+        host: None,
+        path_prefix: None,
+        to: None,
+        redirect: None,
+        code: None,
+        reject: false,
+    };
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        match part.split_once('=') {
+            Some(("host", v)) => r.host = Some(v.to_string()),
+            Some(("path", v)) => r.path_prefix = Some(v.to_string()),
+            Some(("to", v)) => r.to = Some(v.split('+').map(str::to_string).collect()),
+            Some(("redirect", v)) => r.redirect = Some(v.to_string()),
+            Some(("code", v)) => {
+                r.code = Some(v.parse().map_err(|_| format!("code {v:?} is not a number"))?)
+            }
+            None if part == "reject" => r.reject = true,
+            _ => {
+                return Err(format!(
+                    "{part:?}: expected host=, path=, to=, redirect=, code= or reject"
+                ))
+            }
+        }
+    }
+    Ok(r)
 }
 
 #[derive(Debug, Subcommand)]
@@ -191,8 +271,8 @@ pub struct WaitArgs {
 
 #[derive(Debug, Args)]
 pub struct HealthArgs {
-    /// `http`, `http:/path`, `http:PORT/path`, `tcp` or `tcp:PORT` (port: the member's own
-    /// when absent).
+    /// `http`, `http:/path`, `http:PORT/path`, `https…` (TLS, the member's certificate not
+    /// verified), `tcp` or `tcp:PORT` (port: the member's own when absent).
     #[arg(long, value_parser = parse_health_check, value_name = "SPEC")]
     pub health_check: Option<HealthCheck>,
     /// Seconds between probes.
@@ -222,9 +302,21 @@ pub struct InstanceCreateArgs {
     /// A backend: IP, IP:port or http://IP:port/path (repeat for more).
     #[arg(long = "backend", required = true, value_name = "ENTITY")]
     pub backends: Vec<String>,
-    /// Listener port (default 80 for http, the first backend's port for tcp).
+    /// Listener port (default 80 for http, 443 for https, the first backend's port for tcp).
     #[arg(long)]
     pub port: Option<u16>,
+    /// https: a certificate of the project by name (repeat; the first is the default, SNI
+    /// picks among the others).
+    #[arg(long = "certificate", value_name = "NAME")]
+    pub certificates: Vec<String>,
+    /// https: also listen on port 80 and redirect there to HTTPS.
+    #[arg(long)]
+    pub redirect_http: bool,
+    /// http/https: a routing rule, tried in order before the backends (repeat):
+    /// `host=api.example.com,to=10.0.0.5:8080+10.0.0.6:8080`, `path=/old,redirect=https://x/new`,
+    /// `path=/admin,reject`.
+    #[arg(long = "rule", value_parser = parse_rule, value_name = "RULE")]
+    pub rules: Vec<RuleArg>,
     /// round-robin, least-connections, weighted-round-robin or least-latency.
     #[arg(long, value_parser = parse_algorithm)]
     pub algorithm: Option<Algorithm>,
@@ -338,8 +430,9 @@ pub fn parse_health_check(s: &str) -> Result<HealthCheck, String> {
     let (proto, rest) = s.split_once(':').unwrap_or((s, ""));
     let protocol = match proto.to_ascii_lowercase().as_str() {
         "http" => TrafficType::Http,
+        "https" => TrafficType::Https,
         "tcp" => TrafficType::Tcp,
-        _ => return Err(format!("{s:?}: expected http[:PORT][/PATH] or tcp[:PORT]")),
+        _ => return Err(format!("{s:?}: expected http[s][:PORT][/PATH] or tcp[:PORT]")),
     };
     let (port, path) = match rest.find('/') {
         Some(i) => (&rest[..i], Some(rest[i..].to_string())),
@@ -367,6 +460,19 @@ pub fn parse_algorithm(s: &str) -> Result<Algorithm, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rules_parse_from_their_short_form() {
+        let r = parse_rule("host=api.x.test,path=/v2,to=10.0.0.5:80+10.0.0.6:80").unwrap();
+        assert_eq!(r.host.as_deref(), Some("api.x.test"));
+        assert_eq!(r.path_prefix.as_deref(), Some("/v2"));
+        assert_eq!(r.to.unwrap(), ["10.0.0.5:80", "10.0.0.6:80"]);
+        let r = parse_rule("path=/old,redirect=https://x.test/new,code=301").unwrap();
+        assert_eq!((r.redirect.as_deref(), r.code), (Some("https://x.test/new"), Some(301)));
+        assert!(parse_rule("path=/admin,reject").unwrap().reject);
+        assert!(parse_rule("host=a,nonsense").is_err());
+        assert!(parse_rule("code=abc").is_err());
+    }
 
     #[test]
     fn health_check_specs() {

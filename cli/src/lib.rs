@@ -42,6 +42,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Project(cmd) => project(&c, o, cmd).await,
         Command::Subnet(cmd) => subnet(&c, o, cmd).await,
         Command::Instance(cmd) => instance(&c, o, cmd).await,
+        Command::Certificate(cmd) => certificate(&c, o, cmd).await,
         Command::Lb(cmd) => lb(&c, o, cmd).await,
         Command::Member(cmd) => member(&c, o, cmd).await,
         Command::Node(NodeCmd::List(a)) => {
@@ -120,6 +121,97 @@ fn emit(s: &str) -> Result<()> {
     out.write_all(s.as_bytes())
         .and_then(|_| out.flush())
         .map_err(|e| CliError::local(format!("write to stdout: {e}")))
+}
+
+// ---- certificates ----------------------------------------------------------------------------
+
+fn read_pem(path: &std::path::Path) -> Result<String> {
+    std::fs::read_to_string(path)
+        .map_err(|e| CliError::local(format!("read {}: {e}", path.display())))
+}
+
+fn certificate_fields(c: &lbaas_common::types::Certificate) -> String {
+    fields(&[
+        ("name", c.name.clone()),
+        ("id", c.id.to_string()),
+        ("names", list(&c.names)),
+        ("subject", c.subject.clone()),
+        ("issuer", c.issuer.clone()),
+        ("valid", format!("{} .. {}", time(&c.not_before), time(&c.not_after))),
+        ("sha256", c.fingerprint_sha256.clone()),
+    ])
+}
+
+async fn certificate(c: &Client, o: Out, cmd: CertificateCmd) -> Result<()> {
+    let upload = |a: &CertificateUploadArgs| -> Result<api::EnvelopeCertificateUpload> {
+        Ok(api::EnvelopeCertificateUpload {
+            project: a.key.project.project.clone(),
+            name: a.key.name.clone(),
+            certificate: read_pem(&a.cert)?,
+            private_key: read_pem(&a.key_file)?,
+        })
+    };
+    let key = |k: &CertificateKey| api::EnvelopeCertificateKey {
+        project: k.project.project.clone(),
+        name: k.name.clone(),
+    };
+    let (raw, info) = match cmd {
+        CertificateCmd::Upload(a) => {
+            let req = api::CertificateCreateRequest {
+                action: api::ActionCreate::Create,
+                type_: api::TypeCertificate::Certificate,
+                info: upload(&a)?,
+            };
+            c.envelope(req.into()).await?
+        }
+        CertificateCmd::Renew(a) => {
+            let req = api::CertificateUpdateRequest {
+                action: api::ActionUpdate::Update,
+                type_: api::TypeCertificate::Certificate,
+                info: upload(&a)?,
+            };
+            c.envelope(req.into()).await?
+        }
+        CertificateCmd::Info(k) => {
+            let req = api::CertificateInfoRequest {
+                action: api::ActionInfo::Info,
+                type_: api::TypeCertificate::Certificate,
+                info: key(&k),
+            };
+            c.envelope(req.into()).await?
+        }
+        CertificateCmd::Delete(k) => {
+            let req = api::CertificateDeleteRequest {
+                action: api::ActionDelete::Delete,
+                type_: api::TypeCertificate::Certificate,
+                info: key(&k),
+            };
+            let (raw, _) = c.envelope(req.into()).await?;
+            if o.json {
+                return emit(&format!("{raw}\n"));
+            }
+            return emit(&format!("certificate {} deleted\n", k.name));
+        }
+        CertificateCmd::List(p) => {
+            let p = &p.project;
+            let items = c
+                .list_all(|cur| async move {
+                    c.api().certificate_list(p, cur.as_deref(), Some(PAGE)).await
+                })
+                .await?;
+            return o.list(items, |cs: Vec<lbaas_common::types::Certificate>| {
+                let rows = cs
+                    .iter()
+                    .map(|c| vec![c.name.clone(), c.names.join(","), time(&c.not_after)])
+                    .collect::<Vec<_>>();
+                table(&["NAME", "DNS NAMES", "EXPIRES"], &rows)
+            });
+        }
+    };
+    if o.json {
+        return emit(&format!("{raw}\n"));
+    }
+    emit(&certificate_fields(&from_value(info)?))
 }
 
 // ---- tenants, projects, subnets ------------------------------------------------------------
@@ -312,6 +404,7 @@ fn health_check(h: &HealthArgs) -> Option<api::EnvelopeHealthCheck> {
     Some(api::EnvelopeHealthCheck {
         protocol: match hc.protocol {
             TrafficType::Http => "HTTP",
+            TrafficType::Https => "HTTPS",
             TrafficType::Tcp => "TCP",
         }
         .into(),
@@ -418,6 +511,7 @@ async fn instance(c: &Client, o: Out, cmd: InstanceCmd) -> Result<()> {
                 name: a.key.name.clone(),
                 traffic_type: match a.traffic_type {
                     TrafficType::Http => "http",
+                    TrafficType::Https => "https",
                     TrafficType::Tcp => "tcp",
                 }
                 .into(),
@@ -426,7 +520,22 @@ async fn instance(c: &Client, o: Out, cmd: InstanceCmd) -> Result<()> {
                     entities: a.backends.clone(),
                     health_check: health_check(&a.health),
                     auto_scaling: Some(a.auto_scaling),
+                    rules: (!a.rules.is_empty()).then(|| {
+                        a.rules
+                            .iter()
+                            .map(|r| api::EnvelopeRule {
+                                host: r.host.clone(),
+                                path_prefix: r.path_prefix.clone(),
+                                entities: r.to.clone(),
+                                redirect: r.redirect.clone(),
+                                redirect_code: r.code,
+                                reject: r.reject.then_some(true),
+                            })
+                            .collect()
+                    }),
                 },
+                certificates: (!a.certificates.is_empty()).then(|| a.certificates.clone()),
+                redirect_http: a.redirect_http.then_some(true),
                 port: a.port.map(i32::from),
                 algorithm: a.algorithm.map(algorithm).transpose()?,
                 description: a.description.clone(),

@@ -158,3 +158,77 @@ async fn events_follow_prints_new_events_as_they_are_recorded() {
     eprintln!("events --follow printed the new event {} ms after the create", took.as_millis());
     assert!(rx.recv_timeout(Duration::from_millis(300)).is_err(), "each event once");
 }
+
+#[tokio::test]
+async fn certificates_and_an_https_instance_with_rules_from_the_command_line() {
+    let dir = std::env::temp_dir().join(format!("lbaas-cli-tls-{}", std::process::id()));
+    let api = spawn_api(&dir).await;
+    let admin = Cli { api: api.base.clone(), token: Some(api.admin.clone()) };
+    let token = admin.ok(&["tenant", "create", "acme"]).trim().to_string();
+    let cli = Cli { api: api.base.clone(), token: Some(token) };
+    cli.ok(&["project", "create", "shop"]);
+
+    let ca = lbaas_certs::testing::TestCa::new(&dir);
+    let www = ca.leaf(&["www.shop.test"], 30, false);
+    let (cert, key) = (dir.join("www.pem"), dir.join("www.key"));
+    std::fs::write(&cert, &www.chain_pem).unwrap();
+    std::fs::write(&key, &www.key_pem).unwrap();
+    let (c, k) = (cert.to_str().unwrap(), key.to_str().unwrap());
+    let out =
+        cli.ok(&["certificate", "upload", "-p", "shop", "--name", "www", "--cert", c, "--key", k]);
+    assert!(out.contains("www.shop.test") && !out.contains("PRIVATE"), "{out}");
+    assert!(cli.ok(&["certificate", "list", "-p", "shop"]).contains("www.shop.test"));
+    let json = cli.ok(&["--json", "certificate", "info", "-p", "shop", "--name", "www"]);
+    assert!(json.contains("fingerprint_sha256") && !json.contains("PRIVATE"), "{json}");
+
+    // A mismatched key: the API's code, exit 1.
+    let other = ca.leaf(&["api.shop.test"], 30, false);
+    std::fs::write(&key, &other.key_pem).unwrap();
+    let out =
+        cli.run(&["certificate", "upload", "-p", "shop", "--name", "bad", "--cert", c, "--key", k]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("private_key_mismatch"));
+
+    let out = cli.ok(&[
+        "instance",
+        "create",
+        "-p",
+        "shop",
+        "--name",
+        "web",
+        "--type",
+        "https",
+        "--subnet",
+        "10.10.0.0/24",
+        "--backend",
+        "10.10.0.11:8080",
+        "--certificate",
+        "www",
+        "--redirect-http",
+        "--rule",
+        "host=api.shop.test,to=10.10.0.12:8080+10.10.0.13:8080",
+        "--rule",
+        "path=/old,redirect=https://www.shop.test/new,code=308",
+    ]);
+    assert!(out.contains("https://web.shop.acme.lbaas.test/"), "{out}");
+    let out = cli.run(&["certificate", "delete", "-p", "shop", "--name", "www"]);
+    assert_eq!(out.status.code(), Some(1), "in use");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("in_use"));
+    let out = cli.run(&[
+        "instance",
+        "create",
+        "-p",
+        "shop",
+        "--name",
+        "x",
+        "--type",
+        "http",
+        "--subnet",
+        "10.10.0.0/24",
+        "--backend",
+        "10.10.0.11:8080",
+        "--rule",
+        "host=a,nonsense",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "a malformed rule is a usage error");
+}

@@ -68,10 +68,13 @@ async fn a_tenant_through_the_generated_rust_client() {
                 entities: vec!["10.10.0.11:8080".into()],
                 health_check: None,
                 auto_scaling: None,
+                rules: None,
             },
             algorithm: None,
             description: None,
             port: None,
+            certificates: None,
+            redirect_http: None,
         },
     };
     let reply = c.envelope_post(&create.into()).await.expect("instance create");

@@ -811,7 +811,7 @@ async fn https_with_two_certificates_host_and_path_rules_and_redirects() {
     assert!(code.starts_with("200"), "{code}");
     assert!(body.contains("10.10.0.11"), "{body}");
     assert!(log.contains("CN=www.shop.test"), "SNI www gets the www certificate: {log}");
-    let (code, body, log) = curl_tls(&pub_ns, &ca_pem, &vip, "https://api.shop.test/v1");
+    let (code, body, log) = curl_tls(&pub_ns, &ca_pem, &vip, "https://api.shop.test/");
     assert!(code.starts_with("200"), "{code} {log}");
     assert!(body.contains("10.10.0.12"), "the host rule reaches the api pool: {body}");
     assert!(log.contains("CN=api.shop.test"), "SNI api gets the api certificate: {log}");

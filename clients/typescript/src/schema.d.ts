@@ -92,6 +92,49 @@ export interface paths {
         patch: operations["project_update"];
         trace?: never;
     };
+    "/v1/projects/{project}/certificates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List certificates */
+        get: operations["certificate_list"];
+        put?: never;
+        /**
+         * Upload a certificate chain and its private key
+         * @description Validated on upload: the chain parses and is in issuing order, the leaf is valid now and names DNS names, the key is the leaf's. The key is stored encrypted and is never returned. An event `certificate.expiring` is recorded 30 days before `not_after`.
+         */
+        post: operations["certificate_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/projects/{project}/certificates/{certificate}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** View a certificate (never its key) */
+        get: operations["certificate_view"];
+        /**
+         * Renew a certificate: a new chain and key under the same name
+         * @description Listeners serving it switch over without dropping open connections.
+         */
+        put: operations["certificate_update"];
+        post?: never;
+        /** Delete a certificate (409 in_use while a listener serves it) */
+        delete: operations["certificate_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/projects/{project}/load-balancers": {
         parameters: {
             query?: never;
@@ -164,6 +207,46 @@ export interface paths {
         head?: never;
         /** Update a listener */
         patch: operations["listener_update"];
+        trace?: never;
+    };
+    "/v1/projects/{project}/load-balancers/{load_balancer}/listeners/{listener}/policies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a listener's L7 policies */
+        get: operations["l7policy_list"];
+        put?: never;
+        /**
+         * Create an L7 policy: route, redirect or reject requests by host, path, header or cookie
+         * @description Policies are tried by `position` (then age); the first whose rules all match acts; no match goes to the listener's default pool. A redirect the same policy would redirect again is refused (`redirect_loop`).
+         */
+        post: operations["l7policy_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/projects/{project}/load-balancers/{load_balancer}/listeners/{listener}/policies/{policy}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** View an L7 policy */
+        get: operations["l7policy_view"];
+        /** Replace an L7 policy's action and rules */
+        put: operations["l7policy_update"];
+        post?: never;
+        /** Delete an L7 policy */
+        delete: operations["l7policy_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/projects/{project}/load-balancers/{load_balancer}/nodes": {
@@ -419,11 +502,106 @@ export interface components {
          * @enum {string}
          */
         Algorithm: "ROUND_ROBIN" | "LEAST_CONNECTIONS" | "WEIGHTED_ROUND_ROBIN" | "LEAST_LATENCY";
+        /**
+         * @description A certificate chain with its private key, for HTTPS listeners. The key is stored encrypted
+         *     and is never returned.
+         */
+        Certificate: {
+            /** @description PEM, the leaf first. */
+            certificate_chain: string;
+            /** Format: date-time */
+            created_at: string;
+            fingerprint_sha256: string;
+            /** Format: int64 */
+            generation: number;
+            id: components["schemas"]["CertificateId"];
+            issuer: string;
+            name: string;
+            /** @description DNS names the leaf serves (subjectAltName, else the common name), lower case. */
+            names: string[];
+            /** Format: date-time */
+            not_after: string;
+            /** Format: date-time */
+            not_before: string;
+            project_id: components["schemas"]["ProjectId"];
+            subject: string;
+            tenant_id: components["schemas"]["TenantId"];
+            /** Format: date-time */
+            updated_at: string;
+        };
+        CertificateCreate: {
+            /** @description PEM: the leaf first, then its intermediates. */
+            certificate_chain: string;
+            name: string;
+            /** @description PEM private key of the leaf (PKCS#8, PKCS#1 or SEC1), unencrypted. */
+            private_key: string;
+        };
+        CertificateCreateReply: {
+            action: components["schemas"]["ActionCreate"];
+            info: components["schemas"]["Certificate"];
+            status: components["schemas"]["Successful"];
+            type: components["schemas"]["TypeCertificate"];
+        };
+        CertificateCreateRequest: {
+            action: components["schemas"]["ActionCreate"];
+            info: components["schemas"]["EnvelopeCertificateUpload"];
+            type: components["schemas"]["TypeCertificate"];
+        };
+        CertificateDeleteReply: {
+            action: components["schemas"]["ActionDelete"];
+            info: components["schemas"]["EnvelopeCertificateDeleted"];
+            status: components["schemas"]["Successful"];
+            type: components["schemas"]["TypeCertificate"];
+        };
+        CertificateDeleteRequest: {
+            action: components["schemas"]["ActionDelete"];
+            info: components["schemas"]["EnvelopeCertificateKey"];
+            type: components["schemas"]["TypeCertificate"];
+        };
+        /** Format: uuid */
+        CertificateId: string;
+        CertificateInfoReply: {
+            action: components["schemas"]["ActionInfo"];
+            info: components["schemas"]["Certificate"];
+            status: components["schemas"]["Successful"];
+            type: components["schemas"]["TypeCertificate"];
+        };
+        CertificateInfoRequest: {
+            action: components["schemas"]["ActionInfo"];
+            info: components["schemas"]["EnvelopeCertificateKey"];
+            type: components["schemas"]["TypeCertificate"];
+        };
+        /**
+         * @description A renewal: a new chain and key under the same certificate; listeners using it switch over
+         *     without dropping connections.
+         */
+        CertificateUpdate: {
+            certificate_chain: string;
+            /** Format: int64 */
+            generation?: number | null;
+            private_key: string;
+        };
+        CertificateUpdateReply: {
+            action: components["schemas"]["ActionUpdate"];
+            info: components["schemas"]["Certificate"];
+            status: components["schemas"]["Successful"];
+            type: components["schemas"]["TypeCertificate"];
+        };
+        CertificateUpdateRequest: {
+            action: components["schemas"]["ActionUpdate"];
+            info: components["schemas"]["EnvelopeCertificateUpload"];
+            type: components["schemas"]["TypeCertificate"];
+        };
         EnvelopeBackend: {
             "auto-scaling"?: boolean | null;
             /** @description Backends as `IP[:port]` or `http://IP[:port]/path` URLs. */
             entities: string[];
             "health-check"?: null | components["schemas"]["EnvelopeHealthCheck"];
+            /**
+             * @description http/https: routing rules tried in order before `entities` (L7 policies; change them
+             *     later through REST `…/listeners/default/policies`).
+             */
+            rules?: components["schemas"]["EnvelopeRule"][] | null;
         };
         EnvelopeBackendUpdate: {
             "auto-scaling"?: boolean | null;
@@ -434,6 +612,28 @@ export interface components {
             "auto-scaling": boolean;
             entities: string[];
             "health-check"?: null | components["schemas"]["EnvelopeHealthCheckView"];
+        };
+        EnvelopeCertificateDeleted: {
+            deleted: boolean;
+            name: string;
+            project: string;
+        };
+        /** @description Which certificate: its project and name. */
+        EnvelopeCertificateKey: {
+            name: string;
+            project: string;
+        };
+        /**
+         * @description `create certificate` (upload) and `update certificate` (renewal: a new chain and key under the
+         *     same name). The key is stored encrypted and never shown again.
+         */
+        EnvelopeCertificateUpload: {
+            /** @description PEM: the leaf first, then its intermediates. */
+            certificate: string;
+            name: string;
+            /** @description PEM private key of the leaf, unencrypted. */
+            private_key: string;
+            project: string;
         };
         EnvelopeCriteria: {
             /**
@@ -508,17 +708,24 @@ export interface components {
         EnvelopeInstanceCreate: {
             algorithm?: null | components["schemas"]["Algorithm"];
             backend: components["schemas"]["EnvelopeBackend"];
+            /**
+             * @description https: names of the project's certificates (`create certificate`); the first is the
+             *     default, the others are chosen by the client's SNI.
+             */
+            certificates?: string[] | null;
             description?: string | null;
             name: string;
             /**
              * Format: int32
-             * @description Listener port; 80 for http, the first backend's port for tcp.
+             * @description Listener port; 80 for http, 443 for https, the first backend's port for tcp.
              */
             port?: number | null;
             project: string;
+            /** @description https: also listen on port 80 and redirect every request there to HTTPS. */
+            redirect_http?: boolean | null;
             /** @description The project subnet (CIDR) the backends live in; made if the project has none such. */
             subnet: string;
-            /** @description `http` or `tcp` (either case). */
+            /** @description `http`, `https` or `tcp` (either case). */
             traffic_type: string;
         };
         EnvelopeInstanceDeleted: {
@@ -582,14 +789,31 @@ export interface components {
         };
         /**
          * @description The action/type JSON envelope: `{"action": "create|info|update|delete", "type":
-         *     "project|instance", "info": {...}}`, `info` shaped by the pair.
+         *     "project|instance|certificate", "info": {...}}`, `info` shaped by the pair.
          */
-        EnvelopeRequest: components["schemas"]["ProjectCreateRequest"] | components["schemas"]["ProjectInfoRequest"] | components["schemas"]["ProjectUpdateRequest"] | components["schemas"]["ProjectDeleteRequest"] | components["schemas"]["InstanceCreateRequest"] | components["schemas"]["InstanceInfoRequest"] | components["schemas"]["InstanceUpdateRequest"] | components["schemas"]["InstanceDeleteRequest"];
+        EnvelopeRequest: components["schemas"]["ProjectCreateRequest"] | components["schemas"]["ProjectInfoRequest"] | components["schemas"]["ProjectUpdateRequest"] | components["schemas"]["ProjectDeleteRequest"] | components["schemas"]["InstanceCreateRequest"] | components["schemas"]["InstanceInfoRequest"] | components["schemas"]["InstanceUpdateRequest"] | components["schemas"]["InstanceDeleteRequest"] | components["schemas"]["CertificateCreateRequest"] | components["schemas"]["CertificateInfoRequest"] | components["schemas"]["CertificateUpdateRequest"] | components["schemas"]["CertificateDeleteRequest"];
         /**
          * @description The reply to an envelope: `status` `successful` with the pair's `info`, or `fail` with an
          *     `error`. The HTTP status is the one the REST equivalent would have.
          */
-        EnvelopeResponse: components["schemas"]["ProjectCreateReply"] | components["schemas"]["ProjectInfoReply"] | components["schemas"]["ProjectUpdateReply"] | components["schemas"]["ProjectDeleteReply"] | components["schemas"]["InstanceCreateReply"] | components["schemas"]["InstanceInfoReply"] | components["schemas"]["InstanceUpdateReply"] | components["schemas"]["InstanceDeleteReply"] | components["schemas"]["EnvelopeFail"];
+        EnvelopeResponse: components["schemas"]["ProjectCreateReply"] | components["schemas"]["ProjectInfoReply"] | components["schemas"]["ProjectUpdateReply"] | components["schemas"]["ProjectDeleteReply"] | components["schemas"]["InstanceCreateReply"] | components["schemas"]["InstanceInfoReply"] | components["schemas"]["InstanceUpdateReply"] | components["schemas"]["InstanceDeleteReply"] | components["schemas"]["CertificateCreateReply"] | components["schemas"]["CertificateInfoReply"] | components["schemas"]["CertificateUpdateReply"] | components["schemas"]["CertificateDeleteReply"] | components["schemas"]["EnvelopeFail"];
+        /**
+         * @description One routing rule: when the request's host equals `host` and its path starts with
+         *     `path_prefix` (those given; neither: every request), send it to its own `entities`, redirect
+         *     it to `redirect` (a URL prefix the path follows) or refuse it (`reject`, 403): exactly one.
+         */
+        EnvelopeRule: {
+            entities?: string[] | null;
+            host?: string | null;
+            path_prefix?: string | null;
+            redirect?: string | null;
+            /**
+             * Format: int32
+             * @description 301, 302 (default), 303, 307 or 308.
+             */
+            "redirect-code"?: number | null;
+            reject?: boolean | null;
+        };
         /** @description Every error body: `{"error": {"code": "invalid_subnet", "message": "…"}}`. */
         ErrorBody: {
             error: components["schemas"]["ErrorDetail"];
@@ -602,7 +826,7 @@ export interface components {
          *     the list. utoipa does not read a `rename` that a macro writes.)
          * @enum {string}
          */
-        ErrorCode: "already_exists" | "cache_needs_http" | "immutable" | "in_use" | "insufficient_capacity" | "internal" | "invalid_body" | "invalid_cursor" | "invalid_description" | "invalid_field" | "invalid_gateway" | "invalid_health_check" | "invalid_json" | "invalid_limit" | "invalid_member" | "invalid_name" | "invalid_node_count" | "invalid_path" | "invalid_port" | "invalid_protocol" | "invalid_query" | "invalid_quota" | "invalid_subnet" | "invalid_wait" | "invalid_weight" | "member_outside_subnet" | "method_not_allowed" | "missing_field" | "not_found" | "payload_too_large" | "port_in_use" | "quota_exceeded" | "stale_generation" | "subnet_overlap" | "tenant_token_required" | "unauthorized" | "unavailable" | "unknown_action" | "unknown_field" | "unknown_type" | "user_mismatch";
+        ErrorCode: "already_exists" | "cache_needs_http" | "certificate_expired" | "certificate_invalid" | "certificate_needs_https" | "certificate_not_yet_valid" | "certificate_required" | "certificate_too_large" | "certificate_without_names" | "immutable" | "in_use" | "insufficient_capacity" | "internal" | "invalid_body" | "invalid_cursor" | "invalid_description" | "invalid_field" | "invalid_gateway" | "invalid_health_check" | "invalid_l7_policy" | "invalid_l7_rule" | "invalid_json" | "invalid_limit" | "invalid_member" | "invalid_name" | "invalid_node_count" | "invalid_path" | "invalid_port" | "invalid_protocol" | "invalid_query" | "invalid_quota" | "invalid_subnet" | "invalid_wait" | "invalid_weight" | "member_outside_subnet" | "method_not_allowed" | "missing_field" | "not_found" | "payload_too_large" | "port_in_use" | "private_key_invalid" | "private_key_mismatch" | "policy_needs_http" | "quota_exceeded" | "redirect_loop" | "redirect_needs_http" | "stale_generation" | "subnet_overlap" | "tenant_token_required" | "unauthorized" | "unavailable" | "unknown_action" | "unknown_field" | "unknown_type" | "user_mismatch";
         ErrorDetail: {
             code: components["schemas"]["ErrorCode"];
             /** @description For a person: what was wrong and, where it helps, what to do. */
@@ -728,9 +952,100 @@ export interface components {
             info: components["schemas"]["EnvelopeInstanceUpdate"];
             type: components["schemas"]["TypeInstance"];
         };
+        /**
+         * @description What an L7 policy does when its rules match (Octavia's names).
+         * @enum {string}
+         */
+        L7Action: "REDIRECT_TO_POOL" | "REDIRECT_TO_URL" | "REDIRECT_PREFIX" | "REJECT";
+        /** @enum {string} */
+        L7CompareType: "EQUAL_TO" | "STARTS_WITH" | "ENDS_WITH" | "CONTAINS";
+        /**
+         * @description An ordered routing decision on an HTTP/HTTPS listener: the first policy (by `position`, then
+         *     age) whose rules all match acts; no match forwards to the listener's default pool.
+         */
+        L7Policy: {
+            action: components["schemas"]["L7Action"];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            generation: number;
+            id: components["schemas"]["L7PolicyId"];
+            listener_id: components["schemas"]["ListenerId"];
+            name: string;
+            /** Format: int32 */
+            position: number;
+            /**
+             * Format: int32
+             * @description Redirects: 301, 302, 303, 307 or 308. REJECT: unused (403).
+             */
+            redirect_http_code?: number | null;
+            redirect_pool_id?: null | components["schemas"]["PoolId"];
+            redirect_prefix?: string | null;
+            redirect_url?: string | null;
+            rules: components["schemas"]["L7Rule"][];
+            tenant_id: components["schemas"]["TenantId"];
+            /** Format: date-time */
+            updated_at: string;
+        };
+        L7PolicyCreate: {
+            action: components["schemas"]["L7Action"];
+            name: string;
+            /**
+             * Format: int32
+             * @description 1..=1000, lower first (default 1000: after the others).
+             */
+            position?: number | null;
+            /**
+             * Format: int32
+             * @description Redirects: 301, 302 (default), 303, 307 or 308.
+             */
+            redirect_http_code?: number | null;
+            /** @description REDIRECT_TO_POOL: a pool of the same load balancer, by id or name. */
+            redirect_pool?: string | null;
+            /** @description REDIRECT_PREFIX: `http(s)://host[:port][/path]`; the request's path and query follow it. */
+            redirect_prefix?: string | null;
+            /** @description REDIRECT_TO_URL: an absolute http(s) URL. */
+            redirect_url?: string | null;
+            /** @description All must match; none: always (at most 16). */
+            rules?: components["schemas"]["L7Rule"][];
+        };
+        /** Format: uuid */
+        L7PolicyId: string;
+        /** @description Replaces the whole policy but its name (send what should stay, too). */
+        L7PolicyUpdate: {
+            action: components["schemas"]["L7Action"];
+            /** Format: int64 */
+            generation?: number | null;
+            /** Format: int32 */
+            position?: number | null;
+            /** Format: int32 */
+            redirect_http_code?: number | null;
+            redirect_pool?: string | null;
+            redirect_prefix?: string | null;
+            redirect_url?: string | null;
+            rules?: components["schemas"]["L7Rule"][];
+        };
+        /** @description One condition of an L7 policy. */
+        L7Rule: {
+            compare_type: components["schemas"]["L7CompareType"];
+            /** @description Match when the comparison fails (a missing header or cookie fails it). */
+            invert?: boolean;
+            /** @description HEADER and COOKIE: the header or cookie name. */
+            key?: string | null;
+            type: components["schemas"]["L7RuleType"];
+            value: string;
+        };
+        /**
+         * @description What an L7 rule looks at: the host (without port, case-insensitive), the path (without
+         *     query), a header (`key` names it) or a cookie (`key` names it).
+         * @enum {string}
+         */
+        L7RuleType: "HOST_NAME" | "PATH" | "HEADER" | "COOKIE";
         Listener: {
-            /** @description HTTP only: the agents cache GET responses that HTTP caching rules allow. */
+            /** @description HTTP/HTTPS: the agents cache GET responses that HTTP caching rules allow. */
             cache: boolean;
+            /** @description HTTPS: the certificates served, chosen by the client's SNI; the first is the default. */
+            certificate_ids: components["schemas"]["CertificateId"][];
             /** Format: date-time */
             created_at: string;
             default_pool_id?: null | components["schemas"]["PoolId"];
@@ -742,23 +1057,44 @@ export interface components {
             /** Format: int32 */
             port: number;
             protocol: components["schemas"]["Protocol"];
+            /**
+             * Format: int32
+             * @description HTTP: every request is redirected to HTTPS on this port.
+             */
+            redirect_https_port?: number | null;
             tenant_id: components["schemas"]["TenantId"];
             /** Format: date-time */
             updated_at: string;
         };
         ListenerCreate: {
-            /** @description HTTP only: cache GET responses that HTTP caching rules allow (default off). */
+            /** @description HTTP/HTTPS: cache GET responses that HTTP caching rules allow (default off). */
             cache?: boolean;
+            /**
+             * @description HTTPS (required there): certificates of the same project, by id or name; the first is
+             *     the default, served when the client's SNI names none of them.
+             */
+            certificates?: string[];
             default_pool_id?: null | components["schemas"]["PoolId"];
             name: string;
             /** Format: int32 */
             port: number;
             protocol: components["schemas"]["Protocol"];
+            /**
+             * Format: int32
+             * @description HTTP: redirect every request to `https://<host>[:port]<path>` (301 for GET/HEAD, else 308)
+             *     instead of forwarding it.
+             */
+            redirect_https_port?: number | null;
         };
         /** Format: uuid */
         ListenerId: string;
         ListenerUpdate: {
             cache?: boolean | null;
+            /**
+             * @description HTTPS: replaces the certificate list (ids or names; the first is the default). Agents
+             *     swap certificates without dropping connections.
+             */
+            certificates?: string[] | null;
             default_pool_id?: null | components["schemas"]["PoolId"];
             /** Format: int64 */
             generation?: number | null;
@@ -926,6 +1262,33 @@ export interface components {
          */
         OperatingStatus: "ONLINE" | "DEGRADED" | "OFFLINE" | "NO_MONITOR";
         /** @description One page of a list. `next_cursor` is opaque; pass it back as `?cursor=` for the next page. */
+        Page_Certificate: {
+            items: {
+                /** @description PEM, the leaf first. */
+                certificate_chain: string;
+                /** Format: date-time */
+                created_at: string;
+                fingerprint_sha256: string;
+                /** Format: int64 */
+                generation: number;
+                id: components["schemas"]["CertificateId"];
+                issuer: string;
+                name: string;
+                /** @description DNS names the leaf serves (subjectAltName, else the common name), lower case. */
+                names: string[];
+                /** Format: date-time */
+                not_after: string;
+                /** Format: date-time */
+                not_before: string;
+                project_id: components["schemas"]["ProjectId"];
+                subject: string;
+                tenant_id: components["schemas"]["TenantId"];
+                /** Format: date-time */
+                updated_at: string;
+            }[];
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list. `next_cursor` is opaque; pass it back as `?cursor=` for the next page. */
         Page_Event: {
             items: {
                 /** Format: date-time */
@@ -977,10 +1340,40 @@ export interface components {
             next_cursor?: string | null;
         };
         /** @description One page of a list. `next_cursor` is opaque; pass it back as `?cursor=` for the next page. */
+        Page_L7Policy: {
+            items: {
+                action: components["schemas"]["L7Action"];
+                /** Format: date-time */
+                created_at: string;
+                /** Format: int64 */
+                generation: number;
+                id: components["schemas"]["L7PolicyId"];
+                listener_id: components["schemas"]["ListenerId"];
+                name: string;
+                /** Format: int32 */
+                position: number;
+                /**
+                 * Format: int32
+                 * @description Redirects: 301, 302, 303, 307 or 308. REJECT: unused (403).
+                 */
+                redirect_http_code?: number | null;
+                redirect_pool_id?: null | components["schemas"]["PoolId"];
+                redirect_prefix?: string | null;
+                redirect_url?: string | null;
+                rules: components["schemas"]["L7Rule"][];
+                tenant_id: components["schemas"]["TenantId"];
+                /** Format: date-time */
+                updated_at: string;
+            }[];
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list. `next_cursor` is opaque; pass it back as `?cursor=` for the next page. */
         Page_Listener: {
             items: {
-                /** @description HTTP only: the agents cache GET responses that HTTP caching rules allow. */
+                /** @description HTTP/HTTPS: the agents cache GET responses that HTTP caching rules allow. */
                 cache: boolean;
+                /** @description HTTPS: the certificates served, chosen by the client's SNI; the first is the default. */
+                certificate_ids: components["schemas"]["CertificateId"][];
                 /** Format: date-time */
                 created_at: string;
                 default_pool_id?: null | components["schemas"]["PoolId"];
@@ -992,6 +1385,11 @@ export interface components {
                 /** Format: int32 */
                 port: number;
                 protocol: components["schemas"]["Protocol"];
+                /**
+                 * Format: int32
+                 * @description HTTP: every request is redirected to HTTPS on this port.
+                 */
+                redirect_https_port?: number | null;
                 tenant_id: components["schemas"]["TenantId"];
                 /** Format: date-time */
                 updated_at: string;
@@ -1282,8 +1680,13 @@ export interface components {
             info: components["schemas"]["EnvelopeProject"];
             type: components["schemas"]["TypeProject"];
         };
-        /** @enum {string} */
-        Protocol: "HTTP" | "TCP";
+        /**
+         * @description A listener's protocol (HTTPS: TLS terminated by the nodes), a pool's protocol (HTTP or
+         *     TCP: what its members speak) or a health monitor's (HTTPS: the probe speaks TLS, without
+         *     verifying the member's certificate, as Octavia's HTTPS monitor does).
+         * @enum {string}
+         */
+        Protocol: "HTTP" | "TCP" | "HTTPS";
         /**
          * @description Where the control plane is with a resource (Octavia's `provisioning_status`).
          * @enum {string}
@@ -1387,6 +1790,8 @@ export interface components {
         };
         /** Format: uuid */
         TokenId: string;
+        /** @enum {string} */
+        TypeCertificate: "certificate";
         /** @enum {string} */
         TypeInstance: "instance";
         /** @enum {string} */
@@ -2091,6 +2496,494 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Project"];
                 };
+            };
+            /** @description invalid input; `error.code` says which */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description missing or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a quota is used up */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not found (another tenant's included) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the path exists, the method does not */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description duplicate name, overlapping subnet, stale generation, still in use */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description body over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug or an outage; the operator's log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    certificate_list: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1..=1000 (default 100). */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Project name or id */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Certificate"];
+                };
+            };
+            /** @description invalid input; `error.code` says which */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description missing or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a quota is used up */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not found (another tenant's included) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the path exists, the method does not */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description duplicate name, overlapping subnet, stale generation, still in use */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description body over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug or an outage; the operator's log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    certificate_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Project name or id */
+                project: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CertificateCreate"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Certificate"];
+                };
+            };
+            /** @description invalid input; `error.code` says which */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description missing or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a quota is used up */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not found (another tenant's included) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the path exists, the method does not */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description duplicate name, overlapping subnet, stale generation, still in use */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description body over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug or an outage; the operator's log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    certificate_view: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Project name or id */
+                project: string;
+                /** @description Certificate name or id */
+                certificate: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Certificate"];
+                };
+            };
+            /** @description invalid input; `error.code` says which */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description missing or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a quota is used up */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not found (another tenant's included) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the path exists, the method does not */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description duplicate name, overlapping subnet, stale generation, still in use */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description body over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug or an outage; the operator's log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    certificate_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Project name or id */
+                project: string;
+                /** @description Certificate name or id */
+                certificate: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CertificateUpdate"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Certificate"];
+                };
+            };
+            /** @description invalid input; `error.code` says which */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description missing or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a quota is used up */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not found (another tenant's included) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the path exists, the method does not */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description duplicate name, overlapping subnet, stale generation, still in use */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description body over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug or an outage; the operator's log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    certificate_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Project name or id */
+                project: string;
+                /** @description Certificate name or id */
+                certificate: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description invalid input; `error.code` says which */
             400: {
@@ -3081,6 +3974,514 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Listener"];
                 };
+            };
+            /** @description invalid input; `error.code` says which */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description missing or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a quota is used up */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not found (another tenant's included) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the path exists, the method does not */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description duplicate name, overlapping subnet, stale generation, still in use */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description body over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug or an outage; the operator's log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    l7policy_list: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1..=1000 (default 100). */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Project name or id */
+                project: string;
+                /** @description Load balancer name or id */
+                load_balancer: string;
+                /** @description Listener name or id */
+                listener: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_L7Policy"];
+                };
+            };
+            /** @description invalid input; `error.code` says which */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description missing or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a quota is used up */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not found (another tenant's included) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the path exists, the method does not */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description duplicate name, overlapping subnet, stale generation, still in use */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description body over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug or an outage; the operator's log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    l7policy_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Project name or id */
+                project: string;
+                /** @description Load balancer name or id */
+                load_balancer: string;
+                /** @description Listener name or id */
+                listener: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["L7PolicyCreate"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["L7Policy"];
+                };
+            };
+            /** @description invalid input; `error.code` says which */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description missing or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a quota is used up */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not found (another tenant's included) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the path exists, the method does not */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description duplicate name, overlapping subnet, stale generation, still in use */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description body over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug or an outage; the operator's log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    l7policy_view: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Project name or id */
+                project: string;
+                /** @description Load balancer name or id */
+                load_balancer: string;
+                /** @description Listener name or id */
+                listener: string;
+                /** @description Policy name or id */
+                policy: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["L7Policy"];
+                };
+            };
+            /** @description invalid input; `error.code` says which */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description missing or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a quota is used up */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not found (another tenant's included) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the path exists, the method does not */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description duplicate name, overlapping subnet, stale generation, still in use */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description body over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug or an outage; the operator's log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    l7policy_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Project name or id */
+                project: string;
+                /** @description Load balancer name or id */
+                load_balancer: string;
+                /** @description Listener name or id */
+                listener: string;
+                /** @description Policy name or id */
+                policy: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["L7PolicyUpdate"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["L7Policy"];
+                };
+            };
+            /** @description invalid input; `error.code` says which */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description missing or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a quota is used up */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not found (another tenant's included) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the path exists, the method does not */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description duplicate name, overlapping subnet, stale generation, still in use */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description body over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug or an outage; the operator's log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    l7policy_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Project name or id */
+                project: string;
+                /** @description Load balancer name or id */
+                load_balancer: string;
+                /** @description Listener name or id */
+                listener: string;
+                /** @description Policy name or id */
+                policy: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description invalid input; `error.code` says which */
             400: {

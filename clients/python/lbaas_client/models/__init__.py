@@ -5,9 +5,23 @@ from .action_delete import ActionDelete
 from .action_info import ActionInfo
 from .action_update import ActionUpdate
 from .algorithm import Algorithm
+from .certificate import Certificate
+from .certificate_create import CertificateCreate
+from .certificate_create_reply import CertificateCreateReply
+from .certificate_create_request import CertificateCreateRequest
+from .certificate_delete_reply import CertificateDeleteReply
+from .certificate_delete_request import CertificateDeleteRequest
+from .certificate_info_reply import CertificateInfoReply
+from .certificate_info_request import CertificateInfoRequest
+from .certificate_update import CertificateUpdate
+from .certificate_update_reply import CertificateUpdateReply
+from .certificate_update_request import CertificateUpdateRequest
 from .envelope_backend import EnvelopeBackend
 from .envelope_backend_update import EnvelopeBackendUpdate
 from .envelope_backend_view import EnvelopeBackendView
+from .envelope_certificate_deleted import EnvelopeCertificateDeleted
+from .envelope_certificate_key import EnvelopeCertificateKey
+from .envelope_certificate_upload import EnvelopeCertificateUpload
 from .envelope_criteria import EnvelopeCriteria
 from .envelope_fail import EnvelopeFail
 from .envelope_fail_info_type_0 import EnvelopeFailInfoType0
@@ -24,6 +38,7 @@ from .envelope_project_create import EnvelopeProjectCreate
 from .envelope_project_create_instances_type_0_item import EnvelopeProjectCreateInstancesType0Item
 from .envelope_project_deleted import EnvelopeProjectDeleted
 from .envelope_project_info import EnvelopeProjectInfo
+from .envelope_rule import EnvelopeRule
 from .error_body import ErrorBody
 from .error_code import ErrorCode
 from .error_detail import ErrorDetail
@@ -40,6 +55,13 @@ from .instance_info_reply import InstanceInfoReply
 from .instance_info_request import InstanceInfoRequest
 from .instance_update_reply import InstanceUpdateReply
 from .instance_update_request import InstanceUpdateRequest
+from .l7_action import L7Action
+from .l7_compare_type import L7CompareType
+from .l7_policy import L7Policy
+from .l7_policy_create import L7PolicyCreate
+from .l7_policy_update import L7PolicyUpdate
+from .l7_rule import L7Rule
+from .l7_rule_type import L7RuleType
 from .listener import Listener
 from .listener_create import ListenerCreate
 from .listener_update import ListenerUpdate
@@ -53,12 +75,16 @@ from .member_update import MemberUpdate
 from .node import Node
 from .node_status import NodeStatus
 from .operating_status import OperatingStatus
+from .page_certificate import PageCertificate
+from .page_certificate_items_item import PageCertificateItemsItem
 from .page_event import PageEvent
 from .page_event_items_item import PageEventItemsItem
 from .page_fleet_node import PageFleetNode
 from .page_fleet_node_items_item import PageFleetNodeItemsItem
 from .page_hypervisor import PageHypervisor
 from .page_hypervisor_items_item import PageHypervisorItemsItem
+from .page_l7_policy import PageL7Policy
+from .page_l7_policy_items_item import PageL7PolicyItemsItem
 from .page_listener import PageListener
 from .page_listener_items_item import PageListenerItemsItem
 from .page_load_balancer import PageLoadBalancer
@@ -107,6 +133,7 @@ from .tenant_update import TenantUpdate
 from .token import Token
 from .token_create import TokenCreate
 from .token_created import TokenCreated
+from .type_certificate import TypeCertificate
 from .type_instance import TypeInstance
 from .type_project import TypeProject
 from .utilization import Utilization
@@ -117,9 +144,23 @@ __all__ = (
     "ActionInfo",
     "ActionUpdate",
     "Algorithm",
+    "Certificate",
+    "CertificateCreate",
+    "CertificateCreateReply",
+    "CertificateCreateRequest",
+    "CertificateDeleteReply",
+    "CertificateDeleteRequest",
+    "CertificateInfoReply",
+    "CertificateInfoRequest",
+    "CertificateUpdate",
+    "CertificateUpdateReply",
+    "CertificateUpdateRequest",
     "EnvelopeBackend",
     "EnvelopeBackendUpdate",
     "EnvelopeBackendView",
+    "EnvelopeCertificateDeleted",
+    "EnvelopeCertificateKey",
+    "EnvelopeCertificateUpload",
     "EnvelopeCriteria",
     "EnvelopeFail",
     "EnvelopeFailInfoType0",
@@ -136,6 +177,7 @@ __all__ = (
     "EnvelopeProjectCreateInstancesType0Item",
     "EnvelopeProjectDeleted",
     "EnvelopeProjectInfo",
+    "EnvelopeRule",
     "ErrorBody",
     "ErrorCode",
     "ErrorDetail",
@@ -152,6 +194,13 @@ __all__ = (
     "InstanceInfoRequest",
     "InstanceUpdateReply",
     "InstanceUpdateRequest",
+    "L7Action",
+    "L7CompareType",
+    "L7Policy",
+    "L7PolicyCreate",
+    "L7PolicyUpdate",
+    "L7Rule",
+    "L7RuleType",
     "Listener",
     "ListenerCreate",
     "ListenerUpdate",
@@ -165,12 +214,16 @@ __all__ = (
     "Node",
     "NodeStatus",
     "OperatingStatus",
+    "PageCertificate",
+    "PageCertificateItemsItem",
     "PageEvent",
     "PageEventItemsItem",
     "PageFleetNode",
     "PageFleetNodeItemsItem",
     "PageHypervisor",
     "PageHypervisorItemsItem",
+    "PageL7Policy",
+    "PageL7PolicyItemsItem",
     "PageListener",
     "PageListenerItemsItem",
     "PageLoadBalancer",
@@ -219,6 +272,7 @@ __all__ = (
     "Token",
     "TokenCreate",
     "TokenCreated",
+    "TypeCertificate",
     "TypeInstance",
     "TypeProject",
     "Utilization",

@@ -21,7 +21,9 @@ class EnvelopeHealthCheckView:
     """
     Attributes:
         criteria (EnvelopeCriteria):
-        protocol (Protocol):
+        protocol (Protocol): A listener's protocol (HTTPS: TLS terminated by the nodes), a pool's protocol (HTTP or
+            TCP: what its members speak) or a health monitor's (HTTPS: the probe speaks TLS, without
+            verifying the member's certificate, as Octavia's HTTPS monitor does).
         port (int | None | Unset):
         request_path (None | str | Unset):
     """

@@ -24,10 +24,14 @@ class EnvelopeInstanceCreate:
         name (str):
         project (str):
         subnet (str): The project subnet (CIDR) the backends live in; made if the project has none such.
-        traffic_type (str): `http` or `tcp` (either case).
+        traffic_type (str): `http`, `https` or `tcp` (either case).
         algorithm (Algorithm | None | Unset):
+        certificates (list[str] | None | Unset): https: names of the project's certificates (`create certificate`); the
+            first is the
+            default, the others are chosen by the client's SNI.
         description (None | str | Unset):
-        port (int | None | Unset): Listener port; 80 for http, the first backend's port for tcp.
+        port (int | None | Unset): Listener port; 80 for http, 443 for https, the first backend's port for tcp.
+        redirect_http (bool | None | Unset): https: also listen on port 80 and redirect every request there to HTTPS.
     """
 
     backend: EnvelopeBackend
@@ -36,8 +40,10 @@ class EnvelopeInstanceCreate:
     subnet: str
     traffic_type: str
     algorithm: Algorithm | None | Unset = UNSET
+    certificates: list[str] | None | Unset = UNSET
     description: None | str | Unset = UNSET
     port: int | None | Unset = UNSET
+    redirect_http: bool | None | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         backend = self.backend.to_dict()
@@ -58,6 +64,15 @@ class EnvelopeInstanceCreate:
         else:
             algorithm = self.algorithm
 
+        certificates: list[str] | None | Unset
+        if isinstance(self.certificates, Unset):
+            certificates = UNSET
+        elif isinstance(self.certificates, list):
+            certificates = self.certificates
+
+        else:
+            certificates = self.certificates
+
         description: None | str | Unset
         if isinstance(self.description, Unset):
             description = UNSET
@@ -69,6 +84,12 @@ class EnvelopeInstanceCreate:
             port = UNSET
         else:
             port = self.port
+
+        redirect_http: bool | None | Unset
+        if isinstance(self.redirect_http, Unset):
+            redirect_http = UNSET
+        else:
+            redirect_http = self.redirect_http
 
         field_dict: dict[str, Any] = {}
 
@@ -83,10 +104,14 @@ class EnvelopeInstanceCreate:
         )
         if algorithm is not UNSET:
             field_dict["algorithm"] = algorithm
+        if certificates is not UNSET:
+            field_dict["certificates"] = certificates
         if description is not UNSET:
             field_dict["description"] = description
         if port is not UNSET:
             field_dict["port"] = port
+        if redirect_http is not UNSET:
+            field_dict["redirect_http"] = redirect_http
 
         return field_dict
 
@@ -122,6 +147,23 @@ class EnvelopeInstanceCreate:
 
         algorithm = _parse_algorithm(d.pop("algorithm", UNSET))
 
+        def _parse_certificates(data: object) -> list[str] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                certificates_type_0 = cast(list[str], data)
+
+                return certificates_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[str] | None | Unset, data)
+
+        certificates = _parse_certificates(d.pop("certificates", UNSET))
+
         def _parse_description(data: object) -> None | str | Unset:
             if data is None:
                 return data
@@ -140,6 +182,15 @@ class EnvelopeInstanceCreate:
 
         port = _parse_port(d.pop("port", UNSET))
 
+        def _parse_redirect_http(data: object) -> bool | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(bool | None | Unset, data)
+
+        redirect_http = _parse_redirect_http(d.pop("redirect_http", UNSET))
+
         envelope_instance_create = cls(
             backend=backend,
             name=name,
@@ -147,8 +198,10 @@ class EnvelopeInstanceCreate:
             subnet=subnet,
             traffic_type=traffic_type,
             algorithm=algorithm,
+            certificates=certificates,
             description=description,
             port=port,
+            redirect_http=redirect_http,
         )
 
         return envelope_instance_create

@@ -18,7 +18,9 @@ class HealthMonitor:
     Attributes:
         health_threshold (int): Consecutive successes that bring a member UP, 1..=10.
         interval (int): Seconds between probes, 1..=3600.
-        protocol (Protocol):
+        protocol (Protocol): A listener's protocol (HTTPS: TLS terminated by the nodes), a pool's protocol (HTTP or
+            TCP: what its members speak) or a health monitor's (HTTPS: the probe speaks TLS, without
+            verifying the member's certificate, as Octavia's HTTPS monitor does).
         timeout (int): Seconds a probe may take, 1..=3600, not above `interval`.
         unhealth_threshold (int): Consecutive failures that take a member DOWN, 1..=10.
         path (None | str | Unset): HTTP only: path whose 2xx/3xx answer means healthy.

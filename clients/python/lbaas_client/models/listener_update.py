@@ -16,11 +16,15 @@ class ListenerUpdate:
     """
     Attributes:
         cache (bool | None | Unset):
+        certificates (list[str] | None | Unset): HTTPS: replaces the certificate list (ids or names; the first is the
+            default). Agents
+            swap certificates without dropping connections.
         default_pool_id (None | Unset | UUID):
         generation (int | None | Unset):
     """
 
     cache: bool | None | Unset = UNSET
+    certificates: list[str] | None | Unset = UNSET
     default_pool_id: None | Unset | UUID = UNSET
     generation: int | None | Unset = UNSET
 
@@ -30,6 +34,15 @@ class ListenerUpdate:
             cache = UNSET
         else:
             cache = self.cache
+
+        certificates: list[str] | None | Unset
+        if isinstance(self.certificates, Unset):
+            certificates = UNSET
+        elif isinstance(self.certificates, list):
+            certificates = self.certificates
+
+        else:
+            certificates = self.certificates
 
         default_pool_id: None | str | Unset
         if isinstance(self.default_pool_id, Unset):
@@ -50,6 +63,8 @@ class ListenerUpdate:
         field_dict.update({})
         if cache is not UNSET:
             field_dict["cache"] = cache
+        if certificates is not UNSET:
+            field_dict["certificates"] = certificates
         if default_pool_id is not UNSET:
             field_dict["default_pool_id"] = default_pool_id
         if generation is not UNSET:
@@ -69,6 +84,23 @@ class ListenerUpdate:
             return cast(bool | None | Unset, data)
 
         cache = _parse_cache(d.pop("cache", UNSET))
+
+        def _parse_certificates(data: object) -> list[str] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                certificates_type_0 = cast(list[str], data)
+
+                return certificates_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[str] | None | Unset, data)
+
+        certificates = _parse_certificates(d.pop("certificates", UNSET))
 
         def _parse_default_pool_id(data: object) -> None | Unset | UUID:
             if data is None:
@@ -98,6 +130,7 @@ class ListenerUpdate:
 
         listener_update = cls(
             cache=cache,
+            certificates=certificates,
             default_pool_id=default_pool_id,
             generation=generation,
         )

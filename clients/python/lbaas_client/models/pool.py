@@ -30,7 +30,9 @@ class Pool:
         id (UUID):
         load_balancer_id (UUID):
         name (str):
-        protocol (Protocol):
+        protocol (Protocol): A listener's protocol (HTTPS: TLS terminated by the nodes), a pool's protocol (HTTP or
+            TCP: what its members speak) or a health monitor's (HTTPS: the probe speaks TLS, without
+            verifying the member's certificate, as Octavia's HTTPS monitor does).
         tenant_id (UUID):
         updated_at (datetime.datetime):
         health_monitor (HealthMonitor | None | Unset):

@@ -21,7 +21,9 @@ class PoolCreate:
     """
     Attributes:
         name (str):
-        protocol (Protocol):
+        protocol (Protocol): A listener's protocol (HTTPS: TLS terminated by the nodes), a pool's protocol (HTTP or
+            TCP: what its members speak) or a health monitor's (HTTPS: the probe speaks TLS, without
+            verifying the member's certificate, as Octavia's HTTPS monitor does).
         algorithm (Algorithm | None | Unset):
         health_monitor (HealthMonitor | None | Unset):
     """

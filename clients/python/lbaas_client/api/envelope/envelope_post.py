@@ -5,6 +5,14 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.certificate_create_reply import CertificateCreateReply
+from ...models.certificate_create_request import CertificateCreateRequest
+from ...models.certificate_delete_reply import CertificateDeleteReply
+from ...models.certificate_delete_request import CertificateDeleteRequest
+from ...models.certificate_info_reply import CertificateInfoReply
+from ...models.certificate_info_request import CertificateInfoRequest
+from ...models.certificate_update_reply import CertificateUpdateReply
+from ...models.certificate_update_request import CertificateUpdateRequest
 from ...models.envelope_fail import EnvelopeFail
 from ...models.instance_create_reply import InstanceCreateReply
 from ...models.instance_create_request import InstanceCreateRequest
@@ -27,7 +35,11 @@ from ...types import Response
 
 def _get_kwargs(
     *,
-    body: InstanceCreateRequest
+    body: CertificateCreateRequest
+    | CertificateDeleteRequest
+    | CertificateInfoRequest
+    | CertificateUpdateRequest
+    | InstanceCreateRequest
     | InstanceDeleteRequest
     | InstanceInfoRequest
     | InstanceUpdateRequest
@@ -57,6 +69,14 @@ def _get_kwargs(
         _kwargs["json"] = body.to_dict()
     elif isinstance(body, InstanceUpdateRequest):
         _kwargs["json"] = body.to_dict()
+    elif isinstance(body, InstanceDeleteRequest):
+        _kwargs["json"] = body.to_dict()
+    elif isinstance(body, CertificateCreateRequest):
+        _kwargs["json"] = body.to_dict()
+    elif isinstance(body, CertificateInfoRequest):
+        _kwargs["json"] = body.to_dict()
+    elif isinstance(body, CertificateUpdateRequest):
+        _kwargs["json"] = body.to_dict()
     else:
         _kwargs["json"] = body.to_dict()
 
@@ -69,7 +89,11 @@ def _get_kwargs(
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> (
-    EnvelopeFail
+    CertificateCreateReply
+    | CertificateDeleteReply
+    | CertificateInfoReply
+    | CertificateUpdateReply
+    | EnvelopeFail
     | InstanceCreateReply
     | InstanceDeleteReply
     | InstanceInfoReply
@@ -85,7 +109,11 @@ def _parse_response(
         def _parse_response_200(
             data: object,
         ) -> (
-            EnvelopeFail
+            CertificateCreateReply
+            | CertificateDeleteReply
+            | CertificateInfoReply
+            | CertificateUpdateReply
+            | EnvelopeFail
             | InstanceCreateReply
             | InstanceDeleteReply
             | InstanceInfoReply
@@ -159,11 +187,43 @@ def _parse_response(
                 return componentsschemas_envelope_response_type_7
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_envelope_response_type_8 = CertificateCreateReply.from_dict(data)
+
+                return componentsschemas_envelope_response_type_8
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_envelope_response_type_9 = CertificateInfoReply.from_dict(data)
+
+                return componentsschemas_envelope_response_type_9
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_envelope_response_type_10 = CertificateUpdateReply.from_dict(data)
+
+                return componentsschemas_envelope_response_type_10
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_envelope_response_type_11 = CertificateDeleteReply.from_dict(data)
+
+                return componentsschemas_envelope_response_type_11
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
             if not isinstance(data, dict):
                 raise TypeError()
-            componentsschemas_envelope_response_type_8 = EnvelopeFail.from_dict(data)
+            componentsschemas_envelope_response_type_12 = EnvelopeFail.from_dict(data)
 
-            return componentsschemas_envelope_response_type_8
+            return componentsschemas_envelope_response_type_12
 
         response_200 = _parse_response_200(response.json())
 
@@ -174,7 +234,11 @@ def _parse_response(
         def _parse_response_201(
             data: object,
         ) -> (
-            EnvelopeFail
+            CertificateCreateReply
+            | CertificateDeleteReply
+            | CertificateInfoReply
+            | CertificateUpdateReply
+            | EnvelopeFail
             | InstanceCreateReply
             | InstanceDeleteReply
             | InstanceInfoReply
@@ -248,11 +312,43 @@ def _parse_response(
                 return componentsschemas_envelope_response_type_7
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_envelope_response_type_8 = CertificateCreateReply.from_dict(data)
+
+                return componentsschemas_envelope_response_type_8
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_envelope_response_type_9 = CertificateInfoReply.from_dict(data)
+
+                return componentsschemas_envelope_response_type_9
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_envelope_response_type_10 = CertificateUpdateReply.from_dict(data)
+
+                return componentsschemas_envelope_response_type_10
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_envelope_response_type_11 = CertificateDeleteReply.from_dict(data)
+
+                return componentsschemas_envelope_response_type_11
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
             if not isinstance(data, dict):
                 raise TypeError()
-            componentsschemas_envelope_response_type_8 = EnvelopeFail.from_dict(data)
+            componentsschemas_envelope_response_type_12 = EnvelopeFail.from_dict(data)
 
-            return componentsschemas_envelope_response_type_8
+            return componentsschemas_envelope_response_type_12
 
         response_201 = _parse_response_201(response.json())
 
@@ -263,7 +359,11 @@ def _parse_response(
         def _parse_response_202(
             data: object,
         ) -> (
-            EnvelopeFail
+            CertificateCreateReply
+            | CertificateDeleteReply
+            | CertificateInfoReply
+            | CertificateUpdateReply
+            | EnvelopeFail
             | InstanceCreateReply
             | InstanceDeleteReply
             | InstanceInfoReply
@@ -337,11 +437,43 @@ def _parse_response(
                 return componentsschemas_envelope_response_type_7
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_envelope_response_type_8 = CertificateCreateReply.from_dict(data)
+
+                return componentsschemas_envelope_response_type_8
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_envelope_response_type_9 = CertificateInfoReply.from_dict(data)
+
+                return componentsschemas_envelope_response_type_9
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_envelope_response_type_10 = CertificateUpdateReply.from_dict(data)
+
+                return componentsschemas_envelope_response_type_10
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_envelope_response_type_11 = CertificateDeleteReply.from_dict(data)
+
+                return componentsschemas_envelope_response_type_11
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
             if not isinstance(data, dict):
                 raise TypeError()
-            componentsschemas_envelope_response_type_8 = EnvelopeFail.from_dict(data)
+            componentsschemas_envelope_response_type_12 = EnvelopeFail.from_dict(data)
 
-            return componentsschemas_envelope_response_type_8
+            return componentsschemas_envelope_response_type_12
 
         response_202 = _parse_response_202(response.json())
 
@@ -352,7 +484,11 @@ def _parse_response(
         def _parse_response_400(
             data: object,
         ) -> (
-            EnvelopeFail
+            CertificateCreateReply
+            | CertificateDeleteReply
+            | CertificateInfoReply
+            | CertificateUpdateReply
+            | EnvelopeFail
             | InstanceCreateReply
             | InstanceDeleteReply
             | InstanceInfoReply
@@ -426,11 +562,43 @@ def _parse_response(
                 return componentsschemas_envelope_response_type_7
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_envelope_response_type_8 = CertificateCreateReply.from_dict(data)
+
+                return componentsschemas_envelope_response_type_8
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_envelope_response_type_9 = CertificateInfoReply.from_dict(data)
+
+                return componentsschemas_envelope_response_type_9
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_envelope_response_type_10 = CertificateUpdateReply.from_dict(data)
+
+                return componentsschemas_envelope_response_type_10
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_envelope_response_type_11 = CertificateDeleteReply.from_dict(data)
+
+                return componentsschemas_envelope_response_type_11
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
             if not isinstance(data, dict):
                 raise TypeError()
-            componentsschemas_envelope_response_type_8 = EnvelopeFail.from_dict(data)
+            componentsschemas_envelope_response_type_12 = EnvelopeFail.from_dict(data)
 
-            return componentsschemas_envelope_response_type_8
+            return componentsschemas_envelope_response_type_12
 
         response_400 = _parse_response_400(response.json())
 
@@ -441,7 +609,11 @@ def _parse_response(
         def _parse_response_401(
             data: object,
         ) -> (
-            EnvelopeFail
+            CertificateCreateReply
+            | CertificateDeleteReply
+            | CertificateInfoReply
+            | CertificateUpdateReply
+            | EnvelopeFail
             | InstanceCreateReply
             | InstanceDeleteReply
             | InstanceInfoReply
@@ -515,11 +687,43 @@ def _parse_response(
                 return componentsschemas_envelope_response_type_7
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_envelope_response_type_8 = CertificateCreateReply.from_dict(data)
+
+                return componentsschemas_envelope_response_type_8
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_envelope_response_type_9 = CertificateInfoReply.from_dict(data)
+
+                return componentsschemas_envelope_response_type_9
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_envelope_response_type_10 = CertificateUpdateReply.from_dict(data)
+
+                return componentsschemas_envelope_response_type_10
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_envelope_response_type_11 = CertificateDeleteReply.from_dict(data)
+
+                return componentsschemas_envelope_response_type_11
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
             if not isinstance(data, dict):
                 raise TypeError()
-            componentsschemas_envelope_response_type_8 = EnvelopeFail.from_dict(data)
+            componentsschemas_envelope_response_type_12 = EnvelopeFail.from_dict(data)
 
-            return componentsschemas_envelope_response_type_8
+            return componentsschemas_envelope_response_type_12
 
         response_401 = _parse_response_401(response.json())
 
@@ -530,7 +734,11 @@ def _parse_response(
         def _parse_response_403(
             data: object,
         ) -> (
-            EnvelopeFail
+            CertificateCreateReply
+            | CertificateDeleteReply
+            | CertificateInfoReply
+            | CertificateUpdateReply
+            | EnvelopeFail
             | InstanceCreateReply
             | InstanceDeleteReply
             | InstanceInfoReply
@@ -604,11 +812,43 @@ def _parse_response(
                 return componentsschemas_envelope_response_type_7
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_envelope_response_type_8 = CertificateCreateReply.from_dict(data)
+
+                return componentsschemas_envelope_response_type_8
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_envelope_response_type_9 = CertificateInfoReply.from_dict(data)
+
+                return componentsschemas_envelope_response_type_9
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_envelope_response_type_10 = CertificateUpdateReply.from_dict(data)
+
+                return componentsschemas_envelope_response_type_10
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_envelope_response_type_11 = CertificateDeleteReply.from_dict(data)
+
+                return componentsschemas_envelope_response_type_11
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
             if not isinstance(data, dict):
                 raise TypeError()
-            componentsschemas_envelope_response_type_8 = EnvelopeFail.from_dict(data)
+            componentsschemas_envelope_response_type_12 = EnvelopeFail.from_dict(data)
 
-            return componentsschemas_envelope_response_type_8
+            return componentsschemas_envelope_response_type_12
 
         response_403 = _parse_response_403(response.json())
 
@@ -619,7 +859,11 @@ def _parse_response(
         def _parse_response_404(
             data: object,
         ) -> (
-            EnvelopeFail
+            CertificateCreateReply
+            | CertificateDeleteReply
+            | CertificateInfoReply
+            | CertificateUpdateReply
+            | EnvelopeFail
             | InstanceCreateReply
             | InstanceDeleteReply
             | InstanceInfoReply
@@ -693,11 +937,43 @@ def _parse_response(
                 return componentsschemas_envelope_response_type_7
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_envelope_response_type_8 = CertificateCreateReply.from_dict(data)
+
+                return componentsschemas_envelope_response_type_8
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_envelope_response_type_9 = CertificateInfoReply.from_dict(data)
+
+                return componentsschemas_envelope_response_type_9
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_envelope_response_type_10 = CertificateUpdateReply.from_dict(data)
+
+                return componentsschemas_envelope_response_type_10
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_envelope_response_type_11 = CertificateDeleteReply.from_dict(data)
+
+                return componentsschemas_envelope_response_type_11
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
             if not isinstance(data, dict):
                 raise TypeError()
-            componentsschemas_envelope_response_type_8 = EnvelopeFail.from_dict(data)
+            componentsschemas_envelope_response_type_12 = EnvelopeFail.from_dict(data)
 
-            return componentsschemas_envelope_response_type_8
+            return componentsschemas_envelope_response_type_12
 
         response_404 = _parse_response_404(response.json())
 
@@ -708,7 +984,11 @@ def _parse_response(
         def _parse_response_409(
             data: object,
         ) -> (
-            EnvelopeFail
+            CertificateCreateReply
+            | CertificateDeleteReply
+            | CertificateInfoReply
+            | CertificateUpdateReply
+            | EnvelopeFail
             | InstanceCreateReply
             | InstanceDeleteReply
             | InstanceInfoReply
@@ -782,11 +1062,43 @@ def _parse_response(
                 return componentsschemas_envelope_response_type_7
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_envelope_response_type_8 = CertificateCreateReply.from_dict(data)
+
+                return componentsschemas_envelope_response_type_8
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_envelope_response_type_9 = CertificateInfoReply.from_dict(data)
+
+                return componentsschemas_envelope_response_type_9
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_envelope_response_type_10 = CertificateUpdateReply.from_dict(data)
+
+                return componentsschemas_envelope_response_type_10
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_envelope_response_type_11 = CertificateDeleteReply.from_dict(data)
+
+                return componentsschemas_envelope_response_type_11
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
             if not isinstance(data, dict):
                 raise TypeError()
-            componentsschemas_envelope_response_type_8 = EnvelopeFail.from_dict(data)
+            componentsschemas_envelope_response_type_12 = EnvelopeFail.from_dict(data)
 
-            return componentsschemas_envelope_response_type_8
+            return componentsschemas_envelope_response_type_12
 
         response_409 = _parse_response_409(response.json())
 
@@ -797,7 +1109,11 @@ def _parse_response(
         def _parse_response_413(
             data: object,
         ) -> (
-            EnvelopeFail
+            CertificateCreateReply
+            | CertificateDeleteReply
+            | CertificateInfoReply
+            | CertificateUpdateReply
+            | EnvelopeFail
             | InstanceCreateReply
             | InstanceDeleteReply
             | InstanceInfoReply
@@ -871,11 +1187,43 @@ def _parse_response(
                 return componentsschemas_envelope_response_type_7
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_envelope_response_type_8 = CertificateCreateReply.from_dict(data)
+
+                return componentsschemas_envelope_response_type_8
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_envelope_response_type_9 = CertificateInfoReply.from_dict(data)
+
+                return componentsschemas_envelope_response_type_9
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_envelope_response_type_10 = CertificateUpdateReply.from_dict(data)
+
+                return componentsschemas_envelope_response_type_10
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_envelope_response_type_11 = CertificateDeleteReply.from_dict(data)
+
+                return componentsschemas_envelope_response_type_11
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
             if not isinstance(data, dict):
                 raise TypeError()
-            componentsschemas_envelope_response_type_8 = EnvelopeFail.from_dict(data)
+            componentsschemas_envelope_response_type_12 = EnvelopeFail.from_dict(data)
 
-            return componentsschemas_envelope_response_type_8
+            return componentsschemas_envelope_response_type_12
 
         response_413 = _parse_response_413(response.json())
 
@@ -886,7 +1234,11 @@ def _parse_response(
         def _parse_response_500(
             data: object,
         ) -> (
-            EnvelopeFail
+            CertificateCreateReply
+            | CertificateDeleteReply
+            | CertificateInfoReply
+            | CertificateUpdateReply
+            | EnvelopeFail
             | InstanceCreateReply
             | InstanceDeleteReply
             | InstanceInfoReply
@@ -960,11 +1312,43 @@ def _parse_response(
                 return componentsschemas_envelope_response_type_7
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_envelope_response_type_8 = CertificateCreateReply.from_dict(data)
+
+                return componentsschemas_envelope_response_type_8
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_envelope_response_type_9 = CertificateInfoReply.from_dict(data)
+
+                return componentsschemas_envelope_response_type_9
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_envelope_response_type_10 = CertificateUpdateReply.from_dict(data)
+
+                return componentsschemas_envelope_response_type_10
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_envelope_response_type_11 = CertificateDeleteReply.from_dict(data)
+
+                return componentsschemas_envelope_response_type_11
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
             if not isinstance(data, dict):
                 raise TypeError()
-            componentsschemas_envelope_response_type_8 = EnvelopeFail.from_dict(data)
+            componentsschemas_envelope_response_type_12 = EnvelopeFail.from_dict(data)
 
-            return componentsschemas_envelope_response_type_8
+            return componentsschemas_envelope_response_type_12
 
         response_500 = _parse_response_500(response.json())
 
@@ -979,7 +1363,11 @@ def _parse_response(
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> Response[
-    EnvelopeFail
+    CertificateCreateReply
+    | CertificateDeleteReply
+    | CertificateInfoReply
+    | CertificateUpdateReply
+    | EnvelopeFail
     | InstanceCreateReply
     | InstanceDeleteReply
     | InstanceInfoReply
@@ -1000,7 +1388,11 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient,
-    body: InstanceCreateRequest
+    body: CertificateCreateRequest
+    | CertificateDeleteRequest
+    | CertificateInfoRequest
+    | CertificateUpdateRequest
+    | InstanceCreateRequest
     | InstanceDeleteRequest
     | InstanceInfoRequest
     | InstanceUpdateRequest
@@ -1009,7 +1401,11 @@ def sync_detailed(
     | ProjectInfoRequest
     | ProjectUpdateRequest,
 ) -> Response[
-    EnvelopeFail
+    CertificateCreateReply
+    | CertificateDeleteReply
+    | CertificateInfoReply
+    | CertificateUpdateReply
+    | EnvelopeFail
     | InstanceCreateReply
     | InstanceDeleteReply
     | InstanceInfoReply
@@ -1022,18 +1418,19 @@ def sync_detailed(
     """The action/type JSON envelope: create, info, update or delete a project or instance
 
     Args:
-        body (InstanceCreateRequest | InstanceDeleteRequest | InstanceInfoRequest |
-            InstanceUpdateRequest | ProjectCreateRequest | ProjectDeleteRequest | ProjectInfoRequest |
-            ProjectUpdateRequest): The action/type JSON envelope: `{"action":
+        body (CertificateCreateRequest | CertificateDeleteRequest | CertificateInfoRequest |
+            CertificateUpdateRequest | InstanceCreateRequest | InstanceDeleteRequest |
+            InstanceInfoRequest | InstanceUpdateRequest | ProjectCreateRequest | ProjectDeleteRequest
+            | ProjectInfoRequest | ProjectUpdateRequest): The action/type JSON envelope: `{"action":
             "create|info|update|delete", "type":
-            "project|instance", "info": {...}}`, `info` shaped by the pair.
+            "project|instance|certificate", "info": {...}}`, `info` shaped by the pair.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[EnvelopeFail | InstanceCreateReply | InstanceDeleteReply | InstanceInfoReply | InstanceUpdateReply | ProjectCreateReply | ProjectDeleteReply | ProjectInfoReply | ProjectUpdateReply]
+        Response[CertificateCreateReply | CertificateDeleteReply | CertificateInfoReply | CertificateUpdateReply | EnvelopeFail | InstanceCreateReply | InstanceDeleteReply | InstanceInfoReply | InstanceUpdateReply | ProjectCreateReply | ProjectDeleteReply | ProjectInfoReply | ProjectUpdateReply]
     """
 
     kwargs = _get_kwargs(
@@ -1050,7 +1447,11 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
-    body: InstanceCreateRequest
+    body: CertificateCreateRequest
+    | CertificateDeleteRequest
+    | CertificateInfoRequest
+    | CertificateUpdateRequest
+    | InstanceCreateRequest
     | InstanceDeleteRequest
     | InstanceInfoRequest
     | InstanceUpdateRequest
@@ -1059,7 +1460,11 @@ def sync(
     | ProjectInfoRequest
     | ProjectUpdateRequest,
 ) -> (
-    EnvelopeFail
+    CertificateCreateReply
+    | CertificateDeleteReply
+    | CertificateInfoReply
+    | CertificateUpdateReply
+    | EnvelopeFail
     | InstanceCreateReply
     | InstanceDeleteReply
     | InstanceInfoReply
@@ -1073,18 +1478,19 @@ def sync(
     """The action/type JSON envelope: create, info, update or delete a project or instance
 
     Args:
-        body (InstanceCreateRequest | InstanceDeleteRequest | InstanceInfoRequest |
-            InstanceUpdateRequest | ProjectCreateRequest | ProjectDeleteRequest | ProjectInfoRequest |
-            ProjectUpdateRequest): The action/type JSON envelope: `{"action":
+        body (CertificateCreateRequest | CertificateDeleteRequest | CertificateInfoRequest |
+            CertificateUpdateRequest | InstanceCreateRequest | InstanceDeleteRequest |
+            InstanceInfoRequest | InstanceUpdateRequest | ProjectCreateRequest | ProjectDeleteRequest
+            | ProjectInfoRequest | ProjectUpdateRequest): The action/type JSON envelope: `{"action":
             "create|info|update|delete", "type":
-            "project|instance", "info": {...}}`, `info` shaped by the pair.
+            "project|instance|certificate", "info": {...}}`, `info` shaped by the pair.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        EnvelopeFail | InstanceCreateReply | InstanceDeleteReply | InstanceInfoReply | InstanceUpdateReply | ProjectCreateReply | ProjectDeleteReply | ProjectInfoReply | ProjectUpdateReply
+        CertificateCreateReply | CertificateDeleteReply | CertificateInfoReply | CertificateUpdateReply | EnvelopeFail | InstanceCreateReply | InstanceDeleteReply | InstanceInfoReply | InstanceUpdateReply | ProjectCreateReply | ProjectDeleteReply | ProjectInfoReply | ProjectUpdateReply
     """
 
     return sync_detailed(
@@ -1096,7 +1502,11 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
-    body: InstanceCreateRequest
+    body: CertificateCreateRequest
+    | CertificateDeleteRequest
+    | CertificateInfoRequest
+    | CertificateUpdateRequest
+    | InstanceCreateRequest
     | InstanceDeleteRequest
     | InstanceInfoRequest
     | InstanceUpdateRequest
@@ -1105,7 +1515,11 @@ async def asyncio_detailed(
     | ProjectInfoRequest
     | ProjectUpdateRequest,
 ) -> Response[
-    EnvelopeFail
+    CertificateCreateReply
+    | CertificateDeleteReply
+    | CertificateInfoReply
+    | CertificateUpdateReply
+    | EnvelopeFail
     | InstanceCreateReply
     | InstanceDeleteReply
     | InstanceInfoReply
@@ -1118,18 +1532,19 @@ async def asyncio_detailed(
     """The action/type JSON envelope: create, info, update or delete a project or instance
 
     Args:
-        body (InstanceCreateRequest | InstanceDeleteRequest | InstanceInfoRequest |
-            InstanceUpdateRequest | ProjectCreateRequest | ProjectDeleteRequest | ProjectInfoRequest |
-            ProjectUpdateRequest): The action/type JSON envelope: `{"action":
+        body (CertificateCreateRequest | CertificateDeleteRequest | CertificateInfoRequest |
+            CertificateUpdateRequest | InstanceCreateRequest | InstanceDeleteRequest |
+            InstanceInfoRequest | InstanceUpdateRequest | ProjectCreateRequest | ProjectDeleteRequest
+            | ProjectInfoRequest | ProjectUpdateRequest): The action/type JSON envelope: `{"action":
             "create|info|update|delete", "type":
-            "project|instance", "info": {...}}`, `info` shaped by the pair.
+            "project|instance|certificate", "info": {...}}`, `info` shaped by the pair.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[EnvelopeFail | InstanceCreateReply | InstanceDeleteReply | InstanceInfoReply | InstanceUpdateReply | ProjectCreateReply | ProjectDeleteReply | ProjectInfoReply | ProjectUpdateReply]
+        Response[CertificateCreateReply | CertificateDeleteReply | CertificateInfoReply | CertificateUpdateReply | EnvelopeFail | InstanceCreateReply | InstanceDeleteReply | InstanceInfoReply | InstanceUpdateReply | ProjectCreateReply | ProjectDeleteReply | ProjectInfoReply | ProjectUpdateReply]
     """
 
     kwargs = _get_kwargs(
@@ -1144,7 +1559,11 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
-    body: InstanceCreateRequest
+    body: CertificateCreateRequest
+    | CertificateDeleteRequest
+    | CertificateInfoRequest
+    | CertificateUpdateRequest
+    | InstanceCreateRequest
     | InstanceDeleteRequest
     | InstanceInfoRequest
     | InstanceUpdateRequest
@@ -1153,7 +1572,11 @@ async def asyncio(
     | ProjectInfoRequest
     | ProjectUpdateRequest,
 ) -> (
-    EnvelopeFail
+    CertificateCreateReply
+    | CertificateDeleteReply
+    | CertificateInfoReply
+    | CertificateUpdateReply
+    | EnvelopeFail
     | InstanceCreateReply
     | InstanceDeleteReply
     | InstanceInfoReply
@@ -1167,18 +1590,19 @@ async def asyncio(
     """The action/type JSON envelope: create, info, update or delete a project or instance
 
     Args:
-        body (InstanceCreateRequest | InstanceDeleteRequest | InstanceInfoRequest |
-            InstanceUpdateRequest | ProjectCreateRequest | ProjectDeleteRequest | ProjectInfoRequest |
-            ProjectUpdateRequest): The action/type JSON envelope: `{"action":
+        body (CertificateCreateRequest | CertificateDeleteRequest | CertificateInfoRequest |
+            CertificateUpdateRequest | InstanceCreateRequest | InstanceDeleteRequest |
+            InstanceInfoRequest | InstanceUpdateRequest | ProjectCreateRequest | ProjectDeleteRequest
+            | ProjectInfoRequest | ProjectUpdateRequest): The action/type JSON envelope: `{"action":
             "create|info|update|delete", "type":
-            "project|instance", "info": {...}}`, `info` shaped by the pair.
+            "project|instance|certificate", "info": {...}}`, `info` shaped by the pair.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        EnvelopeFail | InstanceCreateReply | InstanceDeleteReply | InstanceInfoReply | InstanceUpdateReply | ProjectCreateReply | ProjectDeleteReply | ProjectInfoReply | ProjectUpdateReply
+        CertificateCreateReply | CertificateDeleteReply | CertificateInfoReply | CertificateUpdateReply | EnvelopeFail | InstanceCreateReply | InstanceDeleteReply | InstanceInfoReply | InstanceUpdateReply | ProjectCreateReply | ProjectDeleteReply | ProjectInfoReply | ProjectUpdateReply
     """
 
     return (

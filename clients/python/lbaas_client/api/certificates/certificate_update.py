@@ -1,0 +1,247 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.certificate import Certificate
+from ...models.certificate_update import CertificateUpdate
+from ...models.error_body import ErrorBody
+from ...types import Response
+
+
+def _get_kwargs(
+    project: str,
+    certificate: str,
+    *,
+    body: CertificateUpdate,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "put",
+        "url": "/v1/projects/{project}/certificates/{certificate}".format(
+            project=quote(str(project), safe=""),
+            certificate=quote(str(certificate), safe=""),
+        ),
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Certificate | ErrorBody | None:
+    if response.status_code == 200:
+        response_200 = Certificate.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = ErrorBody.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = ErrorBody.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = ErrorBody.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = ErrorBody.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 405:
+        response_405 = ErrorBody.from_dict(response.json())
+
+        return response_405
+
+    if response.status_code == 409:
+        response_409 = ErrorBody.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 413:
+        response_413 = ErrorBody.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 500:
+        response_500 = ErrorBody.from_dict(response.json())
+
+        return response_500
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Certificate | ErrorBody]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    project: str,
+    certificate: str,
+    *,
+    client: AuthenticatedClient,
+    body: CertificateUpdate,
+) -> Response[Certificate | ErrorBody]:
+    """Renew a certificate: a new chain and key under the same name
+
+     Listeners serving it switch over without dropping open connections.
+
+    Args:
+        project (str):
+        certificate (str):
+        body (CertificateUpdate): A renewal: a new chain and key under the same certificate;
+            listeners using it switch over
+            without dropping connections.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Certificate | ErrorBody]
+    """
+
+    kwargs = _get_kwargs(
+        project=project,
+        certificate=certificate,
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    project: str,
+    certificate: str,
+    *,
+    client: AuthenticatedClient,
+    body: CertificateUpdate,
+) -> Certificate | ErrorBody | None:
+    """Renew a certificate: a new chain and key under the same name
+
+     Listeners serving it switch over without dropping open connections.
+
+    Args:
+        project (str):
+        certificate (str):
+        body (CertificateUpdate): A renewal: a new chain and key under the same certificate;
+            listeners using it switch over
+            without dropping connections.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Certificate | ErrorBody
+    """
+
+    return sync_detailed(
+        project=project,
+        certificate=certificate,
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    project: str,
+    certificate: str,
+    *,
+    client: AuthenticatedClient,
+    body: CertificateUpdate,
+) -> Response[Certificate | ErrorBody]:
+    """Renew a certificate: a new chain and key under the same name
+
+     Listeners serving it switch over without dropping open connections.
+
+    Args:
+        project (str):
+        certificate (str):
+        body (CertificateUpdate): A renewal: a new chain and key under the same certificate;
+            listeners using it switch over
+            without dropping connections.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Certificate | ErrorBody]
+    """
+
+    kwargs = _get_kwargs(
+        project=project,
+        certificate=certificate,
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    project: str,
+    certificate: str,
+    *,
+    client: AuthenticatedClient,
+    body: CertificateUpdate,
+) -> Certificate | ErrorBody | None:
+    """Renew a certificate: a new chain and key under the same name
+
+     Listeners serving it switch over without dropping open connections.
+
+    Args:
+        project (str):
+        certificate (str):
+        body (CertificateUpdate): A renewal: a new chain and key under the same certificate;
+            listeners using it switch over
+            without dropping connections.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Certificate | ErrorBody
+    """
+
+    return (
+        await asyncio_detailed(
+            project=project,
+            certificate=certificate,
+            client=client,
+            body=body,
+        )
+    ).parsed

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+T = TypeVar("T", bound="EnvelopeCertificateDeleted")
+
+
+@_attrs_define
+class EnvelopeCertificateDeleted:
+    """
+    Attributes:
+        deleted (bool):
+        name (str):
+        project (str):
+    """
+
+    deleted: bool
+    name: str
+    project: str
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        deleted = self.deleted
+
+        name = self.name
+
+        project = self.project
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "deleted": deleted,
+                "name": name,
+                "project": project,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        deleted = d.pop("deleted")
+
+        name = d.pop("name")
+
+        project = d.pop("project")
+
+        envelope_certificate_deleted = cls(
+            deleted=deleted,
+            name=name,
+            project=project,
+        )
+
+        envelope_certificate_deleted.additional_properties = d
+        return envelope_certificate_deleted
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
