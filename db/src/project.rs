@@ -135,7 +135,8 @@ pub async fn project_update(
     .ok_or_else(|| crate::stale("project", id.0))
 }
 
-/// Deletes the project with its unused subnets. Load balancers hold their subnet (RESTRICT), so a
+/// Deletes the project with its unused subnets and certificates (with no load balancer left,
+/// no listener serves them). Load balancers hold their subnet (RESTRICT), so a
 /// project that still has any is refused with `in_use` and nothing is deleted.
 pub async fn project_delete(
     tx: &mut PgConnection,
@@ -154,6 +155,12 @@ pub async fn project_delete(
             format!("project {name:?} still has {lbs} load balancer(s); delete them first"),
         ));
     }
+    sqlx::query("DELETE FROM certificate WHERE tenant_id = $1 AND project_id = $2")
+        .bind(tenant.0)
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| db_err(Ctx { kind: "project", name }, e))?;
     sqlx::query("DELETE FROM subnet WHERE tenant_id = $1 AND project_id = $2")
         .bind(tenant.0)
         .bind(id.0)
