@@ -766,6 +766,7 @@ async fn https_with_two_certificates_host_and_path_rules_and_redirects() {
             "subnet": "10.10.0.0/24", "certificates": ["www", "api"], "redirect_http": true,
             "backend": {"entities": ["10.10.0.11:8080"], "rules": [
                 {"host": "api.shop.test", "entities": ["10.10.0.12:8080"]},
+                {"path_prefix": "/static/", "entities": ["10.10.0.13:8080"]},
                 {"path_prefix": "/old", "redirect": "https://www.shop.test/new", "redirect-code": 301}]}}),
     );
     assert_eq!(st, 202, "{v}");
@@ -782,7 +783,7 @@ async fn https_with_two_certificates_host_and_path_rules_and_redirects() {
     let pns = sh(&[script("backend.sh").to_str().unwrap(), "project-ns", &prefix, &project_id])
         .trim()
         .to_string();
-    for (i, ip) in ["10.10.0.11", "10.10.0.12"].iter().enumerate() {
+    for (i, ip) in ["10.10.0.11", "10.10.0.12", "10.10.0.13"].iter().enumerate() {
         let name = format!("{prefix}-b{i}");
         sh(&[
             script("backend.sh").to_str().unwrap(),
@@ -815,6 +816,20 @@ async fn https_with_two_certificates_host_and_path_rules_and_redirects() {
     assert!(code.starts_with("200"), "{code} {log}");
     assert!(body.contains("10.10.0.12"), "the host rule reaches the api pool: {body}");
     assert!(log.contains("CN=api.shop.test"), "SNI api gets the api certificate: {log}");
+    // The path rule reaches a third pool (busybox httpd serves files: give the third one this).
+    let static_dir = std::path::PathBuf::from(format!("/run/lbaas-backend/{prefix}-b2/static"));
+    std::fs::create_dir_all(&static_dir).unwrap();
+    std::fs::write(static_dir.join("app.js"), "backend 10.10.0.13\n").unwrap();
+    let url = "https://www.shop.test/static/app.js";
+    let ok = wait_for(Duration::from_millis(200), Duration::from_secs(10), || async {
+        curl_tls(&pub_ns, &ca_pem, &vip, url).1.contains("10.10.0.13")
+    })
+    .await;
+    assert!(
+        ok,
+        "the path rule reaches the static pool: {:?}",
+        curl_tls(&pub_ns, &ca_pem, &vip, url)
+    );
     let (code, _, _) = curl_tls(&pub_ns, &ca_pem, &vip, "https://www.shop.test/old/page?x=1");
     assert_eq!(code, "301 https://www.shop.test/new/old/page?x=1");
     let (code, _, _) = curl_tls(&pub_ns, &ca_pem, &vip, "http://www.shop.test/cart");
