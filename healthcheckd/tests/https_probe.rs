@@ -35,7 +35,7 @@ async fn https_checks_speak_tls_to_an_untrusted_member_and_fail_on_plain_http() 
     std::fs::write(&cert, &leaf.chain_pem).unwrap();
     std::fs::write(&key, &leaf.key_pem).unwrap();
     // `-www` answers a GET with a 200 status page.
-    let _server = Command::new("ip")
+    let mut server = Command::new("ip")
         .args(["netns", "exec", &ns.0, "openssl", "s_server", "-quiet", "-www", "-accept", "8443"])
         .arg("-cert")
         .arg(&cert)
@@ -64,4 +64,6 @@ async fn https_checks_speak_tls_to_an_untrusted_member_and_fail_on_plain_http() 
     let none = Check::Https { addr: "127.0.0.1:9".parse().unwrap(), path: "/".into() };
     let o = prober.probe(&ns.0, none, Duration::from_secs(2)).await;
     assert!(matches!(o, Outcome::Failed(ref e) if e.contains("connect")), "{o:?}");
+    let _ = server.kill();
+    let _ = server.wait();
 }
