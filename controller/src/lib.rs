@@ -27,7 +27,9 @@ pub struct Config {
     pub database_url: String,
     /// Safety-net period between passes when nothing wakes the loop.
     pub period: Duration,
-    /// `None`: the URI of the `hypervisor` row named `local`.
+    /// The `hypervisor` row this controller reconciles (`local` by default).
+    pub hypervisor: String,
+    /// `None`: the URI of that row.
     pub libvirt_uri: Option<String>,
     /// What the reconciler needs to name and build host objects.
     pub settings: Settings,
@@ -43,15 +45,67 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let db = lbaas_db::connect(&config.database_url, 6).await?;
     // Compute hosts are rows: another host is an INSERT (and, today, a controller pointed at
     // it), not a code change.
-    let uri = match &config.libvirt_uri {
-        Some(u) => u.clone(),
-        None => lbaas_db::hypervisor::hypervisor_uri(&db, "local")
-            .await?
-            .unwrap_or_else(|| "qemu:///system".into()),
+    let hv = lbaas_db::hypervisor::hypervisor_by_name(&db, &config.hypervisor).await?.ok_or_else(
+        || anyhow::anyhow!("no hypervisor named {:?} in the database", config.hypervisor),
+    )?;
+    let uri = config.libvirt_uri.clone().unwrap_or_else(|| hv.uri.clone());
+    let (metrics, mut registry) = metrics::ControllerMetrics::new();
+    // DNS runs on every replica, standing by or not: it only reads PostgreSQL, and every replica
+    // derives the same records and serial from it (ARCHITECTURE §6), so a resolver may ask any.
+    let dns = match &config.dns {
+        Some(c) => Some(lbaas_dns::DnsServer::start(db.clone(), c.clone()).await?),
+        None => None,
     };
+    if let Some(d) = &dns {
+        let (status, queries) = d.observers();
+        registry.register_collector(Box::new(metrics::DnsCollector { status, queries }));
+    }
+    if let Some(listen) = config.metrics_listen {
+        lbaas_metrics::serve(listen, registry, vec![]).await?;
+    }
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+
+    // One replica reconciles a hypervisor: the holder of its advisory lock, which lives as long
+    // as this connection (ARCHITECTURE §9). The others stand by and take over within a second
+    // of the holder's connection closing (a SIGKILL closes it at once).
+    let mut lock_conn = db.acquire().await?.detach();
+    let lock = lbaas_db::health::controller_lock(hv.id);
+    let mut waiting_logged = false;
+    loop {
+        if lbaas_db::health::try_lock(&mut lock_conn, lock).await? {
+            break;
+        }
+        if !waiting_logged {
+            tracing::info!(hypervisor = %hv.name, "another controller reconciles this hypervisor; standing by");
+            waiting_logged = true;
+        }
+        let stop = tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(1)) => false,
+            _ = tokio::signal::ctrl_c() => true,
+            _ = term.recv() => true,
+        };
+        if stop {
+            if let Some(d) = dns {
+                d.shutdown().await?;
+            }
+            return Ok(());
+        }
+    }
+    metrics.leader.set(1);
+    let me = format!("pid {} on {}", std::process::id(), hostname());
+    tracing::info!(hypervisor = %hv.name, %me, "holding the hypervisor's lock: reconciling");
+    lbaas_db::event::event_insert(
+        &db,
+        None,
+        None,
+        None,
+        "controller.leading",
+        &format!("{me} reconciles hypervisor {}", hv.name),
+    )
+    .await?;
+
     let wake = Arc::new(Notify::new());
     let agents = AgentLinks::new(wake.clone());
-    let (metrics, mut registry) = metrics::ControllerMetrics::new();
     let mut rec = Reconciler::new(
         db.clone(),
         metrics::MeasuredNet { inner: netops::Netlink, metrics: metrics.clone() },
@@ -64,25 +118,12 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     rec.metrics = metrics.clone();
     tokio::spawn(heartbeater(db.clone(), agents.clone(), metrics));
     tokio::spawn(certificate_watch(db.clone()));
-    // DNS runs in this process: it needs nothing the controller holds, but one fewer process
-    // to operate; it only reads PostgreSQL, so it can move to its own process unchanged.
-    let dns = match &config.dns {
-        Some(c) => Some(lbaas_dns::DnsServer::start(db.clone(), c.clone()).await?),
-        None => None,
-    };
-    if let Some(d) = &dns {
-        let (status, queries) = d.observers();
-        registry.register_collector(Box::new(metrics::DnsCollector { status, queries }));
-    }
-    if let Some(listen) = config.metrics_listen {
-        lbaas_metrics::serve(listen, registry, vec![]).await?;
-    }
     let mut listener = PgListener::connect_with(&db).await?;
     listener.listen(lbaas_db::CHANGE_CHANNEL).await?;
     tracing::info!(prefix = %config.settings.prefix, virt_type = %config.settings.virt_type, libvirt = %uri,
         "lbaas-controller reconciling");
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    loop {
+    let mut lease = tokio::time::interval(Duration::from_secs(2));
+    let result = loop {
         if let Err(e) = rec.pass().await {
             tracing::error!(error = %format!("{e:#}"), "reconcile pass failed");
         }
@@ -104,15 +145,28 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             } else {
                 config.period
             }) => {}
-            _ = tokio::signal::ctrl_c() => break,
-            _ = term.recv() => break,
+            _ = lease.tick() => {
+                // Without the lock another replica may reconcile already: stop deciding. Exit
+                // non-zero; restarted, this process stands by until the lock is free again.
+                if let Err(e) = lbaas_db::health::still_leading(&mut lock_conn).await {
+                    break Err(anyhow::anyhow!("lost the hypervisor's lock: {e}"));
+                }
+            }
+            _ = tokio::signal::ctrl_c() => break Ok(()),
+            _ = term.recv() => break Ok(()),
         }
-    }
+    };
     tracing::info!("shutting down (VMs keep running; the next controller adopts them)");
     if let Some(d) = dns {
         d.shutdown().await?;
     }
-    Ok(())
+    result
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_default()
 }
 
 /// How long before `not_after` a certificate's owner is told (event `certificate.expiring`).

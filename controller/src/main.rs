@@ -15,7 +15,11 @@ struct Cli {
     /// Prefix of every host object (namespaces, domains, taps); GC touches only these.
     #[arg(long, env = "LBAAS_PREFIX", default_value = "lbaas")]
     prefix: String,
-    /// Overrides the URI of the `hypervisor` row named `local` (default `qemu:///system`).
+    /// The hypervisor (a row of the `hypervisor` table) this controller reconciles; replicas
+    /// for the same one stand by on its lock.
+    #[arg(long, env = "LBAAS_HYPERVISOR", default_value = "local")]
+    hypervisor: String,
+    /// Overrides the URI of that `hypervisor` row (`local`: `qemu:///system`).
     #[arg(long, env = "LBAAS_LIBVIRT_URI")]
     libvirt_uri: Option<String>,
     #[arg(long, env = "LBAAS_VIP_POOL", default_value = "198.18.0.0/16")]
@@ -109,6 +113,7 @@ async fn main() -> anyhow::Result<()> {
     lbaas_controller::run(lbaas_controller::Config {
         database_url: cli.database_url,
         period: Duration::from_secs(cli.period),
+        hypervisor: cli.hypervisor,
         libvirt_uri: cli.libvirt_uri,
         settings: lbaas_controller::reconciler::Settings {
             prefix: cli.prefix,

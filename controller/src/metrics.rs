@@ -78,6 +78,8 @@ pub struct ControllerMetrics {
     pub agent_links_up: Gauge,
     /// 1 while the mass-failover breaker holds failovers back.
     pub failover_breaker_open: Gauge,
+    /// 1 while this replica holds its hypervisor's lock and reconciles; 0 standing by.
+    pub leader: Gauge,
     /// Node id → its load balancer, as the last pass saw them.
     pub placements: Mutex<HashMap<String, (String, LbLabels)>>,
     traffic: Arc<Mutex<Traffic>>,
@@ -97,6 +99,7 @@ impl ControllerMetrics {
             spares_wanted: Gauge::default(),
             agent_links_up: Gauge::default(),
             failover_breaker_open: Gauge::default(),
+            leader: Gauge::default(),
             placements: Mutex::default(),
             traffic: Arc::default(),
         };
@@ -140,6 +143,11 @@ impl ControllerMetrics {
             "failover_breaker_open",
             "1 while failovers are paused because too many nodes went DOWN at once",
             m.failover_breaker_open.clone(),
+        );
+        reg.register(
+            "leader",
+            "1 while this replica holds its hypervisor's lock and reconciles; 0 standing by",
+            m.leader.clone(),
         );
         (Arc::new(m), root)
     }

@@ -215,13 +215,31 @@ pub async fn service_beat_age(db: impl PgExecutor<'_>, name: &str) -> Result<Opt
 /// never double a scale-out or flap a member.
 pub const LEADER_LOCK: i64 = 0x6c62_6861_6873_6864; // "lbhahshd"
 
-pub async fn try_lead(conn: &mut PgConnection) -> Result<bool> {
+/// The advisory lock a controller holds to reconcile one hypervisor (ARCHITECTURE §9): the
+/// first 8 bytes of SHA-256("controller:" ‖ hypervisor id). Replicas of the controller wait on
+/// it; the one that holds it does the work, and a SIGKILLed holder's connection closes, which
+/// frees the lock for the next replica at once.
+pub fn controller_lock(hypervisor: Uuid) -> i64 {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::new()
+        .chain_update(b"controller:")
+        .chain_update(hypervisor.as_bytes())
+        .finalize();
+    i64::from_be_bytes(digest[..8].try_into().expect("8 bytes"))
+}
+
+/// Takes `lock` for this connection's session if no other session holds it.
+pub async fn try_lock(conn: &mut PgConnection, lock: i64) -> Result<bool> {
     let (got,): (bool,) = sqlx::query_as("SELECT pg_try_advisory_lock($1)")
-        .bind(LEADER_LOCK)
+        .bind(lock)
         .fetch_one(conn)
         .await
-        .map_err(internal("take leader lock"))?;
+        .map_err(internal("take advisory lock"))?;
     Ok(got)
+}
+
+pub async fn try_lead(conn: &mut PgConnection) -> Result<bool> {
+    try_lock(conn, LEADER_LOCK).await
 }
 
 /// The leader's connection is still there, and with it the lock. When it is not, another

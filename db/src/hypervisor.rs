@@ -20,6 +20,25 @@ pub async fn hypervisor_uri(db: impl PgExecutor<'_>, name: &str) -> Result<Optio
     Ok(row.map(|r| r.0))
 }
 
+/// A compute host by name: its id and libvirt URI.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct HypervisorRef {
+    pub id: Uuid,
+    pub name: String,
+    pub uri: String,
+}
+
+pub async fn hypervisor_by_name(
+    db: impl PgExecutor<'_>,
+    name: &str,
+) -> Result<Option<HypervisorRef>> {
+    sqlx::query_as("SELECT id, name, uri FROM hypervisor WHERE name = $1")
+        .bind(name)
+        .fetch_optional(db)
+        .await
+        .map_err(internal("view hypervisor"))
+}
+
 #[derive(Debug, sqlx::FromRow)]
 pub struct HypervisorRow {
     pub id: Uuid,

@@ -88,6 +88,17 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     }
     tracing::info!(prefix = %config.prefix, "lbaas-healthcheckd leading");
     metrics.leader.set(1);
+    // In the monitor log (no tenant: the operator's), so a takeover can be audited.
+    let me = format!("pid {}", std::process::id());
+    lbaas_db::event::event_insert(
+        &db,
+        None,
+        None,
+        None,
+        "healthcheckd.leading",
+        &format!("{me} leads"),
+    )
+    .await?;
     let mut checker = Checker::new(db, probe::NetnsProber::default(), config);
     checker.metrics = metrics;
     let lease = async move {
