@@ -23,8 +23,8 @@
 # Every proxy runs WORKERS event-loop threads/processes (default: one per CPU): HAProxy
 # `nbthread`, nginx `worker_processes`, lbaas-agent `--workers`. PROFILE=1 also records the
 # agent with `perf` (files left in the current directory): its HTTP run of the first table
-# (perf.data) and, in the first head-to-head round, its HTTPS runs (perf-https.data,
-# perf-handshakes.data).
+# (perf.data) and, in the first head-to-head round of each worker count, the agent's and
+# HAProxy's HTTPS runs (perf-https-agent-1w.data, perf-handshakes-haproxy-1w.data, …).
 source "$(dirname "$0")/../scripts/lib.sh"
 need_root
 DUR="${1:-10}"
@@ -277,13 +277,16 @@ passive_opens() {
 # proxy can accept). The client pays about as much per handshake as the server (X25519 and an
 # ECDSA verify against an ECDSA sign) on the same two cores, so absolute figures understate the
 # proxies; the ratio compares them under the same client. Suite pinned to the one wrk gets
-# (TLS_AES_256_GCM_SHA384) so both proxies run the same one. Bounded by -D and `timeout`.
+# (TLS_AES_256_GCM_SHA384) so both proxies run the same one.
+# A fixed number of requests (HS_REQUESTS, set per worker count from a calibration run to last
+# about DUR seconds), not h2load's -D: with -D and `Connection: close`, h2load 1.52 stops its
+# clients at the end and then never exits. Bounded by the count and by `timeout`.
 # Prints req/s (= handshakes/s), failed requests, and TCP accepts per completed request (all
-# ports: ~1.0 means one client connection per request and no new backend connections).
+# ports: ~1.00 means one client connection per request and no new backend connections).
 run_handshakes() {
-    local url="$1" out rps ok failed opens0 opens1
+    local url="$1" n="$2" out rps ok failed opens0 opens1
     opens0="$(passive_opens)"
-    out="$(timeout $((DUR + 30)) h2load --h1 -t"$THREADS" -c"$CONNS" -D"$DUR" \
+    out="$(timeout $((4 * DUR + 30)) h2load --h1 -t"$THREADS" -c"$CONNS" -n"$n" \
         --tls13-ciphers=TLS_AES_256_GCM_SHA384 -H 'Connection: close' "$url" 2>&1)" || true
     opens1="$(passive_opens)"
     rps="$(echo "$out" | awk '/^finished in/ {print $4}')"
@@ -299,9 +302,11 @@ run_handshakes() {
 # What each proxy negotiates with an OpenSSL client, on one line.
 tls_params() {
     timeout 5 openssl s_client -connect "127.0.0.1:$1" -brief </dev/null 2>&1 |
-        awk -F': ' '/^(Protocol version|Ciphersuite|Peer signature type|Server Temp Key)/ {printf "%s%s", sep, $2; sep = ", "}'
+        awk -F': ' '/^(Protocol version|Ciphersuite|Signature type|Hash used|Server Temp Key)/ {printf "%s%s", sep, $2; sep = ", "}'
 }
 
+# a / b, 0 when b is 0 (a run that gave no figure).
+ratio() { echo "if ($2 == 0) 0 else $1 / $2" | bc -l; }
 median() { sort -g | awk '{r[NR] = $0} END {print r[int((NR + 1) / 2)]}'; }
 # wrk's latency with its unit → milliseconds.
 ms() { awk '{v = $1; if (v ~ /us$/) {sub(/us$/, "", v); v /= 1000} else if (v ~ /ms$/) {sub(/ms$/, "", v)} else if (v ~ /s$/) {sub(/s$/, "", v); v *= 1000}; printf "%.3f\n", v}'; }
@@ -317,9 +322,20 @@ run_test() {
         http) read -r r p _ < <(run_wrk "http://127.0.0.1:$port/"); echo "$r $(echo "$p" | ms) -" ;;
         https) read -r r p _ < <(run_wrk "https://127.0.0.1:$port/"); echo "$r $(echo "$p" | ms) -" ;;
         handshakes)
-            read -r r p bad opens < <(run_handshakes "https://127.0.0.1:$port/")
+            read -r r p bad opens < <(run_handshakes "https://127.0.0.1:$port/" "$HS_REQUESTS")
             echo "$r - $(printf '%s/%.2f' "$bad" "$opens")" ;;
     esac
+}
+
+# run_test, under `perf record` of `pid` into perf-<test>-<who><suffix>.data when given a suffix.
+profiled_run() {
+    local test="$1" who="$2" pid="$3" suffix="$4" perf_pid=""
+    if [ -n "$suffix" ]; then
+        perf record -F 999 -g -p "$pid" -o "perf-$test-$who$suffix.data" -- sleep "$DUR" >/dev/null 2>&1 &
+        perf_pid=$!
+    fi
+    run_test "$test" "$who"
+    if [ -n "$perf_pid" ]; then wait "$perf_pid" || true; fi
 }
 
 declare -A LABEL=([http]="HTTP keep-alive" [https]="HTTPS keep-alive" [handshakes]="HTTPS new handshakes")
@@ -340,20 +356,25 @@ for w in $AB_WORKERS; do
         log "TLS negotiated: agent: $(tls_params "$AGT_TLS_AB")"
         log "TLS negotiated: HAProxy: $(tls_params "$HAP_TLS_AB")" ;;
     esac
+    case " $TESTS " in *" handshakes "*)
+        # The same count for both proxies and every round: about DUR seconds at the agent's rate
+        # (its second run: the first, on a fresh process, is slower).
+        for _ in 1 2; do read -r r _ < <(run_handshakes "https://127.0.0.1:$AGT_TLS_AB/" $((CONNS * 50))); done
+        HS_REQUESTS="$(echo "r = $r * $DUR; if (r < $CONNS * 10) r = $CONNS * 10; scale = 0; r / 1" | bc)"
+        log "HTTPS new handshakes: $HS_REQUESTS requests per run (calibration: $r/s)" ;;
+    esac
     declare -A A_RPS=() A_P99=() H_RPS=() H_P99=()
     for round in $(seq 1 "$ROUNDS"); do
         for test in $TESTS; do
             log "$w worker(s), round $round/$ROUNDS, ${LABEL[$test]}: agent, then HAProxy, ${DUR}s each"
-            perf_pid=""
-            if [ -n "$PROFILE" ] && [ "$round" = 1 ] && [ "$test" != http ]; then
-                perf record -F 999 -g -p "$agt_ab" -o "perf-$test.data" -- sleep "$DUR" >/dev/null 2>&1 &
-                perf_pid=$!
-            fi
-            read -r r p extra < <(run_test "$test" agent)
-            [ -n "$perf_pid" ] && wait "$perf_pid"
+            record=""
+            [ -n "$PROFILE" ] && [ "$round" = 1 ] && [ "$test" != http ] && record="-${w}w"
+            read -r r p extra < <(profiled_run "$test" agent "$agt_ab" "$record")
+            log "  agent:   $r req/s, p99 $p ms"
             A_RPS[$test]+="$r"$'\n' A_P99[$test]+="$p"$'\n'
             [ "$extra" != - ] && checks+="  $w worker(s), round $round, agent:   failed/accepts per request $extra"$'\n'
-            read -r r p extra < <(run_test "$test" haproxy)
+            read -r r p extra < <(profiled_run "$test" haproxy "$hap_ab" "$record")
+            log "  HAProxy: $r req/s, p99 $p ms"
             H_RPS[$test]+="$r"$'\n' H_P99[$test]+="$p"$'\n'
             [ "$extra" != - ] && checks+="  $w worker(s), round $round, HAProxy: failed/accepts per request $extra"$'\n'
         done
@@ -362,14 +383,14 @@ for w in $AB_WORKERS; do
     pids=()
     for test in $TESTS; do
         ar="$(printf '%s' "${A_RPS[$test]}" | median)" hr="$(printf '%s' "${H_RPS[$test]}" | median)"
-        row="$(printf '%-21s %7s %12.0f %12.0f %8.2f' "${LABEL[$test]}" "$w" "$ar" "$hr" "$(echo "$ar / $hr" | bc -l)")"
+        row="$(printf '%-21s %7s %12.0f %12.0f %8.2f' "${LABEL[$test]}" "$w" "$ar" "$hr" "$(ratio "$ar" "$hr")")"
         if [ "$test" = handshakes ]; then
             # h2load gives no latency percentiles; the time per request here is mostly the
             # handshake, and is CONNS / req/s on average (Little's law): no new information.
             row+="$(printf ' %11s %11s %8s' - - -)"
         else
             ap="$(printf '%s' "${A_P99[$test]}" | median)" hp="$(printf '%s' "${H_P99[$test]}" | median)"
-            row+="$(printf ' %11.2f %11.2f %8.2f' "$ap" "$hp" "$(echo "$ap / $hp" | bc -l)")"
+            row+="$(printf ' %11.2f %11.2f %8.2f' "$ap" "$hp" "$(ratio "$ap" "$hp")")"
         fi
         ab_rows+="$row"$'\n'
     done
