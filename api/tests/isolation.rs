@@ -29,6 +29,12 @@ fn body_for(op: &str, a_project: &str) -> Option<Value> {
         "pool_update" => json!({"algorithm": "LEAST_CONNECTIONS"}),
         "member_create" => json!({"address": "10.10.0.99", "port": 80}),
         "member_update" => json!({"weight": 9}),
+        "certificate_create" => {
+            json!({"name": "b-cert", "certificate_chain": "pem", "private_key": "pem"})
+        }
+        "certificate_update" => json!({"certificate_chain": "pem", "private_key": "pem"}),
+        "l7policy_create" => json!({"name": "b-policy", "action": "REJECT"}),
+        "l7policy_update" => json!({"action": "REJECT"}),
         "envelope_post" | "envelope_get" => {
             json!({"action": "info", "type": "instance", "info": {"project": a_project, "name": "web"}})
         }
@@ -73,7 +79,32 @@ async fn every_path_hides_other_tenants() {
             .fetch_one(&app.db)
             .await
             .unwrap();
+    // A's certificate, and a policy on A's listener.
+    let ca = lbaas_certs::testing::TestCa::new(&std::env::temp_dir());
+    let leaf = ca.leaf(&["www.alpha.test"], 10, false);
+    let (s, v) = app
+        .call(
+            Method::POST,
+            &format!("/v1/projects/{project_id}/certificates"),
+            &a,
+            Some(json!({"name": "www", "certificate_chain": leaf.chain_pem, "private_key": leaf.key_pem})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let certificate_id = v["id"].as_str().unwrap().to_string();
+    let (s, v) = app
+        .call(
+            Method::POST,
+            &format!("/v1/projects/{project_id}/load-balancers/{lb_id}/listeners/{listener_id}/policies"),
+            &a,
+            Some(json!({"name": "admin", "action": "REJECT", "rules": [{"type": "PATH", "compare_type": "STARTS_WITH", "value": "/admin"}]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let policy_id = v["id"].as_str().unwrap().to_string();
     let ids: HashMap<&str, String> = HashMap::from([
+        ("certificate", certificate_id),
+        ("policy", policy_id),
         ("tenant", tenant_id.to_string()),
         ("project", project_id.to_string()),
         ("subnet", subnet_id.to_string()),
@@ -126,7 +157,18 @@ async fn every_path_hides_other_tenants() {
     let (s, v) = app.call(Method::GET, "/v1/projects/demo/load-balancers/web", &a, None).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(v["provisioning_status"], "PENDING_CREATE");
-    assert_eq!(v["generation"], 1);
+    assert_eq!(v["generation"], 2, "A's create and A's policy, nothing of B's");
+    let (s, v) = app.call(Method::GET, "/v1/projects/demo/certificates/www", &a, None).await;
+    assert_eq!((s, v["generation"].as_i64()), (StatusCode::OK, Some(1)), "{v}");
+    let (_, v) = app
+        .call(
+            Method::GET,
+            "/v1/projects/demo/load-balancers/web/listeners/default/policies",
+            &a,
+            None,
+        )
+        .await;
+    assert_eq!(v["items"][0]["generation"], 1);
     let (_, v) = app.call(Method::GET, "/v1/projects/demo", &a, None).await;
     assert_eq!(v["description"], "");
     let (_, v) = app

@@ -64,69 +64,139 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         lbaas_metrics::serve(listen, registry, vec![]).await?;
     }
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-
-    // One replica reconciles a hypervisor: the holder of its advisory lock, which lives as long
-    // as this connection (ARCHITECTURE §9). The others stand by and take over within a second
-    // of the holder's connection closing (a SIGKILL closes it at once).
-    let mut lock_conn = db.acquire().await?.detach();
     let lock = lbaas_db::health::controller_lock(hv.id);
+    let result = loop {
+        // One replica reconciles a hypervisor: the holder of its advisory lock, which lives as
+        // long as its connection (ARCHITECTURE §9). The others stand by and take over within a
+        // second of the holder's connection closing (a SIGKILL closes it at once).
+        let Some(lock_conn) = hold_lock(&db, lock, &hv.name, &mut term).await else {
+            break Ok(());
+        };
+        metrics.leader.set(1);
+        let me = format!("pid {} on {}", std::process::id(), hostname());
+        tracing::info!(hypervisor = %hv.name, %me, "holding the hypervisor's lock: reconciling");
+        let msg = format!("{me} reconciles hypervisor {}", hv.name);
+        if let Err(e) =
+            lbaas_db::event::event_insert(&db, None, None, None, "controller.leading", &msg).await
+        {
+            tracing::warn!(error = %e, "could not record the takeover");
+        }
+        match lead(&db, &config, &uri, &metrics, lock_conn, &mut term).await {
+            Ok(()) => break Ok(()),
+            // A PostgreSQL restart cuts the lock's connection too: stop deciding, then take the
+            // lock again (or stand by, if another replica was quicker).
+            Err(e) => {
+                metrics.leader.set(0);
+                tracing::warn!(error = %format!("{e:#}"), "stopped reconciling; taking the lock again");
+            }
+        }
+    };
+    tracing::info!("shutting down (VMs keep running; the next controller adopts them)");
+    if let Some(d) = dns {
+        d.shutdown().await?;
+    }
+    result
+}
+
+/// Waits until this replica holds `lock`, on a connection of its own that it returns; `None`
+/// on SIGINT/SIGTERM. Connection errors (PostgreSQL restarting) are retried, not fatal.
+async fn hold_lock(
+    db: &sqlx::PgPool,
+    lock: i64,
+    hypervisor: &str,
+    term: &mut tokio::signal::unix::Signal,
+) -> Option<sqlx::PgConnection> {
+    let mut conn: Option<sqlx::PgConnection> = None;
     let mut waiting_logged = false;
     loop {
-        if lbaas_db::health::try_lock(&mut lock_conn, lock).await? {
-            break;
-        }
-        if !waiting_logged {
-            tracing::info!(hypervisor = %hv.name, "another controller reconciles this hypervisor; standing by");
-            waiting_logged = true;
-        }
-        let stop = tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs(1)) => false,
-            _ = tokio::signal::ctrl_c() => true,
-            _ = term.recv() => true,
-        };
-        if stop {
-            if let Some(d) = dns {
-                d.shutdown().await?;
+        if conn.is_none() {
+            match db.acquire().await {
+                Ok(c) => conn = Some(c.detach()),
+                Err(e) => tracing::warn!(error = %e, "no connection for the hypervisor's lock yet"),
             }
-            return Ok(());
+        }
+        if let Some(c) = conn.as_mut() {
+            match lbaas_db::health::try_lock(c, lock).await {
+                Ok(true) => return conn,
+                Ok(false) if !waiting_logged => {
+                    tracing::info!(
+                        hypervisor,
+                        "another controller reconciles this hypervisor; standing by"
+                    );
+                    waiting_logged = true;
+                }
+                Ok(false) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not ask for the hypervisor's lock");
+                    conn = None;
+                }
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = tokio::signal::ctrl_c() => return None,
+            _ = term.recv() => return None,
         }
     }
-    metrics.leader.set(1);
-    let me = format!("pid {} on {}", std::process::id(), hostname());
-    tracing::info!(hypervisor = %hv.name, %me, "holding the hypervisor's lock: reconciling");
-    lbaas_db::event::event_insert(
-        &db,
-        None,
-        None,
-        None,
-        "controller.leading",
-        &format!("{me} reconciles hypervisor {}", hv.name),
-    )
-    .await?;
+}
 
+/// Tasks that live as long as a replica leads.
+struct Leading(Vec<tokio::task::JoinHandle<()>>);
+
+impl Drop for Leading {
+    fn drop(&mut self) {
+        for t in &self.0 {
+            t.abort();
+        }
+    }
+}
+
+/// Reconciles while `lock_conn` holds the hypervisor's lock. `Ok` on SIGINT/SIGTERM; `Err` when
+/// the lock's connection is gone (or the change stream cannot start), and with it the right to
+/// decide: the caller stands by again.
+async fn lead(
+    db: &sqlx::PgPool,
+    config: &Config,
+    uri: &str,
+    metrics: &Arc<metrics::ControllerMetrics>,
+    mut lock_conn: sqlx::PgConnection,
+    term: &mut tokio::signal::unix::Signal,
+) -> anyhow::Result<()> {
     let wake = Arc::new(Notify::new());
     let agents = AgentLinks::new(wake.clone());
     let mut rec = Reconciler::new(
         db.clone(),
         metrics::MeasuredNet { inner: netops::Netlink, metrics: metrics.clone() },
-        hypervisor::WithDeadlines::new(hypervisor::Libvirt::new(&uri), config.deadlines)
+        hypervisor::WithDeadlines::new(hypervisor::Libvirt::new(uri), config.deadlines)
             .with_metrics(metrics.clone()),
         agents.clone(),
         config.settings.clone(),
     );
     rec.wake = wake.clone();
     rec.metrics = metrics.clone();
-    tokio::spawn(heartbeater(db.clone(), agents.clone(), metrics));
-    tokio::spawn(certificate_watch(db.clone()));
-    let mut listener = PgListener::connect_with(&db).await?;
+    let _tasks = Leading(vec![
+        tokio::spawn(heartbeater(db.clone(), agents.clone(), metrics.clone())),
+        tokio::spawn(certificate_watch(db.clone())),
+    ]);
+    let mut listener = PgListener::connect_with(db).await?;
     listener.listen(lbaas_db::CHANGE_CHANNEL).await?;
     tracing::info!(prefix = %config.settings.prefix, virt_type = %config.settings.virt_type, libvirt = %uri,
         "lbaas-controller reconciling");
     let mut lease = tokio::time::interval(Duration::from_secs(2));
-    let result = loop {
-        if let Err(e) = rec.pass().await {
-            tracing::error!(error = %format!("{e:#}"), "reconcile pass failed");
+    let mut run_pass = true;
+    let mut next = tokio::time::Instant::now();
+    loop {
+        if run_pass {
+            if let Err(e) = rec.pass().await {
+                tracing::error!(error = %format!("{e:#}"), "reconcile pass failed");
+            }
+            // The safety-net pass is due this long after the last pass, whatever woke us since
+            // (the lease check must not keep postponing it).
+            let wait =
+                if rec.status.recheck_soon { Duration::from_millis(250) } else { config.period };
+            next = tokio::time::Instant::now() + wait;
         }
+        run_pass = true;
         tokio::select! {
             n = listener.recv() => {
                 if let Err(e) = n {
@@ -140,27 +210,18 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
                 {}
             }
             _ = wake.notified() => {}
-            _ = tokio::time::sleep(if rec.status.recheck_soon {
-                Duration::from_millis(250)
-            } else {
-                config.period
-            }) => {}
+            _ = tokio::time::sleep_until(next) => {}
             _ = lease.tick() => {
-                // Without the lock another replica may reconcile already: stop deciding. Exit
-                // non-zero; restarted, this process stands by until the lock is free again.
-                if let Err(e) = lbaas_db::health::still_leading(&mut lock_conn).await {
-                    break Err(anyhow::anyhow!("lost the hypervisor's lock: {e}"));
-                }
+                // Without the lock another replica may reconcile already: stop deciding.
+                lbaas_db::health::still_leading(&mut lock_conn)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("lost the hypervisor's lock: {e}"))?;
+                run_pass = false;
             }
-            _ = tokio::signal::ctrl_c() => break Ok(()),
-            _ = term.recv() => break Ok(()),
+            _ = tokio::signal::ctrl_c() => return Ok(()),
+            _ = term.recv() => return Ok(()),
         }
-    };
-    tracing::info!("shutting down (VMs keep running; the next controller adopts them)");
-    if let Some(d) = dns {
-        d.shutdown().await?;
     }
-    result
 }
 
 fn hostname() -> String {
