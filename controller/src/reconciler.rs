@@ -238,10 +238,14 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         .await?;
         // Judged before any replacement is made: a mass failure seen for the first time in this
         // pass must not be "repaired" by it.
-        self.breaker_judge(&nq::node_list_placements(&self.db).await?).await;
-        let spares = self.node_counts_converge(&serving).await?;
+        let mut placements = nq::node_list_placements(&self.db).await?;
+        self.breaker_judge(&placements).await;
+        let (spares, counts_changed) = self.node_counts_converge(&serving).await?;
         let lbs: HashMap<Uuid, &LoadBalancerRow> = serving.iter().map(|l| (l.id, l)).collect();
-        let placements = nq::node_list_placements(&self.db).await?;
+        // Read again only when the count step made or removed nodes: a quiet pass reads once.
+        if counts_changed {
+            placements = nq::node_list_placements(&self.db).await?;
+        }
         self.metrics_record(&lbs, &placements, &spares).await;
         // Without a domain list (libvirt stalled or restarting) the pass goes on with what the
         // agents prove: a VM whose agent is connected runs. Nothing is started, declared DOWN
@@ -411,15 +415,35 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
 
     /// Step 3 for every serving load balancer (claiming ready spares first), then the warm
     /// pool topped up. Returns the spares.
-    async fn node_counts_converge(&mut self, serving: &[LoadBalancerRow]) -> Result<Vec<SpareRow>> {
+    /// Returns the warm pool and whether any node was made, claimed or retired.
+    async fn node_counts_converge(
+        &mut self,
+        serving: &[LoadBalancerRow],
+    ) -> Result<(Vec<SpareRow>, bool)> {
         let s = self.settings.clone();
         let mut ready: Vec<SpareRow> = spare::spare_list(&self.db)
             .await?
             .into_iter()
             .filter(|sp| self.agents.state(&sp.id.to_string()).is_some_and(|a| a.hello))
             .collect();
+        let mut live: HashMap<Uuid, Vec<nq::NodeRow>> = HashMap::new();
+        for n in nq::node_list_live_all(&self.db).await? {
+            live.entry(n.load_balancer_id).or_default().push(n);
+        }
+        let mut changed = false;
         for lb in serving {
-            if let Err(e) = self.node_count_converge(lb, &mut ready).await {
+            let nodes = live.get(&lb.id).map(Vec::as_slice).unwrap_or_default();
+            // Anything to do at all (a failure half-way may have changed something too).
+            let want = lb.desired_nodes.max(1) as usize;
+            let serving_now = nodes
+                .iter()
+                .filter(|n| {
+                    n.status == NodeStatus::Building.as_str()
+                        || n.status == NodeStatus::Active.as_str()
+                })
+                .count();
+            changed |= serving_now != want;
+            if let Err(e) = self.node_count_converge(lb, nodes, &mut ready).await {
                 tracing::warn!(lb_id = %lb.id, error = %format!("{e:#}"), "node count not converged");
             }
         }
@@ -441,7 +465,7 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
                 }
             }
         }
-        Ok(spares)
+        Ok((spares, changed))
     }
 
     /// Step 4 for every node of a serving load balancer; one node's failure stays its own.
@@ -680,10 +704,10 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
     async fn node_count_converge(
         &mut self,
         lb: &LoadBalancerRow,
+        live: &[nq::NodeRow],
         ready: &mut Vec<SpareRow>,
     ) -> Result<()> {
         let s = self.settings.clone();
-        let live = nq::node_list_live(&self.db, lb.id).await?;
         let serving: Vec<_> = live
             .iter()
             .filter(|n| {

@@ -265,6 +265,17 @@ pub async fn node_delete(db: impl PgExecutor<'_>, id: Uuid) -> Result<()> {
     Ok(())
 }
 
+/// Every node that is not DELETED, oldest first: a reconcile pass reads them once, not once per
+/// load balancer (a quiet pass must not cost a query per load balancer).
+pub async fn node_list_live_all(db: impl PgExecutor<'_>) -> Result<Vec<NodeRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLS} FROM node WHERE status <> 'DELETED' ORDER BY created_at"
+    ))
+    .fetch_all(db)
+    .await
+    .map_err(internal("list live nodes"))
+}
+
 /// Nodes of one load balancer that are not DELETED.
 pub async fn node_list_live(db: impl PgExecutor<'_>, lb: Uuid) -> Result<Vec<NodeRow>> {
     sqlx::query_as(&format!(
