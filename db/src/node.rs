@@ -115,10 +115,13 @@ pub async fn node_list_placements(db: impl PgExecutor<'_>) -> Result<Vec<NodePla
 }
 
 /// Creates a node row with a VIP from `vip_pool` and an address in the load balancer's subnet,
-/// both allocated here: the lowest free VIP (from .10 up: the bottom of the pool is for the
-/// public bridge and clients) and the highest free subnet address that is neither the gateway
-/// nor a member. The unique indexes make a concurrent allocation fail rather than collide; the
-/// caller retries on the next pass.
+/// both allocated here. The VIP is the one after the highest in use (one index probe, where a
+/// lowest-free scan cost a probe per VIP in use: quadratic over a fleet); only when that reaches
+/// the end of the pool is the lowest free one taken (from .10 up: the bottom of the pool is for
+/// the public bridge and clients). So a freed VIP is not handed out again soon, which also keeps
+/// a resolver's cached answer from reaching another load balancer. The subnet address is the
+/// highest free one that is neither the gateway nor a member. The unique indexes make a
+/// concurrent allocation fail rather than collide; the caller retries on the next pass.
 pub async fn node_create(
     db: impl PgExecutor<'_>,
     id: Uuid,
@@ -129,10 +132,13 @@ pub async fn node_create(
     let done = sqlx::query(
         "INSERT INTO node (id, tenant_id, load_balancer_id, hypervisor_id, name, subnet_id, vip, project_ip) \
          SELECT $1, lb.tenant_id, lb.id, '00000000-0000-0000-0000-000000000001', $3, lb.subnet_id, \
-           (SELECT set_masklen(network($4::cidr)::inet, 32) + o \
-              FROM generate_series(10, (2 ^ (32 - masklen($4::cidr)))::bigint - 2) o \
-              WHERE NOT EXISTS (SELECT 1 FROM node x \
-                                WHERE x.vip = set_masklen(network($4::cidr)::inet, 32) + o) LIMIT 1), \
+           coalesce( \
+             (SELECT max(x.vip) + 1 FROM node x WHERE x.vip << $4::cidr \
+                HAVING max(x.vip) + 1 < set_masklen(broadcast($4::cidr), 32)), \
+             (SELECT set_masklen(network($4::cidr)::inet, 32) + o \
+                FROM generate_series(10, (2 ^ (32 - masklen($4::cidr)))::bigint - 2) o \
+                WHERE NOT EXISTS (SELECT 1 FROM node x \
+                                  WHERE x.vip = set_masklen(network($4::cidr)::inet, 32) + o) LIMIT 1)), \
            (SELECT h.a FROM (SELECT set_masklen(broadcast(s.cidr), \
                                CASE family(s.cidr) WHEN 4 THEN 32 ELSE 128 END) - o AS a \
                              FROM generate_series(1, 1000) o) h \
