@@ -39,7 +39,7 @@ async fn seed(db: &PgPool, n: i64) {
     let projects = (n + 99) / 100;
     for q in [
         format!("INSERT INTO tenant (id, name, quota_projects, quota_load_balancers, quota_nodes) VALUES ('{t}', 'scale', 100000, 100000, 100000)"),
-        format!("INSERT INTO project (id, tenant_id, name) SELECT gen_random_uuid(), '{t}', 'p' || i FROM generate_series(1, {projects}) i"),
+        format!("INSERT INTO project (id, tenant_id, name, display_name) SELECT gen_random_uuid(), '{t}', 'p' || i, 'p' || i FROM generate_series(1, {projects}) i"),
         format!("INSERT INTO subnet (id, tenant_id, project_id, name, cidr, gateway) \
                  SELECT gen_random_uuid(), '{t}', p.id, 'net', \
                    ('10.' || (i / 256) || '.' || (i % 256) || '.0/24')::cidr, ('10.' || (i / 256) || '.' || (i % 256) || '.1')::inet \
