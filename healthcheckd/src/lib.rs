@@ -69,53 +69,76 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         lbaas_metrics::serve(listen, registry, vec![]).await?;
     }
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    // Leadership: the lock lives as long as this connection, which is held for the whole run.
-    let mut lock_conn = db.acquire().await?.detach();
-    let mut waiting_logged = false;
     loop {
-        if hq::try_lead(&mut lock_conn).await? {
-            break;
+        // Leadership: the lock lives as long as its connection. A replica stands by until it
+        // holds it; a leader whose connection broke (a PostgreSQL restart) stops deciding and
+        // asks again, rather than exit and leave nobody probing.
+        let Some(mut lock_conn) = hold_lead(&db, &mut term).await else { return Ok(()) };
+        tracing::info!(prefix = %config.prefix, "lbaas-healthcheckd leading");
+        metrics.leader.set(1);
+        // In the monitor log (no tenant: the operator's), so a takeover can be audited.
+        let msg = format!("pid {} leads", std::process::id());
+        if let Err(e) =
+            lbaas_db::event::event_insert(&db, None, None, None, "healthcheckd.leading", &msg).await
+        {
+            tracing::warn!(error = %e, "could not record the takeover");
         }
-        if !waiting_logged {
-            tracing::info!("another healthcheckd leads; standing by");
-            waiting_logged = true;
-        }
+        let mut checker = Checker::new(db.clone(), probe::NetnsProber::default(), config.clone());
+        checker.metrics = metrics.clone();
+        let lease = async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                if let Err(e) = hq::still_leading(&mut lock_conn).await {
+                    return e;
+                }
+            }
+        };
         tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+            r = checker.run() => return r,
+            e = lease => {
+                metrics.leader.set(0);
+                tracing::warn!(error = %e, "lost the leader lock; asking for it again");
+            }
             _ = tokio::signal::ctrl_c() => return Ok(()),
             _ = term.recv() => return Ok(()),
         }
     }
-    tracing::info!(prefix = %config.prefix, "lbaas-healthcheckd leading");
-    metrics.leader.set(1);
-    // In the monitor log (no tenant: the operator's), so a takeover can be audited.
-    let me = format!("pid {}", std::process::id());
-    lbaas_db::event::event_insert(
-        &db,
-        None,
-        None,
-        None,
-        "healthcheckd.leading",
-        &format!("{me} leads"),
-    )
-    .await?;
-    let mut checker = Checker::new(db, probe::NetnsProber::default(), config);
-    checker.metrics = metrics;
-    let lease = async move {
-        loop {
-            tokio::time::sleep(Duration::from_secs(2)).await;
-            if let Err(e) = hq::still_leading(&mut lock_conn).await {
-                return e;
+}
+
+/// Waits until this replica leads, on a connection of its own that it returns; `None` on
+/// SIGINT/SIGTERM. Connection errors (PostgreSQL restarting) are retried, not fatal.
+async fn hold_lead(
+    db: &lbaas_db::PgPool,
+    term: &mut tokio::signal::unix::Signal,
+) -> Option<lbaas_db::PgConnection> {
+    let mut conn: Option<lbaas_db::PgConnection> = None;
+    let mut waiting_logged = false;
+    loop {
+        if conn.is_none() {
+            match db.acquire().await {
+                Ok(c) => conn = Some(c.detach()),
+                Err(e) => tracing::warn!(error = %e, "no connection for the leader lock yet"),
             }
         }
-    };
-    tokio::select! {
-        r = checker.run() => r,
-        // Exit non-zero rather than decide without the lock; restarted, it stands by until the
-        // lock is free again.
-        e = lease => Err(anyhow::anyhow!("lost the leader lock: {e}")),
-        _ = tokio::signal::ctrl_c() => Ok(()),
-        _ = term.recv() => Ok(()),
+        if let Some(c) = conn.as_mut() {
+            match hq::try_lead(c).await {
+                Ok(true) => return conn,
+                Ok(false) if !waiting_logged => {
+                    tracing::info!("another healthcheckd leads; standing by");
+                    waiting_logged = true;
+                }
+                Ok(false) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not ask for the leader lock");
+                    conn = None;
+                }
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+            _ = tokio::signal::ctrl_c() => return None,
+            _ = term.recv() => return None,
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! Restarts under a running stack, with no manual step: libvirtd restarted while a load
 //! balancer is being created, and PostgreSQL restarted while one is being created. Each ends
-//! with the instance ACTIVE on exactly one VM, and its delete leaves no domain behind.
+//! with the instance ACTIVE on exactly one VM, the controller and healthcheckd still running,
+//! and its delete leaves no domain behind.
 //! Real processes, real libvirt and VMs; PostgreSQL is a cluster of the test's own, so
 //! restarting it never disturbs other tests.
 
@@ -29,7 +30,7 @@ async fn create_through(admin_url: &str, disrupt: impl FnOnce()) {
     };
     assert_eq!(env("create", r#"{"name":"demo"}"#), 201);
     let image = std::env::var("LBAAS_IMAGE_DIR").expect("LBAAS_IMAGE_DIR: run through make test");
-    let _ctl = Proc::spawn(Command::new(bin("lbaas-controller")).args([
+    let mut ctl = Proc::spawn(Command::new(bin("lbaas-controller")).args([
         "--database-url",
         &api.db_url,
         "--prefix",
@@ -44,6 +45,14 @@ async fn create_through(admin_url: &str, disrupt: impl FnOnce()) {
         "off",
         "--spare-nodes",
         "0",
+    ]));
+    let mut hc = Proc::spawn(Command::new(bin("lbaas-healthcheckd")).args([
+        "--database-url",
+        &api.db_url,
+        "--prefix",
+        &prefix,
+        "--refresh-ms",
+        "200",
     ]));
     let created = env(
         "create",
@@ -72,6 +81,9 @@ async fn create_through(admin_url: &str, disrupt: impl FnOnce()) {
     })
     .await;
     assert!(active, "web never became ACTIVE after the restart: {last}");
+    // Nobody gave up: both take their lock again after a PostgreSQL restart.
+    assert!(ctl.0.try_wait().unwrap().is_none(), "the controller exited");
+    assert!(hc.0.try_wait().unwrap().is_none(), "healthcheckd exited");
     assert_eq!(domains(&prefix).len(), 1, "exactly one VM: {:?}", domains(&prefix));
 
     assert_eq!(env("delete", r#"{"project":"demo","name":"web"}"#), 202);
