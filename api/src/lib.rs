@@ -100,6 +100,8 @@ fn api_router() -> OpenApiRouter<App> {
         .routes(routes!(tenant_list, tenant_create))
         .routes(routes!(hypervisor_list))
         .routes(routes!(fleet_node_list))
+        .routes(routes!(failover_breaker_view))
+        .routes(routes!(failover_breaker_resume))
         .routes(routes!(tenant_view, tenant_update, tenant_delete))
         .routes(routes!(token_list, token_create))
         .routes(routes!(token_delete))

@@ -31,6 +31,37 @@ pub async fn hypervisor_list(
 }
 
 #[utoipa::path(get,
+    path = "/v1/failover-breaker",
+    tag = "tenants",
+    operation_id = "failover_breaker_view",
+    summary = "The mass-failover breaker: whether failovers are paused (admin)",
+    responses((status = 200, body = FailoverBreaker), ErrorResponses),
+    security(("bearer" = [])))]
+pub async fn failover_breaker_view(
+    State(app): State<App>,
+    _: Admin,
+) -> R<(StatusCode, Json<FailoverBreaker>)> {
+    Ok((StatusCode::OK, Json(service::failover_breaker_view(&app).await?)))
+}
+
+#[utoipa::path(post,
+    path = "/v1/failover-breaker/resume",
+    tag = "tenants",
+    operation_id = "failover_breaker_resume",
+    summary = "Resume failovers the breaker paused (admin)",
+    description = "The nodes DOWN now are replaced as usual (the controller's next pass, event \
+        `failover.resumed`); nodes that go DOWN afterwards are judged again, so a failure that is \
+        still spreading pauses failovers again.",
+    responses((status = 200, body = FailoverBreaker), ErrorResponses),
+    security(("bearer" = [])))]
+pub async fn failover_breaker_resume(
+    State(app): State<App>,
+    _: Admin,
+) -> R<(StatusCode, Json<FailoverBreaker>)> {
+    Ok((StatusCode::OK, Json(service::failover_breaker_resume(&app).await?)))
+}
+
+#[utoipa::path(get,
     path = "/v1/nodes",
     tag = "tenants",
     operation_id = "fleet_node_list",

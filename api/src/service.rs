@@ -67,6 +67,24 @@ pub async fn tenant_list(app: &App, p: PageParams) -> Result<Page<lbaas_common::
     Ok(req.finish(rows, |r| r.id, Into::into))
 }
 
+pub async fn failover_breaker_view(app: &App) -> Result<FailoverBreaker> {
+    Ok(lbaas_db::breaker::breaker_view(&app.db).await?.into())
+}
+
+/// The operator's word (ARCHITECTURE §10): the nodes DOWN now are replaced even though many
+/// went down together; nodes that go DOWN later are judged again.
+pub async fn failover_breaker_resume(app: &App) -> Result<FailoverBreaker> {
+    let mut tx = begin(app).await?;
+    let row = lbaas_db::breaker::breaker_resume(&mut *tx).await?;
+    let msg = format!(
+        "an operator resumed failovers ({} of {} nodes DOWN at the breaker's last change)",
+        row.down, row.nodes
+    );
+    event::event_insert(&mut *tx, None, None, None, "failover.resume_requested", &msg).await?;
+    commit(tx).await?;
+    Ok(row.into())
+}
+
 pub async fn hypervisor_list(
     app: &App,
     p: PageParams,

@@ -225,6 +225,18 @@ pub struct QuotasUpdate {
     pub nodes: Option<i32>,
 }
 
+/// The mass-failover breaker (admin): whether the controller holds failovers back because too
+/// many nodes went DOWN at once, and when an operator last resumed them.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct FailoverBreaker {
+    pub open: bool,
+    /// DOWN nodes and nodes counted (ACTIVE or DOWN) at the last change.
+    pub down: i32,
+    pub nodes: i32,
+    pub changed_at: DateTime<Utc>,
+    pub resumed_at: Option<DateTime<Utc>>,
+}
+
 /// A compute host (admin): its libvirt URI, how many nodes run on it, its warm pool.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Hypervisor {

@@ -330,9 +330,18 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
 
     /// Opens or closes the mass-failover breaker, with an event and a metric.
     async fn breaker_judge(&mut self, placements: &[NodePlacement]) {
-        let change = self
-            .breaker
-            .judge(placements.iter().map(|p| (p.status.as_str(), p.status_age_seconds)));
+        // An operator's resume (`POST /v1/failover-breaker/resume`); unreadable: none.
+        let resumed_age = match lbaas_db::breaker::breaker_view(&self.db).await {
+            Ok(row) => row.resumed_age_seconds,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read the failover breaker's row");
+                None
+            }
+        };
+        let change = self.breaker.judge(
+            placements.iter().map(|p| (p.status.as_str(), p.status_age_seconds)),
+            resumed_age,
+        );
         self.metrics.failover_breaker_open.set(i64::from(self.breaker.open));
         let (kind, message) = match change {
             None => return,
@@ -351,7 +360,29 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
                 tracing::info!(down, of, "failovers resumed");
                 ("failover.resumed", format!("{down} of {of} nodes DOWN now: failovers resumed"))
             }
+            Some(Change::Resumed { down, of }) => {
+                tracing::info!(down, of, "failovers resumed by the operator");
+                let m = format!(
+                    "{down} of {of} nodes DOWN: failovers resumed by the operator; those nodes are \
+                     replaced, new failures are judged again"
+                );
+                ("failover.resumed", m)
+            }
         };
+        let (down, of) = match change {
+            Some(
+                Change::Opened { down, of }
+                | Change::Closed { down, of }
+                | Change::Resumed { down, of },
+            ) => (down, of),
+            None => (0, 0),
+        };
+        if let Err(e) =
+            lbaas_db::breaker::breaker_record(&self.db, self.breaker.open, down as i32, of as i32)
+                .await
+        {
+            tracing::warn!(error = %e, "could not record the breaker's state");
+        }
         if let Err(e) =
             lbaas_db::event::event_insert(&self.db, None, None, None, kind, &message).await
         {

@@ -661,6 +661,51 @@ async fn a_mass_failure_pauses_failovers_until_nodes_come_back() {
     assert_eq!(count(db.clone()).await, 5, "the node still DOWN is replaced now");
 }
 
+/// An operator resumes failovers the breaker paused: the nodes DOWN by then are replaced, and
+/// the breaker's row says what happened each way.
+#[tokio::test]
+async fn an_operator_resume_replaces_the_nodes_the_breaker_held() {
+    let db = db().await;
+    let (_, first) = seed(&db).await;
+    let mut lbs = vec![first];
+    for name in ["b", "c", "d"] {
+        lbs.push(seed_another(&db, name).await);
+    }
+    let mut r = rec(&db);
+    for lb in &lbs {
+        converge(&mut r, *lb).await;
+    }
+    sqlx::query(
+        "UPDATE node SET status = 'DOWN', status_changed_at = now() \
+         WHERE load_balancer_id = ANY($1)",
+    )
+    .bind(&lbs[1..])
+    .execute(&db)
+    .await
+    .unwrap();
+    passes(&mut r, 3).await;
+    assert!(r.breaker.open);
+    let row = lbaas_db::breaker::breaker_view(&db).await.unwrap();
+    assert_eq!((row.open, row.down, row.nodes), (true, 3, 4), "the API can show it");
+
+    lbaas_db::breaker::breaker_resume(&db).await.unwrap();
+    passes(&mut r, 3).await;
+    assert!(!r.breaker.open);
+    let msg: String =
+        sqlx::query_scalar("SELECT message FROM event WHERE kind = 'failover.resumed'")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+    assert!(msg.contains("by the operator"), "{msg}");
+    let serving: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM node WHERE status IN ('BUILDING', 'ACTIVE')")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+    assert_eq!(serving, 4, "each held node got its replacement");
+    assert!(!lbaas_db::breaker::breaker_view(&db).await.unwrap().open);
+}
+
 /// The config of an HTTPS listener: its certificates with their keys opened, its policies and
 /// the pools they forward to; a key sealed with another operator key is a clear error.
 #[tokio::test]

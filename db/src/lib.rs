@@ -9,6 +9,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use std::str::FromStr;
 use std::time::Duration;
 
+pub mod breaker;
 pub mod certificate;
 pub mod dns;
 pub mod event;

@@ -44,6 +44,7 @@ from .error_code import ErrorCode
 from .error_detail import ErrorDetail
 from .event import Event
 from .fail import Fail
+from .failover_breaker import FailoverBreaker
 from .fleet_node import FleetNode
 from .health_monitor import HealthMonitor
 from .hypervisor import Hypervisor
@@ -183,6 +184,7 @@ __all__ = (
     "ErrorDetail",
     "Event",
     "Fail",
+    "FailoverBreaker",
     "FleetNode",
     "HealthMonitor",
     "Hypervisor",
