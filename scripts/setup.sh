@@ -5,6 +5,8 @@ source "$(dirname "$0")/lib.sh"
 need_root
 
 apt_ensure postgresql postgresql-contrib curl ca-certificates pkg-config python3-venv dnsutils bind9
+# The tests make their TLS certificates with the openssl CLI (lbaas_certs::testing).
+apt_ensure openssl
 # Compute: libvirt + QEMU (TCG), what the VM image build needs, tini (a subreaper for libvirtd).
 apt_ensure libvirt-daemon-system qemu-system-x86 libvirt-dev busybox-static cpio binutils iproute2 tini
 # The machine made consistent, whatever state it came in (README "What set-up changes"):
