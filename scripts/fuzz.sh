@@ -20,11 +20,25 @@ curl -fsS "${H[@]}" -d '{"action":"create","type":"instance","info":{"project":"
   "$BASE/v1/requests" >/dev/null
 
 # Realistic path values, so generated requests reach the handlers rather than stop at 404.
-"$VENV/bin/schemathesis" run "$ROOT/openapi/lbaas.json" --url "$BASE" "${H[@]}" \
-    --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
-    --max-examples 60 --workers 2 --max-time 60 \
-    --phases examples,coverage,fuzzing --suppress-health-check all --warnings off \
-    --no-color >"$work/st.log" 2>&1 || { head -120 "$work/st.log"; echo "schemathesis failed"; exit 1; }
+st_run() {
+    "$VENV/bin/schemathesis" run "$ROOT/openapi/lbaas.json" --url "$BASE" "${H[@]}" \
+        --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
+        --max-examples 60 --workers 2 --max-time 60 \
+        --phases examples,coverage,fuzzing --suppress-health-check all --warnings off \
+        --no-color >"$work/st.log" 2>&1
+}
+if ! st_run; then
+    # CPython 3.11 < 3.11.8 can raise this inside hypothesis' own ast.parse when threads race
+    # (python/cpython#106905): a crash of the tool, not a finding about the API. Such a run has
+    # no failed check; it is run once more. Any other failure fails the test.
+    if grep -q 'SystemError: AST constructor recursion depth mismatch' "$work/st.log" &&
+        ! grep -qE '^=+ FAILURES =+' "$work/st.log"; then
+        log "schemathesis crashed inside CPython (cpython#106905); running it again"
+        st_run || { head -120 "$work/st.log"; echo "schemathesis failed"; exit 1; }
+    else
+        head -120 "$work/st.log"; echo "schemathesis failed"; exit 1
+    fi
+fi
 tail -25 "$work/st.log"
 
 total=$(grep -c 'finished processing request' "$work/api.log" || true)
