@@ -1230,10 +1230,6 @@ pub async fn instance_create(
     let mut policies = Vec::with_capacity(spec.rules.len());
     for (i, r) in spec.rules.iter().enumerate() {
         let p = r.policy(&format!("rule-{}", i + 1));
-        if p.rules.is_empty() && !matches!(r.target, RuleTarget::Reject) {
-            // Allowed, but say plainly what it means.
-            tracing::debug!(rule = i + 1, "a backend rule without host or path matches everything");
-        }
         let code = validate::l7_policy(&p, spec.protocol, spec.port).map_err(|e| match e {
             Error::InvalidRequest { code, message } => Error::InvalidRequest {
                 code,

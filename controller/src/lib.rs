@@ -69,7 +69,14 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         // One replica reconciles a hypervisor: the holder of its advisory lock, which lives as
         // long as its connection (ARCHITECTURE §9). The others stand by and take over within a
         // second of the holder's connection closing (a SIGKILL closes it at once).
-        let Some(lock_conn) = hold_lock(&db, lock, &hv.name, &mut term).await else {
+        let what = format!("hypervisor {}", hv.name);
+        let stop = async {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        };
+        let Some(lock_conn) = lbaas_db::health::hold_lock(&db, lock, &what, stop).await else {
             break Ok(());
         };
         metrics.leader.set(1);
@@ -96,48 +103,6 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         d.shutdown().await?;
     }
     result
-}
-
-/// Waits until this replica holds `lock`, on a connection of its own that it returns; `None`
-/// on SIGINT/SIGTERM. Connection errors (PostgreSQL restarting) are retried, not fatal.
-async fn hold_lock(
-    db: &sqlx::PgPool,
-    lock: i64,
-    hypervisor: &str,
-    term: &mut tokio::signal::unix::Signal,
-) -> Option<sqlx::PgConnection> {
-    let mut conn: Option<sqlx::PgConnection> = None;
-    let mut waiting_logged = false;
-    loop {
-        if conn.is_none() {
-            match db.acquire().await {
-                Ok(c) => conn = Some(c.detach()),
-                Err(e) => tracing::warn!(error = %e, "no connection for the hypervisor's lock yet"),
-            }
-        }
-        if let Some(c) = conn.as_mut() {
-            match lbaas_db::health::try_lock(c, lock).await {
-                Ok(true) => return conn,
-                Ok(false) if !waiting_logged => {
-                    tracing::info!(
-                        hypervisor,
-                        "another controller reconciles this hypervisor; standing by"
-                    );
-                    waiting_logged = true;
-                }
-                Ok(false) => {}
-                Err(e) => {
-                    tracing::warn!(error = %e, "could not ask for the hypervisor's lock");
-                    conn = None;
-                }
-            }
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-            _ = tokio::signal::ctrl_c() => return None,
-            _ = term.recv() => return None,
-        }
-    }
 }
 
 /// Tasks that live as long as a replica leads.

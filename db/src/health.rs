@@ -238,8 +238,45 @@ pub async fn try_lock(conn: &mut PgConnection, lock: i64) -> Result<bool> {
     Ok(got)
 }
 
-pub async fn try_lead(conn: &mut PgConnection) -> Result<bool> {
-    try_lock(conn, LEADER_LOCK).await
+/// Waits until this replica holds `lock`, on a connection of its own that it returns; `None`
+/// once `stop` resolves. Connection errors (PostgreSQL restarting) are retried, not fatal, so
+/// stand-bys and a leader that lost its connection wait through a restart. `what` names the
+/// work in the logs ("hypervisor local", "healthcheckd").
+pub async fn hold_lock(
+    db: &PgPool,
+    lock: i64,
+    what: &str,
+    stop: impl std::future::Future<Output = ()>,
+) -> Option<PgConnection> {
+    tokio::pin!(stop);
+    let mut conn: Option<PgConnection> = None;
+    let mut waiting_logged = false;
+    loop {
+        if conn.is_none() {
+            match db.acquire().await {
+                Ok(c) => conn = Some(c.detach()),
+                Err(e) => tracing::warn!(error = %e, what, "no connection for the lock yet"),
+            }
+        }
+        if let Some(c) = conn.as_mut() {
+            match try_lock(c, lock).await {
+                Ok(true) => return conn,
+                Ok(false) if !waiting_logged => {
+                    tracing::info!(what, "another replica holds the lock; standing by");
+                    waiting_logged = true;
+                }
+                Ok(false) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, what, "could not ask for the lock");
+                    conn = None;
+                }
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+            _ = &mut stop => return None,
+        }
+    }
 }
 
 /// The leader's connection is still there, and with it the lock. When it is not, another

@@ -73,7 +73,16 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         // Leadership: the lock lives as long as its connection. A replica stands by until it
         // holds it; a leader whose connection broke (a PostgreSQL restart) stops deciding and
         // asks again, rather than exit and leave nobody probing.
-        let Some(mut lock_conn) = hold_lead(&db, &mut term).await else { return Ok(()) };
+        let stop = async {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        };
+        let lock = hq::LEADER_LOCK;
+        let Some(mut lock_conn) = hq::hold_lock(&db, lock, "healthcheckd", stop).await else {
+            return Ok(());
+        };
         tracing::info!(prefix = %config.prefix, "lbaas-healthcheckd leading");
         metrics.leader.set(1);
         // In the monitor log (no tenant: the operator's), so a takeover can be audited.
@@ -101,43 +110,6 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             }
             _ = tokio::signal::ctrl_c() => return Ok(()),
             _ = term.recv() => return Ok(()),
-        }
-    }
-}
-
-/// Waits until this replica leads, on a connection of its own that it returns; `None` on
-/// SIGINT/SIGTERM. Connection errors (PostgreSQL restarting) are retried, not fatal.
-async fn hold_lead(
-    db: &lbaas_db::PgPool,
-    term: &mut tokio::signal::unix::Signal,
-) -> Option<lbaas_db::PgConnection> {
-    let mut conn: Option<lbaas_db::PgConnection> = None;
-    let mut waiting_logged = false;
-    loop {
-        if conn.is_none() {
-            match db.acquire().await {
-                Ok(c) => conn = Some(c.detach()),
-                Err(e) => tracing::warn!(error = %e, "no connection for the leader lock yet"),
-            }
-        }
-        if let Some(c) = conn.as_mut() {
-            match hq::try_lead(c).await {
-                Ok(true) => return conn,
-                Ok(false) if !waiting_logged => {
-                    tracing::info!("another healthcheckd leads; standing by");
-                    waiting_logged = true;
-                }
-                Ok(false) => {}
-                Err(e) => {
-                    tracing::warn!(error = %e, "could not ask for the leader lock");
-                    conn = None;
-                }
-            }
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs(2)) => {}
-            _ = tokio::signal::ctrl_c() => return None,
-            _ = term.recv() => return None,
         }
     }
 }
