@@ -104,6 +104,17 @@ kvm_consistent() {
     fi
 }
 
+# Pids of the processes named $1 in this mount namespace: a second libvirtd
+# (libvirtd_second_ensure) and its virtlogd run in mount namespaces of their own and are not the
+# system ones, so `pgrep -x` alone would take (or kill) them for the system daemons.
+pgrep_here() {
+    local me p
+    me="$(readlink /proc/self/ns/mnt)"
+    for p in $(pgrep -x "$1"); do
+        [ "$(readlink "/proc/$p/ns/mnt" 2>/dev/null)" != "$me" ] || echo "$p"
+    done
+}
+
 # libvirtd under tini as a subreaper: QEMU processes (domains and libvirt's capability probes)
 # are daemonized, and their exit must be reaped at once; PID 1 on these machines is no init and
 # reaps late, and libvirt waits on a dead QEMU that is still a zombie. Started only when not
@@ -112,8 +123,8 @@ kvm_consistent() {
 libvirtd_ensure() {
     local restart="${1:-}" pid parent
     mkdir -p /var/log/libvirt /var/run/libvirt
-    pgrep -x virtlogd >/dev/null || virtlogd -d
-    pid="$(pgrep -x libvirtd | head -1 || true)"
+    [ -n "$(pgrep_here virtlogd)" ] || virtlogd -d
+    pid="$(pgrep_here libvirtd | head -1)"
     if [ -n "$pid" ] && [ -z "$restart" ]; then
         parent="$(ps -o comm= -p "$(ps -o ppid= -p "$pid" | tr -d ' ')" 2>/dev/null || true)"
         if [ "$parent" != tini ]; then
@@ -124,9 +135,9 @@ libvirtd_ensure() {
     fi
     if [ -n "$pid" ] && [ -n "$restart" ]; then
         log "restarting libvirtd ($restart); running VMs are not affected"
-        pkill -x libvirtd || true
-        for _ in $(seq 1 100); do pgrep -x libvirtd >/dev/null || break; sleep 0.1; done
-        pkill -9 -x libvirtd 2>/dev/null || true
+        kill $(pgrep_here libvirtd) 2>/dev/null || true
+        for _ in $(seq 1 100); do [ -n "$(pgrep_here libvirtd)" ] || break; sleep 0.1; done
+        kill -9 $(pgrep_here libvirtd) 2>/dev/null || true
         pid=""
     fi
     if [ -z "$pid" ]; then
@@ -138,6 +149,98 @@ libvirtd_ensure() {
     done
     echo "libvirtd does not answer (see /var/log/libvirt/lbaas-libvirtd.log)" >&2
     return 1
+}
+
+# A second, independent libvirtd on this machine (a second "hypervisor" for placement tests): the
+# same binaries and settings, but its own /etc/libvirt, /run/libvirt, /var/lib/libvirt,
+# /var/cache/libvirt and /var/log/libvirt, bind-mounted from LBAAS_HV_DIR/NAME/{etc,run,lib,
+# cache,log} in a mount namespace of its own, and its own virtlogd and pid files. Everything else
+# (kernel, images, console logs, channel sockets) it sees at the same paths as the host: the
+# namespace is a slave copy of the host's. Its socket is a file on disk, so the host reaches it
+# at LBAAS_HV_DIR/NAME/run/libvirt-sock; on disk, not tmpfs, also so that a restarted daemon (in
+# a new namespace) finds the state of the domains still running and reconnects to them.
+LBAAS_HV_DIR="${LBAAS_HV_DIR:-/var/lib/lbaas-hv}"
+
+libvirtd_second_uri() { echo "qemu+unix:///system?socket=$LBAAS_HV_DIR/$1/run/libvirt-sock"; }
+
+# The pid in DIR/run/$2.pid when that process lives, is named $2 and is not in our mount
+# namespace (a stale pid file may name a reused pid, perhaps the system daemon's).
+hv_pid() {
+    local f="$1/run/$2.pid" p
+    [ -s "$f" ] || return 0
+    p="$(cat "$f")"
+    [ "$(cat "/proc/$p/comm" 2>/dev/null)" = "$2" ] || return 0
+    [ "$(readlink "/proc/$p/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ] || return 0
+    echo "$p"
+}
+
+# Ends process $1 (SIGTERM, then SIGKILL after 5 s). Its QEMU processes keep running.
+hv_kill() {
+    kill "$1" 2>/dev/null || return 0
+    for _ in $(seq 1 50); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+    kill -9 "$1" 2>/dev/null || true
+}
+
+# libvirtd_second_ensure NAME: starts that daemon unless it answers within 5 s.
+libvirtd_second_ensure() {
+    local name="$1" d uri pid logd
+    [[ "$name" =~ ^[A-Za-z0-9_-]+$ ]] || { echo "bad hypervisor name: '$name'" >&2; return 1; }
+    d="$LBAAS_HV_DIR/$name"
+    uri="$(libvirtd_second_uri "$name")"
+    # Same libvirt, same trap as the system one: with a root-only /dev/kvm it probes QEMU again
+    # at every create (~10 s each here, idle). Checked first: `version` still answers then.
+    kvm_consistent >/dev/null
+    timeout 5 virsh -c "$uri" version >/dev/null 2>&1 && return 0
+    pid="$(hv_pid "$d" libvirtd)"
+    if [ -n "$pid" ]; then
+        log "restarting libvirtd $name (it did not answer within 5 s); running VMs are not affected"
+        hv_kill "$pid"
+    fi
+    mkdir -p "$d"/{run,lib,cache,log/qemu,etc/qemu/networks} /etc/libvirt /run/libvirt \
+        /var/lib/libvirt /var/cache/libvirt /var/log/libvirt
+    chmod 755 "$d"/{run,lib,cache,log,etc}
+    # As the package makes it: QEMU runs as libvirt-qemu and keeps per-domain state in there.
+    [ -d "$d/lib/qemu" ] || install -d -o libvirt-qemu -g libvirt-qemu -m 750 "$d/lib/qemu"
+    # The system daemon's settings, refreshed at each start; domains, networks, pools and secrets
+    # defined here stay here. No network is copied: an autostarted `default` would take virbr0
+    # and 192.168.122.0/24 from the system daemon's.
+    cp -a /etc/libvirt/*.conf "$d/etc/"
+    for sub in nwfilter hooks; do
+        [ -e "$d/etc/$sub" ] || [ ! -e "/etc/libvirt/$sub" ] || cp -a "/etc/libvirt/$sub" "$d/etc/"
+    done
+    # A virtlogd left from before (libvirtd killed alone) still holds the console pipes of the
+    # running domains and the socket in $d/run: keep it.
+    logd="$(hv_pid "$d" virtlogd)"
+    log "starting libvirtd $name ($uri)"
+    # Under tini -s and setsid as the system one is (see libvirtd_ensure); explicit pid files,
+    # as the default ones (/run/libvirtd.pid, /run/virtlogd.pid) are the system daemons'.
+    setsid -f unshare --mount --propagation slave -- sh -euc '
+        d="$1"
+        mount --bind "$d/etc" /etc/libvirt
+        mount --bind "$d/run" /run/libvirt
+        mount --bind "$d/lib" /var/lib/libvirt
+        mount --bind "$d/cache" /var/cache/libvirt
+        mount --bind "$d/log" /var/log/libvirt
+        [ -n "$2" ] || virtlogd -d -p "$d/run/virtlogd.pid"
+        exec tini -s -- libvirtd -p "$d/run/libvirtd.pid"
+    ' sh "$d" "$logd" </dev/null >>"$d/log/lbaas-libvirtd.log" 2>&1
+    for _ in $(seq 1 100); do
+        timeout 5 virsh -c "$uri" version >/dev/null 2>&1 && return 0
+        sleep 0.2
+    done
+    echo "libvirtd $name does not answer (see $d/log/lbaas-libvirtd.log)" >&2
+    return 1
+}
+
+# libvirtd_second_stop NAME: ends that libvirtd and its virtlogd; its running QEMU processes and
+# the system daemons are left alone. Running domains lose their console log for good: QEMU wrote
+# it through a pipe to that virtlogd.
+libvirtd_second_stop() {
+    local d="$LBAAS_HV_DIR/$1" pid p
+    for p in libvirtd virtlogd; do
+        pid="$(hv_pid "$d" "$p")"
+        [ -z "$pid" ] || { log "stopping $p $1 (pid $pid)"; hv_kill "$pid"; }
+    done
 }
 
 # api_start NAME PORT: a throwaway lbaas-api on 127.0.0.1:PORT (for the fuzz run and the client

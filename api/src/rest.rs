@@ -30,6 +30,78 @@ pub async fn hypervisor_list(
     Ok((StatusCode::OK, Json(service::hypervisor_list(&app, q).await?)))
 }
 
+#[utoipa::path(post,
+    path = "/v1/hypervisors",
+    tag = "tenants",
+    operation_id = "hypervisor_create",
+    summary = "Add a hypervisor (admin)",
+    description = "Placement uses it once a controller runs for it (`lbaas-controller \
+        --hypervisor NAME`) and has listed its domains (`reachable: true`).",
+    request_body = HypervisorCreate,
+    responses((status = 201, body = lbaas_common::types::Hypervisor), ErrorResponses),
+    security(("bearer" = [])))]
+pub async fn hypervisor_create(
+    State(app): State<App>,
+    _: Admin,
+    ApiJson(params): ApiJson<HypervisorCreate>,
+) -> R<(StatusCode, Json<lbaas_common::types::Hypervisor>)> {
+    Ok((StatusCode::CREATED, Json(service::hypervisor_create(&app, params).await?)))
+}
+
+#[utoipa::path(get,
+    path = "/v1/hypervisors/{hypervisor}",
+    tag = "tenants",
+    operation_id = "hypervisor_view",
+    summary = "View a hypervisor (admin)",
+    params(("hypervisor" = String, Path, description = "Hypervisor name or id")),
+    responses((status = 200, body = lbaas_common::types::Hypervisor), ErrorResponses),
+    security(("bearer" = [])))]
+pub async fn hypervisor_view(
+    State(app): State<App>,
+    _: Admin,
+    Path(hypervisor): Path<String>,
+) -> R<(StatusCode, Json<lbaas_common::types::Hypervisor>)> {
+    Ok((StatusCode::OK, Json(service::hypervisor_view(&app, &hypervisor).await?)))
+}
+
+#[utoipa::path(patch,
+    path = "/v1/hypervisors/{hypervisor}",
+    tag = "tenants",
+    operation_id = "hypervisor_update",
+    summary = "Change a hypervisor's state, capacity or URI (admin)",
+    description = "`state: DRAINING` replaces its nodes elsewhere, each retired through SUNDOWN \
+        once its replacement serves (no failed request); `DISABLED` places nothing new there \
+        and keeps what runs. A new URI takes effect when its controller restarts.",
+    params(("hypervisor" = String, Path, description = "Hypervisor name or id")),
+    request_body = HypervisorUpdate,
+    responses((status = 200, body = lbaas_common::types::Hypervisor), ErrorResponses),
+    security(("bearer" = [])))]
+pub async fn hypervisor_update(
+    State(app): State<App>,
+    _: Admin,
+    Path(hypervisor): Path<String>,
+    ApiJson(params): ApiJson<HypervisorUpdate>,
+) -> R<(StatusCode, Json<lbaas_common::types::Hypervisor>)> {
+    Ok((StatusCode::OK, Json(service::hypervisor_update(&app, &hypervisor, params).await?)))
+}
+
+#[utoipa::path(delete,
+    path = "/v1/hypervisors/{hypervisor}",
+    tag = "tenants",
+    operation_id = "hypervisor_delete",
+    summary = "Remove a hypervisor with no node and no spare on it (admin)",
+    params(("hypervisor" = String, Path, description = "Hypervisor name or id")),
+    responses((status = 204, description = "done"), ErrorResponses),
+    security(("bearer" = [])))]
+pub async fn hypervisor_delete(
+    State(app): State<App>,
+    _: Admin,
+    Path(hypervisor): Path<String>,
+) -> R<StatusCode> {
+    service::hypervisor_delete(&app, &hypervisor).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 #[utoipa::path(get,
     path = "/v1/failover-breaker",
     tag = "tenants",

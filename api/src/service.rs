@@ -94,6 +94,72 @@ pub async fn hypervisor_list(
     Ok(req.finish(rows, |r| r.id, Into::into))
 }
 
+pub async fn hypervisor_view(app: &App, key: &str) -> Result<lbaas_common::types::Hypervisor> {
+    Ok(lbaas_db::hypervisor::hypervisor_view(&app.db, key).await?.into())
+}
+
+/// A new compute host. Nothing runs there until a controller is started for it
+/// (`lbaas-controller --hypervisor NAME`): until that controller lists its domains, the
+/// hypervisor shows `reachable: false` and placement passes it by.
+pub async fn hypervisor_create(
+    app: &App,
+    p: HypervisorCreate,
+) -> Result<lbaas_common::types::Hypervisor> {
+    validate::name("hypervisor", &p.name)?;
+    validate::libvirt_uri(&p.uri)?;
+    let capacity = p.capacity_nodes.unwrap_or(32);
+    validate::capacity_nodes(capacity)?;
+    let state = p.state.unwrap_or(HypervisorState::Enabled);
+    let mut tx = begin(app).await?;
+    lbaas_db::hypervisor::hypervisor_create(&mut *tx, &p.name, &p.uri, capacity, state).await?;
+    let msg = format!("hypervisor {} ({}) added, {capacity} nodes, {state}", p.name, p.uri);
+    event::event_insert(&mut *tx, None, None, None, "hypervisor.created", &msg).await?;
+    let row = lbaas_db::hypervisor::hypervisor_view(&mut *tx, &p.name).await?;
+    commit(tx).await?;
+    Ok(row.into())
+}
+
+/// A state change takes effect at the controllers' next pass (the row's NOTIFY wakes them):
+/// DRAINING moves the hypervisor's nodes elsewhere, each retired once its replacement serves.
+pub async fn hypervisor_update(
+    app: &App,
+    key: &str,
+    p: HypervisorUpdate,
+) -> Result<lbaas_common::types::Hypervisor> {
+    if let Some(uri) = &p.uri {
+        validate::libvirt_uri(uri)?;
+    }
+    if let Some(c) = p.capacity_nodes {
+        validate::capacity_nodes(c)?;
+    }
+    let mut tx = begin(app).await?;
+    let before = lbaas_db::hypervisor::hypervisor_view(&mut *tx, key).await?;
+    lbaas_db::hypervisor::hypervisor_update(
+        &mut *tx,
+        before.id,
+        p.uri.as_deref(),
+        p.capacity_nodes,
+        p.state,
+    )
+    .await?;
+    let after = lbaas_db::hypervisor::hypervisor_view(&mut *tx, key).await?;
+    if after.state != before.state {
+        let msg = format!("hypervisor {}: {} → {}", after.name, before.state, after.state);
+        event::event_insert(&mut *tx, None, None, None, "hypervisor.state", &msg).await?;
+    }
+    commit(tx).await?;
+    Ok(after.into())
+}
+
+pub async fn hypervisor_delete(app: &App, key: &str) -> Result<()> {
+    let mut tx = begin(app).await?;
+    let row = lbaas_db::hypervisor::hypervisor_view(&mut *tx, key).await?;
+    lbaas_db::hypervisor::hypervisor_delete(&mut *tx, row.id, &row.name).await?;
+    let msg = format!("hypervisor {} removed", row.name);
+    event::event_insert(&mut *tx, None, None, None, "hypervisor.deleted", &msg).await?;
+    commit(tx).await
+}
+
 pub async fn fleet_node_list(
     app: &App,
     p: PageParams,

@@ -237,17 +237,64 @@ pub struct FailoverBreaker {
     pub resumed_at: Option<DateTime<Utc>>,
 }
 
-/// A compute host (admin): its libvirt URI, how many nodes run on it, its warm pool.
+text_enum!(
+    /// What placement may do with a hypervisor (ARCHITECTURE §14). ENABLED: new nodes go
+    /// there. DISABLED: nothing new goes there, what runs stays (a cordon). DRAINING: nothing
+    /// new, and its nodes are replaced elsewhere, then retired through SUNDOWN (out of DNS,
+    /// drained, deleted): no request fails.
+    HypervisorState {
+        Enabled = "ENABLED",
+        Disabled = "DISABLED",
+        Draining = "DRAINING",
+    }
+);
+
+/// A compute host (admin): its libvirt URI, capacity and state, how many nodes run on it, its
+/// warm pool.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Hypervisor {
     pub id: Uuid,
     pub name: String,
     pub uri: String,
+    /// Nodes (spares included) placement may put on it.
+    pub capacity_nodes: i32,
+    pub state: HypervisorState,
+    /// Its controller listed its domains recently. An unreachable hypervisor gets no new nodes
+    /// and its nodes are replaced elsewhere, as if it were DRAINING.
+    pub reachable: bool,
+    /// When its controller last reached its libvirt (never: null).
+    pub seen_at: Option<DateTime<Utc>>,
     /// Nodes placed on it (any tenant), DELETED excluded.
     pub nodes: i64,
     /// Its warm pool: VMs booted ahead of need, oldest first.
     pub spare_nodes: Vec<SpareNode>,
     pub created_at: DateTime<Utc>,
+}
+
+/// A compute host to add (admin). Its controller is started with `--hypervisor NAME`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HypervisorCreate {
+    /// A DNS label (RFC 1123).
+    pub name: String,
+    /// A libvirt QEMU URI: `qemu:///system`, `qemu+ssh://host/system`,
+    /// `qemu+unix:///system?socket=/path`, ...
+    pub uri: String,
+    /// Default 32.
+    #[serde(default)]
+    pub capacity_nodes: Option<i32>,
+    /// Default ENABLED.
+    #[serde(default)]
+    pub state: Option<HypervisorState>,
+}
+
+/// What an operator may change on a hypervisor (admin); absent fields keep their value.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HypervisorUpdate {
+    pub uri: Option<String>,
+    pub capacity_nodes: Option<i32>,
+    pub state: Option<HypervisorState>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -264,6 +311,8 @@ pub struct FleetNode {
     pub tenant: String,
     pub project: String,
     pub load_balancer: String,
+    /// The hypervisor it runs on.
+    pub hypervisor: String,
     pub status: NodeStatus,
     pub vip: Option<String>,
     pub utilization: Utilization,
@@ -820,5 +869,6 @@ mod tests {
         check(L7Action::ALL);
         check(L7RuleType::ALL);
         check(L7CompareType::ALL);
+        check(HypervisorState::ALL);
     }
 }

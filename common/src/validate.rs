@@ -31,6 +31,44 @@ pub fn name(kind: &str, value: &str) -> Result<()> {
     }
 }
 
+/// A libvirt URI for the QEMU driver (`qemu:///system`, `qemu+ssh://host/system`,
+/// `qemu+unix:///system?socket=/path`, ...): the controller opens it as given.
+pub fn libvirt_uri(value: &str) -> Result<()> {
+    let scheme = value.split("://").next().unwrap_or_default();
+    let transport_ok = match scheme.strip_prefix("qemu") {
+        Some("") => true,
+        Some(t) => ["+unix", "+ssh", "+tcp", "+tls", "+libssh", "+libssh2"].contains(&t),
+        None => false,
+    };
+    let ok = transport_ok
+        && value.contains("://")
+        && value.len() <= 1024
+        && !value.chars().any(|c| c.is_whitespace() || c.is_control());
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            ErrorCode::InvalidUri,
+            format!(
+                "{value:?} is not a libvirt QEMU URI: use qemu:///system, \
+                 qemu+ssh://HOST/system or qemu+unix:///system?socket=PATH"
+            ),
+        ))
+    }
+}
+
+/// Nodes a hypervisor may hold (spares included).
+pub fn capacity_nodes(value: i32) -> Result<()> {
+    if (0..=10_000).contains(&value) {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            ErrorCode::InvalidCapacity,
+            format!("capacity_nodes {value} is out of range: use 0 to 10000"),
+        ))
+    }
+}
+
 pub fn description(value: &str) -> Result<()> {
     if value.len() > 1024 {
         return Err(Error::invalid(

@@ -16,6 +16,7 @@ pub mod breaker;
 pub mod hypervisor;
 pub mod metrics;
 pub mod netops;
+pub mod placement;
 pub mod reconciler;
 pub mod warm_pool;
 
@@ -88,7 +89,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         {
             tracing::warn!(error = %e, "could not record the takeover");
         }
-        match lead(&db, &config, &uri, &metrics, lock_conn, &mut term).await {
+        match lead(&db, &config, &hv, &uri, &metrics, lock_conn, &mut term).await {
             Ok(()) => break Ok(()),
             // A PostgreSQL restart cuts the lock's connection too: stop deciding, then take the
             // lock again (or stand by, if another replica was quicker).
@@ -122,6 +123,7 @@ impl Drop for Leading {
 async fn lead(
     db: &sqlx::PgPool,
     config: &Config,
+    hv: &lbaas_db::hypervisor::HypervisorRef,
     uri: &str,
     metrics: &Arc<metrics::ControllerMetrics>,
     mut lock_conn: sqlx::PgConnection,
@@ -136,11 +138,12 @@ async fn lead(
             .with_metrics(metrics.clone()),
         agents.clone(),
         config.settings.clone(),
-    );
+    )
+    .with_hypervisor(hv.id);
     rec.wake = wake.clone();
     rec.metrics = metrics.clone();
     let _tasks = Leading(vec![
-        tokio::spawn(heartbeater(db.clone(), agents.clone(), metrics.clone())),
+        tokio::spawn(heartbeater(db.clone(), agents.clone(), metrics.clone(), hv.name.clone())),
         tokio::spawn(certificate_watch(db.clone())),
     ]);
     let mut listener = PgListener::connect_with(db).await?;
@@ -241,18 +244,20 @@ pub async fn certificate_warn_expiring(
 }
 
 /// Records each agent's heartbeat and load on its node row once a second, for healthcheckd,
-/// autoscale and the API; and the controller's own beat, which tells healthcheckd that a stale
-/// node heartbeat means a dead node rather than a stopped controller.
+/// autoscale and the API; and the controller's own beat (per hypervisor), which tells
+/// healthcheckd that a stale node heartbeat means a dead node rather than a stopped controller.
 /// The same heartbeats feed the traffic series of the metrics.
 async fn heartbeater(
     db: sqlx::PgPool,
     agents: AgentLinks,
     metrics: Arc<metrics::ControllerMetrics>,
+    hypervisor: String,
 ) {
+    let beat = lbaas_db::health::controller_beat_name(&hypervisor);
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     loop {
         tick.tick().await;
-        if let Err(e) = lbaas_db::health::service_beat(&db, "controller").await {
+        if let Err(e) = lbaas_db::health::service_beat(&db, &beat).await {
             tracing::warn!(error = %e, "could not record the controller's beat");
         }
         let mut traffic = Vec::new();

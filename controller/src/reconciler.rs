@@ -37,7 +37,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use ipnet::IpNet;
-use lbaas_common::types::{NodeStatus, ProvisioningStatus, TenantId};
+use lbaas_common::types::{HypervisorState, NodeStatus, ProvisioningStatus, TenantId};
 use lbaas_db::load_balancer::{self as lbq, LoadBalancerRow};
 use lbaas_db::node::{self as nq, NodePlacement};
 use lbaas_db::spare::{self, SpareRow};
@@ -55,6 +55,7 @@ use crate::breaker::{Breaker, BreakerPolicy, Change};
 use crate::hypervisor::{DeadlineExceeded, DomainSpec, Hypervisor};
 use crate::metrics::{ControllerMetrics, LbLabels, OutcomeLabels};
 use crate::netops::NetOps;
+use crate::placement::{Choice, Plan};
 use crate::warm_pool::{self, WarmPool};
 
 pub const BRIDGE: &str = "br0";
@@ -128,6 +129,9 @@ pub struct Status {
     pub domains_destroyed: u64,
     pub configs_pushed: u64,
     pub purged: u64,
+    /// This controller held the scheduler lock in its last pass: it did the fleet-wide steps
+    /// (breaker, node counts and placement).
+    pub scheduling: bool,
     /// An ACTIVE node's agent link is down while its domain is still listed: libvirt may not
     /// have finished tearing a dead VM down, so the next pass should come soon, not at the
     /// safety-net period (failover starts from that pass).
@@ -181,6 +185,15 @@ pub struct Reconciler<N, H, A> {
     attached: HashMap<(String, String), Instant>,
     /// Open while a mass failure holds failovers back.
     pub breaker: Breaker,
+    /// The `hypervisor` row this reconciler drives ([`lbaas_db::hypervisor::LOCAL`] unless
+    /// told otherwise): its VMs, its warm pool, its nodes' agents.
+    pub hypervisor: Uuid,
+    /// The connection holding the scheduler lock, while this controller holds it.
+    scheduler: Option<sqlx::PgConnection>,
+    /// When this reconciler last recorded its hypervisor as reached.
+    seen_recorded: Option<Instant>,
+    /// SUNDOWN nodes whose agent was told to drain.
+    drains_sent: BTreeSet<Uuid>,
 }
 
 impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
@@ -201,6 +214,62 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
             attached: HashMap::new(),
             breaker: Breaker::new(settings.breaker),
             settings: Arc::new(settings),
+            hypervisor: lbaas_db::hypervisor::LOCAL,
+            scheduler: None,
+            seen_recorded: None,
+            drains_sent: BTreeSet::new(),
+        }
+    }
+
+    /// Drives hypervisor `id` instead of `local`.
+    pub fn with_hypervisor(mut self, id: Uuid) -> Self {
+        self.hypervisor = id;
+        self
+    }
+
+    /// Whether this controller does the fleet-wide steps this pass: the holder of the
+    /// scheduler lock does (ARCHITECTURE §14). Every controller reconciles its own hypervisor;
+    /// one at a time decides how many nodes each load balancer runs and where, so two never
+    /// place the same node twice. The lock lives with a connection of its own: a controller
+    /// that dies frees it, and the next pass of another takes it.
+    async fn scheduler_hold(&mut self) -> bool {
+        if let Some(conn) = self.scheduler.as_mut() {
+            if lbaas_db::health::still_leading(conn).await.is_ok() {
+                return true;
+            }
+            tracing::warn!("lost the scheduler lock's connection");
+            self.scheduler = None;
+        }
+        let mut conn = match self.db.acquire().await {
+            Ok(c) => c.detach(),
+            Err(e) => {
+                tracing::warn!(error = %e, "no connection for the scheduler lock");
+                return false;
+            }
+        };
+        match lbaas_db::health::try_lock(&mut conn, lbaas_db::health::SCHEDULER_LOCK).await {
+            Ok(true) => {
+                tracing::info!("holding the scheduler lock: placing nodes for the fleet");
+                self.scheduler = Some(conn);
+                true
+            }
+            Ok(false) => false,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not ask for the scheduler lock");
+                false
+            }
+        }
+    }
+
+    /// Records that this hypervisor's libvirt answered (placement uses only hypervisors
+    /// reached within [`lbaas_db::hypervisor::SEEN_WITHIN`]); at most every `SEEN_EVERY`.
+    async fn hypervisor_seen(&mut self) {
+        if self.seen_recorded.is_some_and(|t| t.elapsed() < lbaas_db::hypervisor::SEEN_EVERY) {
+            return;
+        }
+        match lbaas_db::hypervisor::hypervisor_seen(&self.db, self.hypervisor).await {
+            Ok(()) => self.seen_recorded = Some(Instant::now()),
+            Err(e) => tracing::warn!(error = %e, "could not record the hypervisor as reached"),
         }
     }
 
@@ -236,21 +305,34 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
             ],
         )
         .await?;
+        // The domain list first: a successful one is what marks this hypervisor reachable for
+        // placement, in this very pass.
+        let listed = self.hv.list(&format!("{}-n-", s.prefix)).await;
+        if listed.is_ok() {
+            self.hypervisor_seen().await;
+        }
         // Judged before any replacement is made: a mass failure seen for the first time in this
         // pass must not be "repaired" by it.
         let mut placements = nq::node_list_placements(&self.db).await?;
-        self.breaker_judge(&placements).await;
-        let (spares, counts_changed) = self.node_counts_converge(&serving).await?;
+        let scheduling = self.scheduler_hold().await;
+        self.status.scheduling = scheduling;
+        if scheduling {
+            self.breaker_judge(&placements).await;
+        }
+        let (spares, counts_changed) = self.node_counts_converge(&serving, scheduling).await?;
         let lbs: HashMap<Uuid, &LoadBalancerRow> = serving.iter().map(|l| (l.id, l)).collect();
         // Read again only when the count step made or removed nodes: a quiet pass reads once.
         if counts_changed {
             placements = nq::node_list_placements(&self.db).await?;
         }
+        // From here on, this hypervisor's nodes only: other controllers drive the others.
+        let me = self.hypervisor;
+        placements.retain(|p| p.hypervisor_id == me);
         self.metrics_record(&lbs, &placements, &spares).await;
         // Without a domain list (libvirt stalled or restarting) the pass goes on with what the
         // agents prove: a VM whose agent is connected runs. Nothing is started, declared DOWN
         // or collected for want of a list: slowness of libvirt must not make a node look dead.
-        let (running, listed) = match self.hv.list(&format!("{}-n-", s.prefix)).await {
+        let (running, listed) = match listed {
             Ok(listed) => {
                 let mut running: BTreeSet<String> = listed.into_iter().collect();
                 let new = self.domains_start(&placements, &lbs, &spares, &running);
@@ -444,47 +526,72 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         wanted_ns
     }
 
-    /// Step 3 for every serving load balancer (claiming ready spares first), then the warm
-    /// pool topped up. Returns the spares.
-    /// Returns the warm pool and whether any node was made, claimed or retired.
+    /// Step 3 for every serving load balancer when `scheduling` (placing new nodes, claiming
+    /// ready spares first), then this hypervisor's warm pool topped up.
+    /// Returns this hypervisor's warm pool and whether any node was made, claimed or retired.
     async fn node_counts_converge(
         &mut self,
         serving: &[LoadBalancerRow],
+        scheduling: bool,
     ) -> Result<(Vec<SpareRow>, bool)> {
         let s = self.settings.clone();
-        let mut ready: Vec<SpareRow> = spare::spare_list(&self.db)
-            .await?
-            .into_iter()
-            .filter(|sp| self.agents.state(&sp.id.to_string()).is_some_and(|a| a.hello))
-            .collect();
-        let mut live: HashMap<Uuid, Vec<nq::NodeRow>> = HashMap::new();
-        for n in nq::node_list_live_all(&self.db).await? {
-            live.entry(n.load_balancer_id).or_default().push(n);
-        }
-        let mut changed = false;
-        for lb in serving {
-            let nodes = live.get(&lb.id).map(Vec::as_slice).unwrap_or_default();
-            // Anything to do at all (a failure half-way may have changed something too).
-            let want = lb.desired_nodes.max(1) as usize;
-            let serving_now = nodes
-                .iter()
-                .filter(|n| {
-                    n.status == NodeStatus::Building.as_str()
-                        || n.status == NodeStatus::Active.as_str()
-                })
-                .count();
-            changed |= serving_now != want;
-            if let Err(e) = self.node_count_converge(lb, nodes, &mut ready).await {
-                tracing::warn!(lb_id = %lb.id, error = %format!("{e:#}"), "node count not converged");
+        let me = self.hypervisor;
+        // This hypervisor's spares say whether they are ready (the agent link is here), so a
+        // scheduler anywhere may claim them.
+        let mut spares = spare::spare_list(&self.db, me).await?;
+        for sp in &mut spares {
+            let hello = self.agents.state(&sp.id.to_string()).is_some_and(|a| a.hello);
+            if hello != sp.ready {
+                spare::spare_set_ready(&self.db, sp.id, hello).await?;
+                sp.ready = hello;
             }
         }
-        let want = self.warm.target(Instant::now(), warm_pool::mem_available_mib());
+        let loads = lbaas_db::hypervisor::hypervisor_loads(&self.db).await?;
+        let mut changed = false;
+        if scheduling {
+            let mut plan = Plan::new(&loads);
+            let mut ready: Vec<SpareRow> = spare::spare_list_ready(&self.db)
+                .await?
+                .into_iter()
+                .filter(|sp| plan.spare_usable(sp))
+                .collect();
+            let mut live: HashMap<Uuid, Vec<nq::NodeRow>> = HashMap::new();
+            for n in nq::node_list_live_all(&self.db).await? {
+                live.entry(n.load_balancer_id).or_default().push(n);
+            }
+            for lb in serving {
+                let nodes = live.get(&lb.id).map(Vec::as_slice).unwrap_or_default();
+                match self.node_count_converge(lb, nodes, &mut ready, &mut plan).await {
+                    Ok(c) => changed |= c,
+                    Err(e) => {
+                        changed = true;
+                        tracing::warn!(lb_id = %lb.id, error = %format!("{e:#}"), "node count not converged")
+                    }
+                }
+            }
+        }
+        // The warm pool: only on a hypervisor that takes new nodes, within its capacity.
+        let mine = loads.iter().find(|h| h.id == me);
+        let room = mine
+            .filter(|h| h.state == HypervisorState::Enabled.as_str() && h.reachable)
+            .map_or(0, |h| (i64::from(h.capacity_nodes) - h.used + spares.len() as i64).max(0));
+        let want =
+            self.warm.target(Instant::now(), warm_pool::mem_available_mib()).min(room as usize);
         self.metrics.spares_wanted.set(want as i64);
-        let mut spares = spare::spare_list(&self.db).await?;
+        // Claimed ones are nodes now (claimed by this scheduler or another).
+        let still: BTreeSet<Uuid> =
+            spare::spare_list(&self.db, me).await?.iter().map(|sp| sp.id).collect();
+        spares.retain(|sp| still.contains(&sp.id));
         for _ in spares.len()..want {
             let id = Uuid::new_v4();
-            spare::spare_create(&self.db, id, &s.node_name(id)).await?;
-            spares.push(SpareRow { id, name: s.node_name(id), age_seconds: 0.0 });
+            spare::spare_create(&self.db, id, &s.node_name(id), me).await?;
+            spares.push(SpareRow {
+                id,
+                hypervisor_id: me,
+                name: s.node_name(id),
+                ready: false,
+                age_seconds: 0.0,
+            });
         }
         if spares.len() > want {
             // Demand went away: the youngest spares go first (the least boot work lost).
@@ -564,6 +671,11 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
             // Kept current while it may still come back.
             Ok(NodeStatus::Down) if is_running => self.node_converge_logged(p, lb).await,
             Ok(NodeStatus::Sundown) => {
+                // Retired by the scheduler, which may be another controller: the drain order
+                // comes from here, where the agent link is.
+                if self.drains_sent.insert(p.id) {
+                    self.agents.drain(&p.id.to_string(), s.drain_period.as_secs().max(1) as u32);
+                }
                 let drained = self.agents.state(&p.id.to_string()).is_some_and(|a| a.drained);
                 if drained || p.status_age_seconds >= s.drain_period.as_secs_f64() {
                     let why = if drained { "drained" } else { "drain period over" };
@@ -588,15 +700,13 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
     }
 
     async fn load_balancer_activate(&mut self, lb: &LoadBalancerRow) -> Result<()> {
+        // From the rows, not the agent links: the nodes may run on other hypervisors, whose
+        // controllers record each acknowledged generation.
         let live = nq::node_list_live(&self.db, lb.id).await?;
         let ready = live
             .iter()
             .filter(|n| n.status == NodeStatus::Active.as_str())
-            .filter(|n| {
-                self.agents
-                    .state(&n.id.to_string())
-                    .is_some_and(|a| a.generation >= lb.config_generation())
-            })
+            .filter(|n| n.config_generation as u64 >= lb.config_generation())
             .count() as i32;
         if ready < lb.min_nodes {
             return Ok(());
@@ -731,42 +841,62 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         Ok(true)
     }
 
-    /// Step 3's node count for one load balancer (see the module comment).
+    /// Step 3's node count for one load balancer (see the module comment), with placement
+    /// (`crate::placement`): new nodes go where the plan says, nodes on a leaving hypervisor
+    /// are replaced elsewhere and retired through SUNDOWN once enough others serve. Returns
+    /// whether any node was made or changed.
     async fn node_count_converge(
         &mut self,
         lb: &LoadBalancerRow,
         live: &[nq::NodeRow],
         ready: &mut Vec<SpareRow>,
-    ) -> Result<()> {
+        plan: &mut Plan,
+    ) -> Result<bool> {
         let s = self.settings.clone();
+        let is = |n: &nq::NodeRow, st: NodeStatus| n.status == st.as_str();
         let serving: Vec<_> = live
             .iter()
-            .filter(|n| {
-                n.status == NodeStatus::Building.as_str() || n.status == NodeStatus::Active.as_str()
-            })
+            .filter(|n| is(n, NodeStatus::Building) || is(n, NodeStatus::Active))
             .collect();
+        let (leaving, staying): (Vec<_>, Vec<_>) =
+            serving.iter().copied().partition(|n| plan.leaving(n.hypervisor_id).is_some());
         let want = lb.desired_nodes.max(1) as usize;
-        let replacing = live.iter().any(|n| n.status == NodeStatus::Down.as_str());
-        if serving.len() < want && replacing && self.breaker.open {
+        let mut changed = false;
+        let replacing = live.iter().any(|n| is(n, NodeStatus::Down));
+        if staying.len() < want && replacing && self.breaker.open {
             // A mass failure: the DOWN node is kept, not replaced (`crate::breaker`).
-        } else if serving.len() < want {
-            let why =
-                if let Some(down) = live.iter().find(|n| n.status == NodeStatus::Down.as_str()) {
-                    format!("replaces DOWN node {}", down.name)
-                } else if serving.len() >= lb.min_nodes as usize {
-                    format!("scale out to {want} nodes")
-                } else {
-                    "initial node".to_string()
+        } else if staying.len() < want {
+            let why = if let Some(down) = live.iter().find(|n| is(n, NodeStatus::Down)) {
+                format!("replaces DOWN node {}", down.name)
+            } else if let Some(n) = leaving.first() {
+                let why = plan.leaving(n.hypervisor_id).unwrap_or_default();
+                format!("replaces {} ({why})", n.name)
+            } else if serving.len() >= lb.min_nodes as usize {
+                format!("scale out to {want} nodes")
+            } else {
+                "initial node".to_string()
+            };
+            let mut siblings: Vec<Uuid> = staying.iter().map(|n| n.hypervisor_id).collect();
+            for _ in staying.len()..want {
+                let Some(choice) = plan.choose(&siblings, ready) else {
+                    let reason = plan.why_none();
+                    tracing::warn!(lb_id = %lb.id, %reason, "node not placed");
+                    lbq::load_balancer_set_reason(&self.db, lb.id, &reason).await?;
+                    break;
                 };
-            for _ in serving.len()..want {
+                changed = true;
+                let hv = choice.hypervisor();
+                siblings.push(hv);
+                let on = plan.name(hv);
                 // A ready spare first: its VM is up, only addresses and listeners are missing.
-                if let Some(sp) = ready.pop() {
-                    match spare::spare_claim(&self.db, sp.id, &sp.name, lb.id, &s.vip_pool).await {
+                if let Choice::Spare { id, name, .. } = &choice {
+                    ready.retain(|sp| sp.id != *id);
+                    match spare::spare_claim(&self.db, *id, name, lb.id, &s.vip_pool).await {
                         Ok(true) => {
                             self.warm.node_made(Instant::now());
-                            let msg = format!("{}: {why} (warm spare)", sp.name);
-                            event(&self.db, lb, Some(sp.id), "node.created", &msg).await;
-                            tracing::info!(node = %sp.name, lb = %lb.name, "spare claimed");
+                            let msg = format!("{name}: {why} (warm spare on {on})");
+                            event(&self.db, lb, Some(*id), "node.created", &msg).await;
+                            tracing::info!(node = %name, lb = %lb.name, hypervisor = %on, "spare claimed");
                             continue;
                         }
                         Ok(false) => {}
@@ -776,11 +906,12 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
                 // The domain name derives from the node id, so a restarted controller finds it.
                 let id = Uuid::new_v4();
                 let name = s.node_name(id);
-                match nq::node_create(&self.db, id, lb.id, &name, &s.vip_pool).await {
+                match nq::node_create(&self.db, id, lb.id, &name, &s.vip_pool, hv).await {
                     Ok(()) => {
+                        plan.took_fresh(hv);
                         self.warm.node_made(Instant::now());
-                        event(&self.db, lb, Some(id), "node.created", &format!("{name}: {why}"))
-                            .await
+                        let msg = format!("{name}: {why} (on {on})");
+                        event(&self.db, lb, Some(id), "node.created", &msg).await
                     }
                     Err(e) => {
                         tracing::warn!(lb_id = %lb.id, error = %e, "could not allocate a node")
@@ -788,33 +919,60 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
                 }
             }
         }
-        // Surplus: the newest go first. After a failover whose old node came back, that is the
-        // replacement (the seed's rule); after a scale-in, the node with the least warm state.
-        for n in serving.iter().rev().take(serving.len().saturating_sub(want)) {
-            let why = format!("{}: scale in to {want} nodes", n.name);
-            if n.status == NodeStatus::Building.as_str() {
-                if !self.domain_gone(&n.name).await? {
-                    continue;
-                }
-                self.agents.forget(&n.id.to_string());
-                nq::node_delete(&self.db, n.id).await?;
-                event(&self.db, lb, Some(n.id), "node.deleted", &why).await;
-            } else if nq::node_transition(
-                &self.db,
-                n.id,
-                NodeStatus::Active,
-                NodeStatus::Sundown,
-                &why,
-            )
-            .await?
-            {
-                // Out of DNS with the status change; the agent finishes what is in flight.
-                self.agents.drain(&n.id.to_string(), s.drain_period.as_secs().max(1) as u32);
-                event(&self.db, lb, Some(n.id), "node.sundown", &why).await;
-                tracing::info!(node = %n.name, "node SUNDOWN (draining)");
+        // Nodes on a leaving hypervisor go once their replacements serve (ACTIVE, config
+        // acknowledged): out of DNS, drained, deleted, so no request fails on the way.
+        let serving_elsewhere = staying.iter().filter(|n| is(n, NodeStatus::Active)).count();
+        if !leaving.is_empty() && serving_elsewhere >= want {
+            for n in &leaving {
+                let why = format!(
+                    "{}: {}; its replacement serves",
+                    n.name,
+                    plan.leaving(n.hypervisor_id).unwrap_or_default()
+                );
+                changed |= self.node_retire(lb, n, &why).await?;
             }
         }
-        Ok(())
+        // Surplus: the newest go first. After a failover whose old node came back, that is the
+        // replacement (the seed's rule); after a scale-in, the node with the least warm state.
+        for n in staying.iter().rev().take(staying.len().saturating_sub(want)) {
+            let why = format!("{}: scale in to {want} nodes", n.name);
+            changed |= self.node_retire(lb, n, &why).await?;
+        }
+        Ok(changed)
+    }
+
+    /// A node this load balancer no longer needs: ACTIVE ones go through SUNDOWN (out of DNS
+    /// with the status change; the agent finishes what is in flight); a BUILDING one on this
+    /// hypervisor is removed at once, one elsewhere through SUNDOWN (its own controller removes
+    /// it). True when something changed.
+    async fn node_retire(
+        &mut self,
+        lb: &LoadBalancerRow,
+        n: &nq::NodeRow,
+        why: &str,
+    ) -> Result<bool> {
+        let s = self.settings.clone();
+        let building = n.status == NodeStatus::Building.as_str();
+        if building && n.hypervisor_id == self.hypervisor {
+            if !self.domain_gone(&n.name).await? {
+                return Ok(false);
+            }
+            self.agents.forget(&n.id.to_string());
+            nq::node_delete(&self.db, n.id).await?;
+            event(&self.db, lb, Some(n.id), "node.deleted", why).await;
+            return Ok(true);
+        }
+        let from = if building { NodeStatus::Building } else { NodeStatus::Active };
+        if !nq::node_transition(&self.db, n.id, from, NodeStatus::Sundown, why).await? {
+            return Ok(false);
+        }
+        if n.hypervisor_id == self.hypervisor {
+            self.agents.drain(&n.id.to_string(), s.drain_period.as_secs().max(1) as u32);
+            self.drains_sent.insert(n.id);
+        }
+        event(&self.db, lb, Some(n.id), "node.sundown", why).await;
+        tracing::info!(node = %n.name, why, "node SUNDOWN (draining)");
+        Ok(true)
     }
 
     /// Step 4 for spares: running, on the public bridge (so a claim only moves its project
@@ -865,6 +1023,7 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
             return Ok(());
         }
         self.agents.forget(&p.id.to_string());
+        self.drains_sent.remove(&p.id);
         nq::node_delete(&self.db, p.id).await?;
         tracing::info!(node = %p.name, why, "node removed");
         event(&self.db, lb, Some(p.id), kind, why).await;

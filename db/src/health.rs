@@ -114,6 +114,9 @@ pub struct NodeTarget {
     pub status: String,
     /// Seconds since the controller last recorded a heartbeat; None: never.
     pub heartbeat_age: Option<f64>,
+    /// Seconds since the controller of the node's hypervisor last beat
+    /// ([`controller_beat_name`]); None: never.
+    pub controller_beat_age: Option<f64>,
     pub probe_port: Option<i32>,
     pub interval: i32,
     pub timeout: i32,
@@ -125,6 +128,9 @@ pub async fn node_targets(db: impl PgExecutor<'_>) -> Result<Vec<NodeTarget>> {
     sqlx::query_as(&format!(
         "SELECT n.id, n.tenant_id, n.load_balancer_id, n.name, host(n.vip) AS vip, n.status, \
            extract(epoch FROM now() - n.last_heartbeat)::float8 AS heartbeat_age, \
+           (SELECT extract(epoch FROM now() - b.beat_at)::float8 FROM service_beat b \
+             JOIN hypervisor h ON b.name = 'controller:' || h.name \
+             WHERE h.id = n.hypervisor_id) AS controller_beat_age, \
            (SELECT l.port FROM listener l WHERE l.load_balancer_id = lb.id \
              ORDER BY l.created_at, l.port LIMIT 1) AS probe_port, \
            coalesce(hm.hm_interval, 2) AS interval, coalesce(hm.hm_timeout, 1) AS timeout, \
@@ -186,6 +192,12 @@ pub async fn scale_targets(
 }
 
 /// Records that process `name` is alive now.
+/// The beat of the controller reconciling a hypervisor: it records its nodes' heartbeats, so
+/// while it is silent a stale node heartbeat says nothing about the node.
+pub fn controller_beat_name(hypervisor: &str) -> String {
+    format!("controller:{hypervisor}")
+}
+
 pub async fn service_beat(db: impl PgExecutor<'_>, name: &str) -> Result<()> {
     sqlx::query(
         "INSERT INTO service_beat (name) VALUES ($1) \
@@ -214,6 +226,10 @@ pub async fn service_beat_age(db: impl PgExecutor<'_>, name: &str) -> Result<Opt
 /// that took it for as long as it lives. Only the holder probes and decides, so two replicas
 /// never double a scale-out or flap a member.
 pub const LEADER_LOCK: i64 = 0x6c62_6861_6873_6864; // "lbhahshd"
+
+/// The advisory lock of the controller that does the fleet-wide steps (node counts, placement,
+/// the breaker; ARCHITECTURE §14): any controller may hold it, one at a time.
+pub const SCHEDULER_LOCK: i64 = 0x6c62_7363_6865_6475; // "lbschedu"
 
 /// The advisory lock a controller holds to reconcile one hypervisor (ARCHITECTURE §9): the
 /// first 8 bytes of SHA-256("controller:" ‖ hypervisor id). Replicas of the controller wait on

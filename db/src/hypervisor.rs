@@ -1,9 +1,10 @@
-//! Compute hosts. One row (`local`, `qemu:///system`) by default; nodes reference the host they
-//! run on.
+//! Compute hosts (ARCHITECTURE §14). One row (`local`, `qemu:///system`) by default; an
+//! operator adds more through the admin API; nodes and spares reference the host they run on.
 
 use chrono::{DateTime, Utc};
-use lbaas_common::types::{FleetNode, Hypervisor, NodeId, SpareNode};
-use lbaas_common::Result;
+use lbaas_common::error::Code;
+use lbaas_common::types::{FleetNode, Hypervisor, HypervisorState, NodeId, SpareNode};
+use lbaas_common::{Error, Result};
 use sqlx::types::Json;
 use sqlx::PgExecutor;
 use uuid::Uuid;
@@ -11,14 +12,14 @@ use uuid::Uuid;
 use crate::page::PageReq;
 use crate::{internal, parse_enum};
 
-pub async fn hypervisor_uri(db: impl PgExecutor<'_>, name: &str) -> Result<Option<String>> {
-    let row: Option<(String,)> = sqlx::query_as("SELECT uri FROM hypervisor WHERE name = $1")
-        .bind(name)
-        .fetch_optional(db)
-        .await
-        .map_err(internal("view hypervisor"))?;
-    Ok(row.map(|r| r.0))
-}
+/// The row every database starts with: `local`, `qemu:///system` (migration 0001).
+pub const LOCAL: Uuid = Uuid::from_u128(1);
+
+/// How recently a hypervisor's controller must have listed its domains for placement to use
+/// it. The controller lists on every pass (at least every `--period`, 10 s by default) and
+/// records it at most every [`SEEN_EVERY`].
+pub const SEEN_WITHIN: std::time::Duration = std::time::Duration::from_secs(30);
+pub const SEEN_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// A compute host by name: its id and libvirt URI.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -44,6 +45,10 @@ pub struct HypervisorRow {
     pub id: Uuid,
     pub name: String,
     pub uri: String,
+    pub capacity_nodes: i32,
+    pub state: String,
+    pub reachable: bool,
+    pub seen_at: Option<DateTime<Utc>>,
     pub nodes: i64,
     pub spare_nodes: Json<Vec<SpareNode>>,
     pub created_at: DateTime<Utc>,
@@ -55,6 +60,10 @@ impl From<HypervisorRow> for Hypervisor {
             id: r.id,
             name: r.name,
             uri: r.uri,
+            capacity_nodes: r.capacity_nodes,
+            state: parse_enum::<HypervisorState>(&r.state),
+            reachable: r.reachable,
+            seen_at: r.seen_at,
             nodes: r.nodes,
             spare_nodes: r.spare_nodes.0,
             created_at: r.created_at,
@@ -62,22 +71,148 @@ impl From<HypervisorRow> for Hypervisor {
     }
 }
 
-/// Hypervisors with their node counts and warm pools, one query.
-pub async fn hypervisor_list(db: impl PgExecutor<'_>, page: PageReq) -> Result<Vec<HypervisorRow>> {
-    sqlx::query_as(
-        "SELECT h.id, h.name, h.uri, h.created_at, \
+fn select(filter: &str) -> String {
+    format!(
+        "SELECT h.id, h.name, h.uri, h.capacity_nodes, h.state, h.seen_at, h.created_at, \
+           coalesce(h.seen_at > now() - make_interval(secs => {within}), false) AS reachable, \
            (SELECT count(*) FROM node n WHERE n.hypervisor_id = h.id AND n.status <> 'DELETED') \
              AS nodes, \
            coalesce((SELECT json_agg(json_build_object('name', s.name, 'created_at', s.created_at) \
              ORDER BY s.created_at) FROM spare_node s WHERE s.hypervisor_id = h.id), '[]'::json) \
              AS spare_nodes \
-         FROM hypervisor h WHERE ($1::uuid IS NULL OR h.id > $1) ORDER BY h.id LIMIT $2",
+         FROM hypervisor h {filter}",
+        within = SEEN_WITHIN.as_secs()
     )
-    .bind(page.after)
-    .bind(page.fetch())
+}
+
+/// Hypervisors with their node counts and warm pools, one query.
+pub async fn hypervisor_list(db: impl PgExecutor<'_>, page: PageReq) -> Result<Vec<HypervisorRow>> {
+    sqlx::query_as(&select("WHERE ($1::uuid IS NULL OR h.id > $1) ORDER BY h.id LIMIT $2"))
+        .bind(page.after)
+        .bind(page.fetch())
+        .fetch_all(db)
+        .await
+        .map_err(internal("list hypervisors"))
+}
+
+/// By name or id.
+pub async fn hypervisor_view(db: impl PgExecutor<'_>, key: &str) -> Result<HypervisorRow> {
+    sqlx::query_as(&select("WHERE h.id::text = $1 OR h.name = $1"))
+        .bind(key)
+        .fetch_optional(db)
+        .await
+        .map_err(internal("view hypervisor"))?
+        .ok_or_else(|| Error::not_found("hypervisor", key))
+}
+
+pub async fn hypervisor_create(
+    db: impl PgExecutor<'_>,
+    name: &str,
+    uri: &str,
+    capacity_nodes: i32,
+    state: HypervisorState,
+) -> Result<Uuid> {
+    let id = Uuid::new_v4();
+    let r = sqlx::query(
+        "INSERT INTO hypervisor (id, name, uri, capacity_nodes, state) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (name) DO NOTHING",
+    )
+    .bind(id)
+    .bind(name)
+    .bind(uri)
+    .bind(capacity_nodes)
+    .bind(state.as_str())
+    .execute(db)
+    .await
+    .map_err(internal("create hypervisor"))?;
+    if r.rows_affected() == 0 {
+        return Err(Error::AlreadyExists { kind: "hypervisor", name: name.to_string() });
+    }
+    Ok(id)
+}
+
+/// Absent fields keep their value.
+pub async fn hypervisor_update(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    uri: Option<&str>,
+    capacity_nodes: Option<i32>,
+    state: Option<HypervisorState>,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE hypervisor SET uri = coalesce($2, uri), \
+           capacity_nodes = coalesce($3, capacity_nodes), state = coalesce($4, state), \
+           generation = generation + 1, updated_at = now() WHERE id = $1",
+    )
+    .bind(id)
+    .bind(uri)
+    .bind(capacity_nodes)
+    .bind(state.map(|s| s.as_str()))
+    .execute(db)
+    .await
+    .map_err(internal("update hypervisor"))?;
+    Ok(())
+}
+
+/// Only an empty hypervisor goes: no node and no spare on it (drain it first; a DRAINING or
+/// DISABLED one keeps no warm pool).
+pub async fn hypervisor_delete(db: impl PgExecutor<'_>, id: Uuid, name: &str) -> Result<()> {
+    let r = sqlx::query(
+        "DELETE FROM hypervisor h WHERE h.id = $1 \
+           AND NOT EXISTS (SELECT 1 FROM node n WHERE n.hypervisor_id = h.id) \
+           AND NOT EXISTS (SELECT 1 FROM spare_node s WHERE s.hypervisor_id = h.id)",
+    )
+    .bind(id)
+    .execute(db)
+    .await
+    .map_err(internal("delete hypervisor"))?;
+    if r.rows_affected() == 0 {
+        return Err(Error::conflict(
+            Code::InUse,
+            format!(
+                "hypervisor {name} still has nodes or spares: set its state to DRAINING, wait \
+                 until it shows 0 nodes and no spare, then delete it"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Its controller listed its domains just now.
+pub async fn hypervisor_seen(db: impl PgExecutor<'_>, id: Uuid) -> Result<()> {
+    sqlx::query("UPDATE hypervisor SET seen_at = now() WHERE id = $1")
+        .bind(id)
+        .execute(db)
+        .await
+        .map_err(internal("record hypervisor seen"))?;
+    Ok(())
+}
+
+/// What placement reads of each hypervisor, one query per pass.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct HypervisorLoad {
+    pub id: Uuid,
+    pub name: String,
+    pub state: String,
+    pub capacity_nodes: i32,
+    pub reachable: bool,
+    /// Nodes that hold a VM (not DELETED or FAILED) and spares.
+    pub used: i64,
+}
+
+pub async fn hypervisor_loads(db: impl PgExecutor<'_>) -> Result<Vec<HypervisorLoad>> {
+    sqlx::query_as(&format!(
+        "SELECT h.id, h.name, h.state, h.capacity_nodes, \
+           coalesce(h.seen_at > now() - make_interval(secs => {within}), false) AS reachable, \
+           (SELECT count(*) FROM node n WHERE n.hypervisor_id = h.id \
+              AND n.status NOT IN ('DELETED', 'FAILED')) \
+           + (SELECT count(*) FROM spare_node s WHERE s.hypervisor_id = h.id) AS used \
+         FROM hypervisor h ORDER BY h.name",
+        within = SEEN_WITHIN.as_secs()
+    ))
     .fetch_all(db)
     .await
-    .map_err(internal("list hypervisors"))
+    .map_err(internal("read hypervisor loads"))
 }
 
 #[derive(Debug, sqlx::FromRow)]
@@ -87,6 +222,7 @@ pub struct FleetNodeRow {
     pub tenant: String,
     pub project: String,
     pub load_balancer: String,
+    pub hypervisor: String,
     pub status: String,
     pub vip: Option<String>,
     pub utilization: String,
@@ -103,6 +239,7 @@ impl From<FleetNodeRow> for FleetNode {
             tenant: r.tenant,
             project: r.project,
             load_balancer: r.load_balancer,
+            hypervisor: r.hypervisor,
             status: parse_enum(&r.status),
             vip: r.vip,
             utilization: parse_enum(&r.utilization),
@@ -117,10 +254,11 @@ impl From<FleetNodeRow> for FleetNode {
 pub async fn node_list_fleet(db: impl PgExecutor<'_>, page: PageReq) -> Result<Vec<FleetNodeRow>> {
     sqlx::query_as(
         "SELECT n.id, n.name, t.name AS tenant, p.name AS project, lb.name AS load_balancer, \
-           n.status, host(n.vip) AS vip, n.utilization, \
+           h.name AS hypervisor, n.status, host(n.vip) AS vip, n.utilization, \
            n.requests_per_second::float8 AS requests_per_second, n.last_heartbeat, n.status_reason \
          FROM node n JOIN load_balancer lb ON lb.id = n.load_balancer_id \
            JOIN project p ON p.id = lb.project_id JOIN tenant t ON t.id = lb.tenant_id \
+           JOIN hypervisor h ON h.id = n.hypervisor_id \
          WHERE n.status <> 'DELETED' AND ($1::uuid IS NULL OR n.id > $1) ORDER BY n.id LIMIT $2",
     )
     .bind(page.after)

@@ -405,10 +405,13 @@ pub async fn load_balancer_mark_deleted(
     Ok(())
 }
 
-/// Removes the rows of a load balancer the controller has torn down (children cascade).
+/// Removes the rows of a load balancer once no node of it holds a VM (each hypervisor's
+/// controller removes its own nodes first); children cascade.
 pub async fn load_balancer_purge(db: impl PgExecutor<'_>, id: Uuid) -> Result<bool> {
     let done = sqlx::query(
-        "DELETE FROM load_balancer WHERE id = $1 AND provisioning_status = 'PENDING_DELETE'",
+        "DELETE FROM load_balancer WHERE id = $1 AND provisioning_status = 'PENDING_DELETE' \
+           AND NOT EXISTS (SELECT 1 FROM node n WHERE n.load_balancer_id = $1 \
+                             AND n.status NOT IN ('FAILED', 'DELETED'))",
     )
     .bind(id)
     .execute(db)

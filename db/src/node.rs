@@ -14,6 +14,7 @@ pub struct NodeRow {
     pub id: Uuid,
     pub tenant_id: Uuid,
     pub load_balancer_id: Uuid,
+    pub hypervisor_id: Uuid,
     pub name: String,
     pub vip: Option<String>,
     pub status: String,
@@ -23,6 +24,8 @@ pub struct NodeRow {
     pub active_connections: i64,
     pub status_reason: String,
     pub last_heartbeat: Option<DateTime<Utc>>,
+    /// The config generation its agent acknowledged.
+    pub config_generation: i64,
     pub generation: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -50,9 +53,10 @@ impl From<NodeRow> for Node {
     }
 }
 
-pub(crate) const COLS: &str = "id, tenant_id, load_balancer_id, name, host(vip) AS vip, status, utilization, \
+pub(crate) const COLS: &str = "id, tenant_id, load_balancer_id, hypervisor_id, name, host(vip) AS vip, status, utilization, \
                     cpu::float8 AS cpu, requests_per_second::float8 AS requests_per_second, \
-                    active_connections, status_reason, last_heartbeat, generation, created_at, updated_at";
+                    active_connections, status_reason, last_heartbeat, config_generation, generation, created_at, \
+                    updated_at";
 
 pub async fn node_view(db: impl PgExecutor<'_>, lb: Uuid, key: &str) -> Result<NodeRow> {
     sqlx::query_as(&format!(
@@ -85,6 +89,7 @@ pub struct NodePlacement {
     pub id: Uuid,
     pub tenant_id: Uuid,
     pub load_balancer_id: Uuid,
+    pub hypervisor_id: Uuid,
     pub project_id: Uuid,
     pub name: String,
     pub vip: Option<String>,
@@ -98,7 +103,7 @@ pub struct NodePlacement {
     pub status_age_seconds: f64,
 }
 
-const PLACEMENT: &str = "SELECT n.id, n.tenant_id, n.load_balancer_id, lb.project_id, n.name, \
+const PLACEMENT: &str = "SELECT n.id, n.tenant_id, n.load_balancer_id, n.hypervisor_id, lb.project_id, n.name, \
     host(n.vip) AS vip, host(n.project_ip) AS project_ip, \
     masklen(s.cidr) AS project_prefix, n.status, n.config_generation, \
     extract(epoch FROM now() - n.created_at)::float8 AS age_seconds, \
@@ -114,7 +119,7 @@ pub async fn node_list_placements(db: impl PgExecutor<'_>) -> Result<Vec<NodePla
         .map_err(internal("list node placements"))
 }
 
-/// Creates a node row with a VIP from `vip_pool` and an address in the load balancer's subnet,
+/// Creates a node row on `hypervisor` with a VIP from `vip_pool` and an address in the load balancer's subnet,
 /// both allocated here. The VIP is the one after the highest in use (one index probe, where a
 /// lowest-free scan cost a probe per VIP in use: quadratic over a fleet); only when that reaches
 /// the end of the pool is the lowest free one taken (from .10 up: the bottom of the pool is for
@@ -128,10 +133,11 @@ pub async fn node_create(
     lb: Uuid,
     name: &str,
     vip_pool: &ipnet::IpNet,
+    hypervisor: Uuid,
 ) -> Result<()> {
     let done = sqlx::query(
         "INSERT INTO node (id, tenant_id, load_balancer_id, hypervisor_id, name, subnet_id, vip, project_ip) \
-         SELECT $1, lb.tenant_id, lb.id, '00000000-0000-0000-0000-000000000001', $3, lb.subnet_id, \
+         SELECT $1, lb.tenant_id, lb.id, $5, $3, lb.subnet_id, \
            coalesce( \
              (SELECT max(x.vip) + 1 FROM node x WHERE x.vip << $4::cidr \
                 HAVING max(x.vip) + 1 < set_masklen(broadcast($4::cidr), 32)), \
@@ -154,6 +160,7 @@ pub async fn node_create(
     .bind(lb)
     .bind(name)
     .bind(vip_pool.to_string())
+    .bind(hypervisor)
     .execute(db)
     .await
     .map_err(internal("create node"))?;

@@ -49,7 +49,14 @@ async fn the_instance_view_is_its_parts_in_one_query() {
     }
     for i in 0..2 {
         let id = uuid::Uuid::new_v4();
-        node::node_create(&db, id, lb, &format!("n{i}"), &"198.18.0.0/24".parse().unwrap())
+        node::node_create(
+            &db,
+            id,
+            lb,
+            &format!("n{i}"),
+            &"198.18.0.0/24".parse().unwrap(),
+            lbaas_db::hypervisor::LOCAL,
+        )
             .await
             .unwrap();
         let load =

@@ -163,7 +163,6 @@ pub struct Checker<P: Prober + Clone> {
     members: HashMap<Uuid, (MemberTarget, Slot)>,
     nodes: HashMap<Uuid, (NodeTarget, Slot)>,
     scale: HashMap<Uuid, ScaleState>,
-    controller_alive: bool,
     tx: mpsc::UnboundedSender<(Key, Outcome)>,
     rx: mpsc::UnboundedReceiver<(Key, Outcome)>,
     /// Prometheus series; `run` replaces these with registered ones.
@@ -180,7 +179,6 @@ impl<P: Prober + Clone> Checker<P> {
             members: HashMap::new(),
             nodes: HashMap::new(),
             scale: HashMap::new(),
-            controller_alive: false,
             tx,
             rx,
             metrics: Arc::default(),
@@ -237,10 +235,6 @@ impl<P: Prober + Clone> Checker<P> {
             }
         }
 
-        // A controller that stopped also stopped recording heartbeats: then a stale heartbeat
-        // says nothing about the node, and only VIP probes count.
-        let beat = hq::service_beat_age(&self.db, "controller").await?;
-        self.controller_alive = beat.is_some_and(|a| a < 2.5);
         let nodes = hq::node_targets(&self.db).await?;
         let seen: HashSet<Uuid> = nodes.iter().map(|n| n.id).collect();
         self.nodes.retain(|id, _| seen.contains(id));
@@ -258,7 +252,7 @@ impl<P: Prober + Clone> Checker<P> {
             .filter(|(n, _)| n.status == NodeStatus::Active.as_str())
             .filter_map(|(n, _)| {
                 let age = n.heartbeat_age?;
-                (self.controller_alive && age > self.config.heartbeat_timeout.as_secs_f64())
+                (controller_alive(n) && age > self.config.heartbeat_timeout.as_secs_f64())
                     .then(|| (n.clone(), format!("no heartbeat for {age:.1}s")))
             })
             .collect();
@@ -360,7 +354,7 @@ impl<P: Prober + Clone> Checker<P> {
                     .is_some_and(|a| a <= self.config.heartbeat_timeout.as_secs_f64());
                 let ok = ok
                     && (heartbeat_fresh
-                        || !self.controller_alive
+                        || !controller_alive(n)
                         || n.status == NodeStatus::Active.as_str());
                 let Some(up) = slot.tracker.observe(ok, n.rise as u32, n.fall as u32) else {
                     return Ok(());
@@ -495,4 +489,11 @@ fn status_up(s: &str) -> Option<bool> {
         "OFFLINE" => Some(false),
         _ => None,
     }
+}
+
+/// A controller that stopped also stopped recording its nodes' heartbeats: then a stale
+/// heartbeat says nothing about the node, and only VIP probes count. Each hypervisor's
+/// controller beats on its own (`lbaas_db::health::controller_beat_name`).
+fn controller_alive(n: &hq::NodeTarget) -> bool {
+    n.controller_beat_age.is_some_and(|a| a < 2.5)
 }

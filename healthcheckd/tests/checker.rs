@@ -61,7 +61,7 @@ fn config(url: &str) -> Config {
 }
 
 async fn beat(db: &PgPool) {
-    exec(db, "INSERT INTO service_beat (name) VALUES ('controller') ON CONFLICT (name) DO UPDATE SET beat_at = now()").await;
+    exec(db, "INSERT INTO service_beat (name) VALUES ('controller:local') ON CONFLICT (name) DO UPDATE SET beat_at = now()").await;
     exec(db, "UPDATE node SET last_heartbeat = now() WHERE status = 'ACTIVE'").await;
 }
 
@@ -126,7 +126,7 @@ async fn a_stale_heartbeat_takes_a_node_down_only_while_the_controller_is_alive(
     c.run_for(Some(Duration::from_millis(700))).await.unwrap();
     assert_eq!(one(&db, "SELECT status FROM node").await, "ACTIVE");
 
-    exec(&db, "INSERT INTO service_beat (name) VALUES ('controller')").await;
+    exec(&db, "INSERT INTO service_beat (name) VALUES ('controller:local')").await;
     c.run_for(Some(Duration::from_millis(700))).await.unwrap();
     assert_eq!(one(&db, "SELECT status FROM node").await, "DOWN");
     let why = one(
