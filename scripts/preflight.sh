@@ -80,5 +80,5 @@ if out="$(boot "$type" 40)"; then
 fi
 fail "an LB VM does not boot here: $out" \
     "/dev/kvm: $( [ -c /dev/kvm ] && stat -c '%U:%G %a' /dev/kvm || echo absent) (set-up makes it root:kvm 0660)" \
-    "libvirtd: $(if ! pgrep -x libvirtd >/dev/null; then echo 'not running'; elif timeout 3 virsh -c qemu:///system version >/dev/null 2>&1; then echo 'running, answers'; else echo 'running, NOT answering'; fi); its log: /var/log/libvirt/lbaas-libvirtd.log; QEMU's: /var/log/libvirt/qemu/" \
+    "libvirtd: $(if [ -z "$(pgrep_here libvirtd)" ]; then echo 'not running'; elif timeout 3 virsh -c qemu:///system version >/dev/null 2>&1; then echo 'running, answers'; else echo 'running, NOT answering'; fi); its log: /var/log/libvirt/lbaas-libvirtd.log; QEMU's: /var/log/libvirt/qemu/" \
     "fix: run the set-up again as root (scripts/setup.sh): it fixes /dev/kvm and restarts libvirtd"

@@ -118,9 +118,7 @@ impl Plan {
                 (together, spare_on(s.id).is_none(), -s.free, s.name.clone())
             })
             .map(|s| match spare_on(s.id) {
-                Some(sp) => {
-                    Choice::Spare { id: sp.id, name: sp.name.clone(), hypervisor: s.id }
-                }
+                Some(sp) => Choice::Spare { id: sp.id, name: sp.name.clone(), hypervisor: s.id },
                 None => Choice::Fresh(s.id),
             })
     }

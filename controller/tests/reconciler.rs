@@ -790,3 +790,170 @@ async fn https_configs_carry_opened_keys_policies_and_their_pools() {
         "30 days left"
     );
 }
+
+// ---- several hypervisors (ARCHITECTURE §14) ------------------------------------------------
+
+/// A second hypervisor row, `hv2`, and a reconciler for it with a world of its own.
+async fn second_hypervisor(db: &PgPool, capacity: i32) -> (R, Uuid) {
+    let (id,): (Uuid,) = sqlx::query_as(
+        "INSERT INTO hypervisor (id, name, uri, capacity_nodes) \
+         VALUES (gen_random_uuid(), 'hv2', 'qemu+unix:///system?socket=/x', $1) RETURNING id",
+    )
+    .bind(capacity)
+    .fetch_one(db)
+    .await
+    .unwrap();
+    (rec(db).with_hypervisor(id), id)
+}
+
+/// `(node name, status, hypervisor name)` of a load balancer's nodes, oldest first.
+async fn placed(db: &PgPool, lb: Uuid) -> Vec<(String, String, String)> {
+    sqlx::query_as(
+        "SELECT n.name, n.status, h.name FROM node n JOIN hypervisor h ON h.id = n.hypervisor_id \
+         WHERE n.load_balancer_id = $1 ORDER BY n.created_at",
+    )
+    .bind(lb)
+    .fetch_all(db)
+    .await
+    .unwrap()
+}
+
+async fn set_nodes(db: &PgPool, lb: Uuid, n: i32) {
+    sqlx::query("UPDATE load_balancer SET min_nodes = $2, max_nodes = $2 WHERE id = $1")
+        .bind(lb)
+        .bind(n)
+        .execute(db)
+        .await
+        .unwrap();
+}
+
+async fn active_nodes(db: &PgPool, lb: Uuid) -> usize {
+    placed(db, lb).await.iter().filter(|n| n.1 == "ACTIVE").count()
+}
+
+/// Both controllers run a pass, `n` times; the load balancer must keep `floor` ACTIVE nodes
+/// after every single pass (a drain never leaves it short of serving nodes).
+async fn both(a: &mut R, b: &mut R, n: usize, lb: Uuid, floor: usize) {
+    for _ in 0..n {
+        for r in [&mut *a, &mut *b] {
+            r.pass().await.unwrap();
+            let active = active_nodes(&r.db, lb).await;
+            assert!(active >= floor, "{active} ACTIVE nodes: {:?}", placed(&r.db, lb).await);
+        }
+    }
+}
+
+#[tokio::test]
+async fn nodes_spread_over_hypervisors_and_a_drain_moves_them_without_a_gap() {
+    let db = db().await;
+    let mut a = rec(&db);
+    let (mut b, _) = second_hypervisor(&db, 8).await;
+    // Both controllers have listed their domains once: both hypervisors are reachable.
+    both(&mut a, &mut b, 1, Uuid::nil(), 0).await;
+    let (_, lb) = seed(&db).await;
+    set_nodes(&db, lb, 2).await;
+    for _ in 0..6 {
+        both(&mut a, &mut b, 1, lb, 0).await;
+    }
+    assert_eq!(status(&db, lb).await.as_deref(), Some("ACTIVE"));
+    let hvs: Vec<String> = placed(&db, lb).await.into_iter().map(|n| n.2).collect();
+    assert_eq!(hvs.len(), 2);
+    assert_ne!(hvs[0], hvs[1], "anti-affinity: one node per hypervisor");
+    assert_eq!(a.hv.state.lock().unwrap().domains.len(), 1);
+    assert_eq!(b.hv.state.lock().unwrap().domains.len(), 1);
+    assert!(a.status.scheduling ^ b.status.scheduling, "exactly one controller schedules");
+
+    // Drain hv2: its node is replaced on local first, then retired through SUNDOWN; the load
+    // balancer never has fewer than 2 ACTIVE nodes.
+    sqlx::query("UPDATE hypervisor SET state = 'DRAINING' WHERE name = 'hv2'")
+        .execute(&db)
+        .await
+        .unwrap();
+    both(&mut a, &mut b, 6, lb, 2).await;
+    let after = placed(&db, lb).await;
+    assert_eq!(after.len(), 2, "{after:?}");
+    assert!(after.iter().all(|n| n.1 == "ACTIVE" && n.2 == "local"), "{after:?}");
+    assert!(b.hv.state.lock().unwrap().domains.is_empty(), "hv2's VM is gone");
+    assert_eq!(sundowns(&db, lb).await.len(), 1, "the hv2 node went through SUNDOWN");
+    let (msg,): (String,) = sqlx::query_as("SELECT message FROM event WHERE kind = 'node.sundown'")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert!(msg.contains("hypervisor hv2 is DRAINING"), "{msg}");
+}
+
+#[tokio::test]
+async fn an_unreachable_hypervisor_is_evacuated_and_a_dead_scheduler_is_replaced() {
+    let db = db().await;
+    let mut a = rec(&db);
+    let (mut b, _) = second_hypervisor(&db, 8).await;
+    both(&mut a, &mut b, 1, Uuid::nil(), 0).await;
+    let (_, lb) = seed(&db).await;
+    set_nodes(&db, lb, 2).await;
+    for _ in 0..6 {
+        both(&mut a, &mut b, 1, lb, 0).await;
+    }
+    assert_eq!(active_nodes(&db, lb).await, 2);
+
+    // hv2's controller stops answering (its host died, or its libvirt): once it has not listed
+    // its domains for SEEN_WITHIN, its node is replaced on local and retired.
+    sqlx::query("UPDATE hypervisor SET seen_at = now() - interval '1 minute' WHERE name = 'hv2'")
+        .execute(&db)
+        .await
+        .unwrap();
+    for _ in 0..4 {
+        a.pass().await.unwrap();
+        assert!(active_nodes(&db, lb).await >= 2, "{:?}", placed(&db, lb).await);
+    }
+    let now = placed(&db, lb).await;
+    let on_local: Vec<_> = now.iter().filter(|n| n.2 == "local").collect();
+    assert_eq!(on_local.len(), 2, "{now:?}");
+    assert!(on_local.iter().all(|n| n.1 == "ACTIVE"), "{now:?}");
+    let old: Vec<_> = now.iter().filter(|n| n.2 == "hv2").collect();
+    assert_eq!(old.len(), 1);
+    assert_eq!(old[0].1, "SUNDOWN", "out of DNS until its own controller removes it");
+    // It comes back: it removes its retired node.
+    b.pass().await.unwrap();
+    b.pass().await.unwrap();
+    assert!(placed(&db, lb).await.iter().all(|n| n.2 == "local"));
+    assert!(b.hv.state.lock().unwrap().domains.is_empty());
+
+    // The scheduling controller dies; the other takes the scheduler lock on its next pass.
+    let (mut survivor, dead) = if a.status.scheduling { (b, a) } else { (a, b) };
+    assert!(!survivor.status.scheduling);
+    drop(dead);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    survivor.pass().await.unwrap();
+    assert!(survivor.status.scheduling, "the survivor schedules now");
+}
+
+#[tokio::test]
+async fn placement_respects_capacity_and_says_why_a_node_waits() {
+    let db = db().await;
+    sqlx::query("UPDATE hypervisor SET capacity_nodes = 1 WHERE name = 'local'")
+        .execute(&db)
+        .await
+        .unwrap();
+    let mut a = rec(&db);
+    let (mut b, _) = second_hypervisor(&db, 1).await;
+    both(&mut a, &mut b, 1, Uuid::nil(), 0).await;
+    let (_, lb) = seed(&db).await;
+    set_nodes(&db, lb, 3).await;
+    both(&mut a, &mut b, 3, lb, 0).await;
+    assert_eq!(placed(&db, lb).await.len(), 2, "one node per hypervisor, no more");
+    let (reason,): (String,) =
+        sqlx::query_as("SELECT status_reason FROM load_balancer WHERE id = $1")
+            .bind(lb)
+            .fetch_one(&db)
+            .await
+            .unwrap();
+    assert_eq!(reason, "no hypervisor can take a node (hv2 full, local full)");
+    // More room: the third node is placed.
+    sqlx::query("UPDATE hypervisor SET capacity_nodes = 2 WHERE name = 'local'")
+        .execute(&db)
+        .await
+        .unwrap();
+    both(&mut a, &mut b, 3, lb, 0).await;
+    assert_eq!(placed(&db, lb).await.len(), 3);
+    assert_eq!(status(&db, lb).await.as_deref(), Some("ACTIVE"));
+}

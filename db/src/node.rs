@@ -103,7 +103,8 @@ pub struct NodePlacement {
     pub status_age_seconds: f64,
 }
 
-const PLACEMENT: &str = "SELECT n.id, n.tenant_id, n.load_balancer_id, n.hypervisor_id, lb.project_id, n.name, \
+const PLACEMENT: &str =
+    "SELECT n.id, n.tenant_id, n.load_balancer_id, n.hypervisor_id, lb.project_id, n.name, \
     host(n.vip) AS vip, host(n.project_ip) AS project_ip, \
     masklen(s.cidr) AS project_prefix, n.status, n.config_generation, \
     extract(epoch FROM now() - n.created_at)::float8 AS age_seconds, \

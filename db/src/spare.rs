@@ -56,12 +56,12 @@ pub async fn spare_create(
     hypervisor: Uuid,
 ) -> Result<()> {
     sqlx::query("INSERT INTO spare_node (id, hypervisor_id, name) VALUES ($1, $2, $3)")
-    .bind(id)
-    .bind(hypervisor)
-    .bind(name)
-    .execute(db)
-    .await
-    .map_err(internal("create spare node"))?;
+        .bind(id)
+        .bind(hypervisor)
+        .bind(name)
+        .execute(db)
+        .await
+        .map_err(internal("create spare node"))?;
     Ok(())
 }
 

@@ -57,8 +57,8 @@ async fn the_instance_view_is_its_parts_in_one_query() {
             &"198.18.0.0/24".parse().unwrap(),
             lbaas_db::hypervisor::LOCAL,
         )
-            .await
-            .unwrap();
+        .await
+        .unwrap();
         let load =
             Load { cpu: 0.3 + f64::from(i), requests_per_second: 12.5, active_connections: 7 };
         node::node_heartbeat(&db, id, Utilization::Low, load).await.unwrap();
