@@ -19,11 +19,19 @@ fi
 n=0 failed=0
 # A domain whose create was still in flight when its test ended may appear a moment later:
 # look twice.
+# Every libvirt endpoint of this host: the system one and the second ones the multi-hypervisor
+# tests start (scripts/libvirtd.sh second NAME).
+uris=(qemu:///system)
+for sock in "${LBAAS_HV_DIR:-/var/lib/lbaas-hv}"/*/run/libvirt-sock; do
+    [ -S "$sock" ] && uris+=("qemu+unix:///system?socket=$sock")
+done
 for round in 1 2; do
-    for d in $(timeout 30 virsh -c qemu:///system list --all --name 2>/dev/null | grep -E "$DOM_RE" || true); do
-        timeout 30 virsh -c qemu:///system destroy "$d" >/dev/null 2>&1 || true
-        timeout 30 virsh -c qemu:///system undefine "$d" >/dev/null 2>&1 || true
-        echo "sweep: domain $d"; n=$((n + 1))
+    for uri in "${uris[@]}"; do
+        for d in $(timeout 10 virsh -c "$uri" list --all --name 2>/dev/null | grep -E "$DOM_RE" || true); do
+            timeout 30 virsh -c "$uri" destroy "$d" >/dev/null 2>&1 || true
+            timeout 30 virsh -c "$uri" undefine "$d" >/dev/null 2>&1 || true
+            echo "sweep: domain $d"; n=$((n + 1))
+        done
     done
     if [ "$round" = 1 ]; then sleep 1; fi
 done

@@ -125,6 +125,8 @@ async fn main() -> anyhow::Result<()> {
             build_timeout: Duration::from_secs(cli.build_timeout),
             failover_grace: Duration::from_secs(cli.failover_grace),
             drain_period: Duration::from_secs(cli.drain_period),
+            // Cached answers expire before a retired node stops accepting.
+            sundown_delay: Duration::from_secs(cli.dns_ttl.into()),
             spares: cli.spare_nodes,
             spares_max: cli.spare_nodes_max.unwrap_or(cli.spare_nodes * 2),
             breaker: lbaas_controller::breaker::BreakerPolicy {

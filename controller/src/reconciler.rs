@@ -76,6 +76,9 @@ pub struct Settings {
     pub failover_grace: Duration,
     /// A SUNDOWN node's in-flight work gets this long before its VM is destroyed.
     pub drain_period: Duration,
+    /// How long a SUNDOWN node keeps accepting after it left DNS, before it drains: the DNS
+    /// TTL, so an answer a resolver cached just before still reaches a node that serves.
+    pub sundown_delay: Duration,
     /// Spare VMs kept booted (the warm pool): a new node claims one instead of booting.
     pub spares: usize,
     /// What recent demand may grow the warm pool to (`crate::warm_pool`).
@@ -671,13 +674,16 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
             // Kept current while it may still come back.
             Ok(NodeStatus::Down) if is_running => self.node_converge_logged(p, lb).await,
             Ok(NodeStatus::Sundown) => {
-                // Retired by the scheduler, which may be another controller: the drain order
-                // comes from here, where the agent link is.
-                if self.drains_sent.insert(p.id) {
+                // Out of DNS since the status change; it accepts new connections until cached
+                // answers expire, then drains. Retired by the scheduler, which may be another
+                // controller: the drain order comes from here, where the agent link is.
+                let age = p.status_age_seconds;
+                if age >= s.sundown_delay.as_secs_f64() && self.drains_sent.insert(p.id) {
                     self.agents.drain(&p.id.to_string(), s.drain_period.as_secs().max(1) as u32);
                 }
-                let drained = self.agents.state(&p.id.to_string()).is_some_and(|a| a.drained);
-                if drained || p.status_age_seconds >= s.drain_period.as_secs_f64() {
+                let drained = self.drains_sent.contains(&p.id)
+                    && self.agents.state(&p.id.to_string()).is_some_and(|a| a.drained);
+                if drained || age >= (s.sundown_delay + s.drain_period).as_secs_f64() {
                     let why = if drained { "drained" } else { "drain period over" };
                     self.node_remove(p, lb, "node.deleted", &format!("{}: {why}", p.name)).await?;
                 }
@@ -942,7 +948,7 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
     }
 
     /// A node this load balancer no longer needs: ACTIVE ones go through SUNDOWN (out of DNS
-    /// with the status change; the agent finishes what is in flight); a BUILDING one on this
+    /// with the status change; then drained by its controller, see `node_step`); a BUILDING one on this
     /// hypervisor is removed at once, one elsewhere through SUNDOWN (its own controller removes
     /// it). True when something changed.
     async fn node_retire(
@@ -951,7 +957,6 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         n: &nq::NodeRow,
         why: &str,
     ) -> Result<bool> {
-        let s = self.settings.clone();
         let building = n.status == NodeStatus::Building.as_str();
         if building && n.hypervisor_id == self.hypervisor {
             if !self.domain_gone(&n.name).await? {
@@ -965,10 +970,6 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         let from = if building { NodeStatus::Building } else { NodeStatus::Active };
         if !nq::node_transition(&self.db, n.id, from, NodeStatus::Sundown, why).await? {
             return Ok(false);
-        }
-        if n.hypervisor_id == self.hypervisor {
-            self.agents.drain(&n.id.to_string(), s.drain_period.as_secs().max(1) as u32);
-            self.drains_sent.insert(n.id);
         }
         event(&self.db, lb, Some(n.id), "node.sundown", why).await;
         tracing::info!(node = %n.name, why, "node SUNDOWN (draining)");

@@ -24,6 +24,7 @@ fn settings() -> Settings {
         build_timeout: Duration::from_secs(3600),
         failover_grace: Duration::from_secs(30),
         drain_period: Duration::from_secs(10),
+        sundown_delay: Duration::ZERO,
         spares: 0,
         spares_max: 0,
         breaker: Default::default(),

@@ -90,6 +90,10 @@ impl Stack {
     fn controller_with(&self, extra: &[&str]) -> Proc {
         let image =
             std::env::var("LBAAS_IMAGE_DIR").expect("LBAAS_IMAGE_DIR: run through `make test`");
+        let dns = format!("127.0.0.1:{}", self.dns_port);
+        // One DNS server per stack, unless the caller runs this one with its own (`off`).
+        let dns: &[&str] =
+            if extra.contains(&"--dns-listen") { &[] } else { &["--dns-listen", &dns] };
         Proc::spawn(
             Command::new(bin("lbaas-controller"))
                 .args([
@@ -103,13 +107,34 @@ impl Stack {
                     self.run_dir.to_str().unwrap(),
                     "--period",
                     "2",
-                    "--dns-listen",
-                    &format!("127.0.0.1:{}", self.dns_port),
                     "--secret-key-file",
                     self.secret_key_file.to_str().unwrap(),
                 ])
+                .args(dns)
                 .args(extra),
         )
+    }
+
+    /// An admin call; the parsed body.
+    fn admin(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        let b = body.map(|b| b.to_string());
+        let (st, out) =
+            curl(method, &format!("{}{path}", self.base), Some(&self.admin), b.as_deref());
+        (st, serde_json::from_str(&out).unwrap_or(Value::Null))
+    }
+
+    /// `(status, hypervisor)` of each node of load balancer `lb`, from the admin fleet list.
+    fn placements(&self, lb: &str) -> Vec<(String, String)> {
+        let (_, v) = self.admin("GET", "/v1/nodes?limit=100", None);
+        let mut out: Vec<(String, String)> = v["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|n| n["load_balancer"] == lb)
+            .map(|n| (v_str(&n.to_string(), "status"), v_str(&n.to_string(), "hypervisor")))
+            .collect();
+        out.sort();
+        out
     }
 
     /// Deletes an instance of project `demo` and waits until it is gone.
@@ -858,4 +883,213 @@ async fn https_with_two_certificates_host_and_path_rules_and_redirects() {
 
 fn v_str(body: &str, key: &str) -> String {
     serde_json::from_str::<Value>(body).unwrap()[key].as_str().unwrap_or_default().to_string()
+}
+
+/// A second libvirtd on this host (`scripts/libvirtd.sh second NAME`), for placement over two
+/// hypervisors. Dropped: its domains of the test prefix destroyed, the daemon stopped, its
+/// directory removed.
+struct SecondLibvirtd {
+    name: String,
+    uri: String,
+    prefix: String,
+}
+
+impl SecondLibvirtd {
+    fn start(name: &str, prefix: &str) -> SecondLibvirtd {
+        let out = sh(&[script("libvirtd.sh").to_str().unwrap(), "second", name]);
+        let uri = out.lines().last().unwrap_or_default().trim().to_string();
+        assert!(uri.starts_with("qemu+unix://"), "{out}");
+        SecondLibvirtd { name: name.into(), uri, prefix: prefix.into() }
+    }
+
+    fn domains(&self) -> Vec<String> {
+        sh(&["virsh", "-c", &self.uri, "list", "--name"])
+            .lines()
+            .filter(|d| d.starts_with(&format!("{}-", self.prefix)))
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// SIGKILL of its libvirtd alone (a crash): its VMs go on running.
+    fn kill_daemon(&self) {
+        let pid_file = format!("/var/lib/lbaas-hv/{}/run/libvirtd.pid", self.name);
+        let pid = std::fs::read_to_string(&pid_file).expect("libvirtd pid file");
+        sh(&["kill", "-9", pid.trim()]);
+    }
+}
+
+impl Drop for SecondLibvirtd {
+    fn drop(&mut self) {
+        let _ = Command::new(script("sweep.sh")).arg(&self.prefix).status();
+        let _ = Command::new(script("libvirtd.sh")).args(["second-stop", &self.name]).status();
+        let _ = std::fs::remove_dir_all(format!("/var/lib/lbaas-hv/{}", self.name));
+    }
+}
+
+/// Requests through the load balancer's DNS name, as a client that honours the TTL sees it:
+/// each round resolves the name at the authoritative server and sends one request to every
+/// address it answers. Bounded: at most `rounds` rounds, stopped early by `stop`.
+fn traffic(
+    ns: String,
+    dns_port: u16,
+    name: String,
+    rounds: usize,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> std::thread::JoinHandle<(usize, Vec<String>)> {
+    std::thread::spawn(move || {
+        let (mut ok, mut failed) = (0, Vec::new());
+        for _ in 0..rounds {
+            if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                break;
+            }
+            for vip in vips(dns_port, &name) {
+                match curl_in(&ns, &format!("http://{vip}/")) {
+                    Some(b) if b.contains("10.50.0.") => ok += 1,
+                    other => failed.push(format!("{vip}: {other:?}")),
+                }
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        (ok, failed)
+    })
+}
+
+/// ARCHITECTURE §14 on real VMs and two real libvirt endpoints: the nodes of one load balancer
+/// spread over both; draining one moves its node through SUNDOWN with no failed request; a
+/// SIGKILLed libvirtd makes its hypervisor unreachable, its node is replaced on the other (no
+/// failed request either), and the restarted daemon lets its controller remove the old VM.
+#[tokio::test]
+async fn two_hypervisors_spread_drain_and_survive_losing_one() {
+    let prefix = lbaas_tests::test_prefix();
+    let mut cleanup = HostCleanup { prefix: prefix.clone(), backends: vec![] };
+    let hv2 = SecondLibvirtd::start(&prefix, &prefix);
+    let s = stack(&prefix).await;
+    let (st, v) = s.admin(
+        "POST",
+        "/v1/hypervisors",
+        Some(serde_json::json!({"name": "hv2", "uri": hv2.uri, "capacity_nodes": 8})),
+    );
+    assert_eq!(st, 201, "{v}");
+    assert_eq!(v["state"], "ENABLED");
+    let _local = s.controller();
+    let _second =
+        s.controller_with(&["--spare-nodes", "0", "--hypervisor", "hv2", "--dns-listen", "off"]);
+    let ok = wait_for(Duration::from_millis(200), Duration::from_secs(30), || async {
+        let (_, v) = s.admin("GET", "/v1/hypervisors", None);
+        let items = v["items"].as_array().cloned().unwrap_or_default();
+        items.len() == 2 && items.iter().all(|h| h["reachable"] == true)
+    })
+    .await;
+    assert!(ok, "both hypervisors reachable: {}", s.admin("GET", "/v1/hypervisors", None).1);
+
+    let (st, v) = s.env(
+        "create",
+        "instance",
+        serde_json::json!({"project": "demo", "name": "web", "traffic_type": "http", "subnet": "10.50.0.0/24",
+            "backend": {"entities": ["10.50.0.11:8080"]}}),
+    );
+    assert_eq!(st, 202, "{v}");
+    let project_id: String = {
+        let (_, body) = curl("GET", &format!("{}/v1/projects/demo", s.base), Some(&s.tok), None);
+        serde_json::from_str::<Value>(&body).unwrap()["id"].as_str().unwrap().to_string()
+    };
+    let pns = sh(&[script("backend.sh").to_str().unwrap(), "project-ns", &prefix, &project_id])
+        .trim()
+        .to_string();
+    s.wait_active("web").await;
+    let b = format!("{prefix}-b0");
+    sh(&[script("backend.sh").to_str().unwrap(), "add", &pns, &b, "10.50.0.11/24", "8080"]);
+    cleanup.backends.push(b);
+    let resize = |n: i32| {
+        let body = format!(r#"{{"min_nodes":{n},"max_nodes":{n}}}"#);
+        let url = format!("{}/v1/projects/demo/load-balancers/web", s.base);
+        let (st, out) = curl("PATCH", &url, Some(&s.tok), Some(&body));
+        assert_eq!(st, 200, "{out}");
+    };
+    let placed_as = |want: Vec<(&str, &str)>| {
+        let want: Vec<(String, String)> =
+            want.into_iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+        let s = &s;
+        async move {
+            let ok = wait_for(Duration::from_millis(300), Duration::from_secs(120), || {
+                let got = s.placements("web");
+                let done = got == want;
+                async move { done }
+            })
+            .await;
+            assert!(ok, "want {want:?}, have {:?}", s.placements("web"));
+        }
+    };
+
+    // 1. Two nodes: one on each hypervisor (anti-affinity), each a VM of its own libvirtd.
+    resize(2);
+    placed_as(vec![("ACTIVE", "hv2"), ("ACTIVE", "local")]).await;
+    assert_eq!(domains(&prefix).len(), 1, "local: {:?}", domains(&prefix));
+    assert_eq!(hv2.domains().len(), 1, "hv2: {:?}", hv2.domains());
+    let pub_ns = format!("{prefix}-pub");
+    let name = "web.demo.acme.lbaas.test".to_string();
+    let ok = wait_for(Duration::from_millis(200), Duration::from_secs(10), || async {
+        vips(s.dns_port, &name).len() == 2
+    })
+    .await;
+    assert!(ok, "DNS answers both nodes: {:?}", vips(s.dns_port, &name));
+
+    // 2. Drain hv2 under traffic: replaced on local first, then retired; no request fails.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let load = traffic(pub_ns.clone(), s.dns_port, name.clone(), 1500, stop.clone());
+    let t0 = std::time::Instant::now();
+    let (st, v) =
+        s.admin("PATCH", "/v1/hypervisors/hv2", Some(serde_json::json!({"state": "DRAINING"})));
+    assert_eq!(st, 200, "{v}");
+    placed_as(vec![("ACTIVE", "local"), ("ACTIVE", "local")]).await;
+    let ok = wait_for(Duration::from_millis(300), Duration::from_secs(30), || async {
+        hv2.domains().is_empty()
+    })
+    .await;
+    assert!(ok, "hv2's VM destroyed: {:?}", hv2.domains());
+    eprintln!("drain: hv2 empty after {:.1}s", t0.elapsed().as_secs_f64());
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (ok_count, failed) = load.join().unwrap();
+    assert!(failed.is_empty(), "failed requests during the drain: {failed:?}");
+    assert!(ok_count > 20, "traffic flowed during the drain: {ok_count}");
+
+    // 3. hv2 back in service; a third node goes there (the emptier one, anti-affinity ties).
+    let (st, v) =
+        s.admin("PATCH", "/v1/hypervisors/hv2", Some(serde_json::json!({"state": "ENABLED"})));
+    assert_eq!(st, 200, "{v}");
+    resize(3);
+    placed_as(vec![("ACTIVE", "hv2"), ("ACTIVE", "local"), ("ACTIVE", "local")]).await;
+
+    // 4. hv2's libvirtd dies (SIGKILL). Its VM goes on serving, but nothing can repair it
+    // there: once its controller has not listed domains for 30 s, the node is replaced on
+    // local and retired through SUNDOWN, with no failed request.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let load = traffic(pub_ns.clone(), s.dns_port, name.clone(), 1500, stop.clone());
+    let t0 = std::time::Instant::now();
+    hv2.kill_daemon();
+    let ok = wait_for(Duration::from_millis(300), Duration::from_secs(120), || async {
+        let p = s.placements("web");
+        p.iter().filter(|n| *n == &("ACTIVE".to_string(), "local".to_string())).count() == 3
+            && !p.iter().any(|n| n.0 == "ACTIVE" && n.1 == "hv2")
+    })
+    .await;
+    assert!(ok, "replaced on local: {:?}", s.placements("web"));
+    eprintln!("libvirtd killed: replaced on local after {:.1}s", t0.elapsed().as_secs_f64());
+    // Out of DNS, drained; the cached answers' TTL (5 s) and the drain pass under traffic.
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (ok_count, failed) = load.join().unwrap();
+    assert!(failed.is_empty(), "failed requests while hv2 was lost: {failed:?}");
+    assert!(ok_count > 20, "traffic flowed: {ok_count}");
+    let (_, v) = s.admin("GET", "/v1/hypervisors/hv2", None);
+    assert_eq!(v["reachable"], false, "{v}");
+
+    // 5. Its libvirtd comes back: its controller removes the retired node's VM and row.
+    sh(&[script("libvirtd.sh").to_str().unwrap(), "second", &hv2.name]);
+    let ok = wait_for(Duration::from_millis(300), Duration::from_secs(60), || async {
+        hv2.domains().is_empty() && s.placements("web").len() == 3
+    })
+    .await;
+    assert!(ok, "hv2 cleaned up: {:?} / {:?}", hv2.domains(), s.placements("web"));
+    assert_eq!(domains(&prefix).len(), 3);
 }

@@ -68,11 +68,37 @@ export interface paths {
         /** List hypervisors with their node counts and warm pools (admin) */
         get: operations["hypervisor_list"];
         put?: never;
-        post?: never;
+        /**
+         * Add a hypervisor (admin)
+         * @description Placement uses it once a controller runs for it (`lbaas-controller --hypervisor NAME`) and has listed its domains (`reachable: true`).
+         */
+        post: operations["hypervisor_create"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/v1/hypervisors/{hypervisor}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** View a hypervisor (admin) */
+        get: operations["hypervisor_view"];
+        put?: never;
+        post?: never;
+        /** Remove a hypervisor with no node and no spare on it (admin) */
+        delete: operations["hypervisor_delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a hypervisor's state, capacity or URI (admin)
+         * @description `state: DRAINING` replaces its nodes elsewhere, each retired through SUNDOWN once its replacement serves (no failed request); `DISABLED` places nothing new there and keeps what runs. A new URI takes effect when its controller restarts.
+         */
+        patch: operations["hypervisor_update"];
         trace?: never;
     };
     "/v1/nodes": {
@@ -863,7 +889,7 @@ export interface components {
          *     the list. utoipa does not read a `rename` that a macro writes.)
          * @enum {string}
          */
-        ErrorCode: "already_exists" | "cache_needs_http" | "certificate_expired" | "certificate_invalid" | "certificate_needs_https" | "certificate_not_yet_valid" | "certificate_required" | "certificate_too_large" | "certificate_without_names" | "immutable" | "in_use" | "insufficient_capacity" | "internal" | "invalid_body" | "invalid_cursor" | "invalid_description" | "invalid_field" | "invalid_gateway" | "invalid_health_check" | "invalid_l7_policy" | "invalid_l7_rule" | "invalid_json" | "invalid_limit" | "invalid_member" | "invalid_name" | "invalid_node_count" | "invalid_path" | "invalid_port" | "invalid_protocol" | "invalid_query" | "invalid_quota" | "invalid_subnet" | "invalid_wait" | "invalid_weight" | "member_outside_subnet" | "method_not_allowed" | "missing_field" | "not_found" | "payload_too_large" | "port_in_use" | "private_key_invalid" | "private_key_mismatch" | "policy_needs_http" | "quota_exceeded" | "redirect_loop" | "redirect_needs_http" | "stale_generation" | "subnet_overlap" | "tenant_token_required" | "unauthorized" | "unavailable" | "unknown_action" | "unknown_field" | "unknown_type" | "user_mismatch";
+        ErrorCode: "already_exists" | "cache_needs_http" | "certificate_expired" | "certificate_invalid" | "certificate_needs_https" | "certificate_not_yet_valid" | "certificate_required" | "certificate_too_large" | "certificate_without_names" | "immutable" | "in_use" | "insufficient_capacity" | "internal" | "invalid_body" | "invalid_capacity" | "invalid_cursor" | "invalid_description" | "invalid_field" | "invalid_gateway" | "invalid_health_check" | "invalid_l7_policy" | "invalid_l7_rule" | "invalid_json" | "invalid_limit" | "invalid_member" | "invalid_name" | "invalid_node_count" | "invalid_path" | "invalid_port" | "invalid_protocol" | "invalid_query" | "invalid_quota" | "invalid_subnet" | "invalid_uri" | "invalid_wait" | "invalid_weight" | "member_outside_subnet" | "method_not_allowed" | "missing_field" | "not_found" | "payload_too_large" | "port_in_use" | "private_key_invalid" | "private_key_mismatch" | "policy_needs_http" | "quota_exceeded" | "redirect_loop" | "redirect_needs_http" | "stale_generation" | "subnet_overlap" | "tenant_token_required" | "unauthorized" | "unavailable" | "unknown_action" | "unknown_field" | "unknown_type" | "user_mismatch";
         ErrorDetail: {
             code: components["schemas"]["ErrorCode"];
             /** @description For a person: what was wrong and, where it helps, what to do. */
@@ -902,6 +928,8 @@ export interface components {
         };
         /** @description A node as an operator sees it across tenants (admin). */
         FleetNode: {
+            /** @description The hypervisor it runs on. */
+            hypervisor: string;
             id: components["schemas"]["NodeId"];
             /** Format: date-time */
             last_heartbeat?: string | null;
@@ -947,8 +975,16 @@ export interface components {
              */
             unhealth_threshold: number;
         };
-        /** @description A compute host (admin): its libvirt URI, how many nodes run on it, its warm pool. */
+        /**
+         * @description A compute host (admin): its libvirt URI, capacity and state, how many nodes run on it, its
+         *     warm pool.
+         */
         Hypervisor: {
+            /**
+             * Format: int32
+             * @description Nodes (spares included) placement may put on it.
+             */
+            capacity_nodes: number;
             /** Format: date-time */
             created_at: string;
             /** Format: uuid */
@@ -959,9 +995,51 @@ export interface components {
              * @description Nodes placed on it (any tenant), DELETED excluded.
              */
             nodes: number;
+            /**
+             * @description Its controller listed its domains recently. An unreachable hypervisor gets no new nodes
+             *     and its nodes are replaced elsewhere, as if it were DRAINING.
+             */
+            reachable: boolean;
+            /**
+             * Format: date-time
+             * @description When its controller last reached its libvirt (never: null).
+             */
+            seen_at?: string | null;
             /** @description Its warm pool: VMs booted ahead of need, oldest first. */
             spare_nodes: components["schemas"]["SpareNode"][];
+            state: components["schemas"]["HypervisorState"];
             uri: string;
+        };
+        /** @description A compute host to add (admin). Its controller is started with `--hypervisor NAME`. */
+        HypervisorCreate: {
+            /**
+             * Format: int32
+             * @description Default 32.
+             */
+            capacity_nodes?: number | null;
+            /** @description A DNS label (RFC 1123). */
+            name: string;
+            state?: null | components["schemas"]["HypervisorState"];
+            /**
+             * @description A libvirt QEMU URI: `qemu:///system`, `qemu+ssh://host/system`,
+             *     `qemu+unix:///system?socket=/path`, ...
+             */
+            uri: string;
+        };
+        /**
+         * @description What placement may do with a hypervisor (ARCHITECTURE §14). ENABLED: new nodes go
+         *     there. DISABLED: nothing new goes there, what runs stays (a cordon). DRAINING: nothing
+         *     new, and its nodes are replaced elsewhere, then retired through SUNDOWN (out of DNS,
+         *     drained, deleted): no request fails.
+         * @enum {string}
+         */
+        HypervisorState: "ENABLED" | "DISABLED" | "DRAINING";
+        /** @description What an operator may change on a hypervisor (admin); absent fields keep their value. */
+        HypervisorUpdate: {
+            /** Format: int32 */
+            capacity_nodes?: number | null;
+            state?: null | components["schemas"]["HypervisorState"];
+            uri?: string | null;
         };
         InstanceCreateReply: {
             action: components["schemas"]["ActionCreate"];
@@ -1359,6 +1437,8 @@ export interface components {
         /** @description One page of a list. `next_cursor` is opaque; pass it back as `?cursor=` for the next page. */
         Page_FleetNode: {
             items: {
+                /** @description The hypervisor it runs on. */
+                hypervisor: string;
                 id: components["schemas"]["NodeId"];
                 /** Format: date-time */
                 last_heartbeat?: string | null;
@@ -1378,6 +1458,11 @@ export interface components {
         /** @description One page of a list. `next_cursor` is opaque; pass it back as `?cursor=` for the next page. */
         Page_Hypervisor: {
             items: {
+                /**
+                 * Format: int32
+                 * @description Nodes (spares included) placement may put on it.
+                 */
+                capacity_nodes: number;
                 /** Format: date-time */
                 created_at: string;
                 /** Format: uuid */
@@ -1388,8 +1473,19 @@ export interface components {
                  * @description Nodes placed on it (any tenant), DELETED excluded.
                  */
                 nodes: number;
+                /**
+                 * @description Its controller listed its domains recently. An unreachable hypervisor gets no new nodes
+                 *     and its nodes are replaced elsewhere, as if it were DRAINING.
+                 */
+                reachable: boolean;
+                /**
+                 * Format: date-time
+                 * @description When its controller last reached its libvirt (never: null).
+                 */
+                seen_at?: string | null;
                 /** @description Its warm pool: VMs booted ahead of need, oldest first. */
                 spare_nodes: components["schemas"]["SpareNode"][];
+                state: components["schemas"]["HypervisorState"];
                 uri: string;
             }[];
             next_cursor?: string | null;
@@ -2160,6 +2256,386 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_Hypervisor"];
+                };
+            };
+            /** @description invalid input; `error.code` says which */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description missing or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a quota is used up */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not found (another tenant's included) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the path exists, the method does not */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description duplicate name, overlapping subnet, stale generation, still in use */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description body over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug or an outage; the operator's log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    hypervisor_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HypervisorCreate"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Hypervisor"];
+                };
+            };
+            /** @description invalid input; `error.code` says which */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description missing or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a quota is used up */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not found (another tenant's included) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the path exists, the method does not */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description duplicate name, overlapping subnet, stale generation, still in use */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description body over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug or an outage; the operator's log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    hypervisor_view: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Hypervisor name or id */
+                hypervisor: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Hypervisor"];
+                };
+            };
+            /** @description invalid input; `error.code` says which */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description missing or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a quota is used up */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not found (another tenant's included) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the path exists, the method does not */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description duplicate name, overlapping subnet, stale generation, still in use */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description body over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug or an outage; the operator's log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    hypervisor_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Hypervisor name or id */
+                hypervisor: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description invalid input; `error.code` says which */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description missing or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a quota is used up */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not found (another tenant's included) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the path exists, the method does not */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description duplicate name, overlapping subnet, stale generation, still in use */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description body over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description a bug or an outage; the operator's log has the details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    hypervisor_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Hypervisor name or id */
+                hypervisor: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HypervisorUpdate"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Hypervisor"];
                 };
             };
             /** @description invalid input; `error.code` says which */

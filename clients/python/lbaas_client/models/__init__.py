@@ -48,6 +48,9 @@ from .failover_breaker import FailoverBreaker
 from .fleet_node import FleetNode
 from .health_monitor import HealthMonitor
 from .hypervisor import Hypervisor
+from .hypervisor_create import HypervisorCreate
+from .hypervisor_state import HypervisorState
+from .hypervisor_update import HypervisorUpdate
 from .instance_create_reply import InstanceCreateReply
 from .instance_create_request import InstanceCreateRequest
 from .instance_delete_reply import InstanceDeleteReply
@@ -188,6 +191,9 @@ __all__ = (
     "FleetNode",
     "HealthMonitor",
     "Hypervisor",
+    "HypervisorCreate",
+    "HypervisorState",
+    "HypervisorUpdate",
     "InstanceCreateReply",
     "InstanceCreateRequest",
     "InstanceDeleteReply",

@@ -20,6 +20,7 @@ class PageFleetNodeItemsItem:
     """A node as an operator sees it across tenants (admin).
 
     Attributes:
+        hypervisor (str): The hypervisor it runs on.
         id (UUID):
         load_balancer (str):
         name (str):
@@ -34,6 +35,7 @@ class PageFleetNodeItemsItem:
         vip (None | str | Unset):
     """
 
+    hypervisor: str
     id: UUID
     load_balancer: str
     name: str
@@ -48,6 +50,8 @@ class PageFleetNodeItemsItem:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        hypervisor = self.hypervisor
+
         id = str(self.id)
 
         load_balancer = self.load_balancer
@@ -84,6 +88,7 @@ class PageFleetNodeItemsItem:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
+                "hypervisor": hypervisor,
                 "id": id,
                 "load_balancer": load_balancer,
                 "name": name,
@@ -105,6 +110,8 @@ class PageFleetNodeItemsItem:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
+        hypervisor = d.pop("hypervisor")
+
         id = UUID(d.pop("id"))
 
         load_balancer = d.pop("load_balancer")
@@ -150,6 +157,7 @@ class PageFleetNodeItemsItem:
         vip = _parse_vip(d.pop("vip", UNSET))
 
         page_fleet_node_items_item = cls(
+            hypervisor=hypervisor,
             id=id,
             load_balancer=load_balancer,
             name=name,
