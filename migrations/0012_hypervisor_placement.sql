@@ -11,9 +11,10 @@ ALTER TABLE hypervisor
         CHECK (state IN ('ENABLED', 'DISABLED', 'DRAINING')),
     ADD COLUMN seen_at timestamptz;
 
--- Every node is on a hypervisor (rows from before placement ran on `local`).
+-- Every node is on a hypervisor (rows from before placement ran on `local`, the default).
 UPDATE node SET hypervisor_id = '00000000-0000-0000-0000-000000000001' WHERE hypervisor_id IS NULL;
-ALTER TABLE node ALTER COLUMN hypervisor_id SET NOT NULL;
+ALTER TABLE node ALTER COLUMN hypervisor_id SET DEFAULT '00000000-0000-0000-0000-000000000001',
+    ALTER COLUMN hypervisor_id SET NOT NULL;
 CREATE INDEX node_hypervisor_idx ON node (hypervisor_id);
 
 -- A spare whose agent said hello: the controller of another hypervisor may place a node on it

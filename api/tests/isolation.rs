@@ -16,6 +16,8 @@ fn body_for(op: &str, a_project: &str) -> Option<Value> {
     Some(match op {
         "tenant_create" => json!({"name": "from-b"}),
         "tenant_update" => json!({"quotas": {"projects": 0}}),
+        "hypervisor_create" => json!({"name": "from-b", "uri": "qemu:///system"}),
+        "hypervisor_update" => json!({"state": "DRAINING"}),
         "token_create" => json!({"name": "b-token"}),
         "project_create" => json!({"name": "b-project"}),
         "project_update" => json!({"description": "owned by b"}),
@@ -114,6 +116,7 @@ async fn every_path_hides_other_tenants() {
         ("member", member_id.clone()),
         ("node", node_id.to_string()),
         ("token", token_id.to_string()),
+        ("hypervisor", "local".to_string()),
     ]);
     // A's data that B never supplies: ids (unless B put them in the path, where an error message
     // may echo them back), A's tenant name and A's member addresses.

@@ -37,6 +37,9 @@ pub enum Command {
     /// Tenants (operator, admin token).
     #[command(subcommand)]
     Tenant(TenantCmd),
+    /// Compute hosts: capacity, state, placement (operator, admin token).
+    #[command(subcommand)]
+    Hypervisor(HypervisorCmd),
     /// Projects of the tenant.
     #[command(subcommand)]
     Project(ProjectCmd),
@@ -102,6 +105,64 @@ pub enum TenantCmd {
     },
     /// List tenants.
     List,
+}
+
+/// What placement may do with a hypervisor.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum HvState {
+    /// New nodes may go there.
+    Enabled,
+    /// Nothing new goes there; what runs stays (a cordon).
+    Disabled,
+    /// Nothing new, and its nodes move elsewhere through SUNDOWN (no failed request).
+    Draining,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HypervisorCmd {
+    /// Hypervisors with their state, capacity, nodes and warm pools.
+    List,
+    Show {
+        /// Hypervisor name or id.
+        name: String,
+    },
+    /// Register a hypervisor; start a controller for it (`lbaas-controller --hypervisor NAME`).
+    Add {
+        /// A DNS label.
+        name: String,
+        /// libvirt URI: qemu:///system, qemu+ssh://HOST/system, qemu+unix:///system?socket=PATH.
+        #[arg(long)]
+        uri: String,
+        /// Nodes it may hold, spares included (default 32).
+        #[arg(long, value_name = "N")]
+        capacity: Option<i32>,
+        #[arg(long, value_enum)]
+        state: Option<HvState>,
+    },
+    /// Change a hypervisor's state, capacity or URI.
+    Set {
+        /// Hypervisor name or id.
+        name: String,
+        #[arg(long, value_enum)]
+        state: Option<HvState>,
+        #[arg(long, value_name = "N")]
+        capacity: Option<i32>,
+        #[arg(long)]
+        uri: Option<String>,
+    },
+    /// Move every node off a hypervisor (state DRAINING); `--wait` until none is left.
+    Drain {
+        /// Hypervisor name or id.
+        name: String,
+        /// Wait until it holds no node (at most this many seconds).
+        #[arg(long, value_name = "SECONDS", num_args = 0..=1, default_missing_value = "300")]
+        wait: Option<u64>,
+    },
+    /// Remove a hypervisor that holds no node and no spare.
+    Delete {
+        /// Hypervisor name or id.
+        name: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -19,7 +19,8 @@ use std::time::{Duration, Instant};
 
 use lbaas_client::types as api;
 use lbaas_common::types::{
-    Event, LoadBalancer, Member, Node, Project, ProvisioningStatus, Subnet, Tenant, TenantCreated,
+    Event, Hypervisor, LoadBalancer, Member, Node, Project, ProvisioningStatus, Subnet, Tenant,
+    TenantCreated,
 };
 use serde_json::{json, Value};
 
@@ -39,6 +40,7 @@ pub async fn run(cli: Cli) -> Result<()> {
     let o = Out { json: cli.json };
     match cli.command {
         Command::Tenant(cmd) => tenant(&c, o, cmd).await,
+        Command::Hypervisor(cmd) => hypervisor(&c, o, cmd).await,
         Command::Project(cmd) => project(&c, o, cmd).await,
         Command::Subnet(cmd) => subnet(&c, o, cmd).await,
         Command::Instance(cmd) => instance(&c, o, cmd).await,
@@ -262,6 +264,121 @@ async fn tenant(c: &Client, o: Out, cmd: TenantCmd) -> Result<()> {
                     .collect::<Vec<_>>();
                 table(&["NAME", "ID", "QUOTAS (PROJ/LB/NODES)", "CREATED"], &rows)
             })
+        }
+    }
+}
+
+// ---- hypervisors ---------------------------------------------------------------------------
+
+fn hv_state(s: HvState) -> api::HypervisorState {
+    match s {
+        HvState::Enabled => api::HypervisorState::Enabled,
+        HvState::Disabled => api::HypervisorState::Disabled,
+        HvState::Draining => api::HypervisorState::Draining,
+    }
+}
+
+fn hypervisor_fields(h: &Hypervisor) -> String {
+    let spares: Vec<String> = h.spare_nodes.iter().map(|s| s.name.clone()).collect();
+    fields(&[
+        ("name", h.name.clone()),
+        ("id", h.id.to_string()),
+        ("uri", h.uri.clone()),
+        ("state", h.state.to_string()),
+        ("reachable", reachable_text(h)),
+        ("capacity", format!("{} nodes", h.capacity_nodes)),
+        ("nodes", h.nodes.to_string()),
+        ("spares", list(&spares)),
+        ("created", time(&h.created_at)),
+    ])
+}
+
+/// `yes`, or `no` with when its controller last reached it.
+fn reachable_text(h: &Hypervisor) -> String {
+    match (h.reachable, &h.seen_at) {
+        (true, _) => "yes".into(),
+        (false, Some(t)) => format!("no (last seen {})", time(t)),
+        (false, None) => "no (no controller has listed it yet)".into(),
+    }
+}
+
+async fn hypervisor(c: &Client, o: Out, cmd: HypervisorCmd) -> Result<()> {
+    match cmd {
+        HypervisorCmd::List => {
+            let items = c
+                .list_all(
+                    |cur| async move { c.api().hypervisor_list(cur.as_deref(), Some(PAGE)).await },
+                )
+                .await?;
+            o.list(items, |hs: Vec<Hypervisor>| {
+                let rows = hs
+                    .iter()
+                    .map(|h| {
+                        vec![
+                            h.name.clone(),
+                            h.state.to_string(),
+                            if h.reachable { "yes".into() } else { "no".into() },
+                            format!("{}/{}", h.nodes, h.capacity_nodes),
+                            h.spare_nodes.len().to_string(),
+                            h.uri.clone(),
+                        ]
+                    })
+                    .collect::<Vec<_>>();
+                table(&["NAME", "STATE", "REACHABLE", "NODES/CAPACITY", "SPARES", "URI"], &rows)
+            })
+        }
+        HypervisorCmd::Show { name } => {
+            let raw = c.call(c.api().hypervisor_view(&name)).await?;
+            o.one(&raw, |h: Hypervisor| hypervisor_fields(&h))
+        }
+        HypervisorCmd::Add { name, uri, capacity, state } => {
+            let body = api::HypervisorCreate {
+                name,
+                uri,
+                capacity_nodes: capacity,
+                state: state.map(hv_state),
+            };
+            let raw = c.call(c.api().hypervisor_create(&body)).await?;
+            o.one(&raw, |h: Hypervisor| hypervisor_fields(&h))
+        }
+        HypervisorCmd::Set { name, state, capacity, uri } => {
+            let body =
+                api::HypervisorUpdate { uri, capacity_nodes: capacity, state: state.map(hv_state) };
+            let raw = c.call(c.api().hypervisor_update(&name, &body)).await?;
+            o.one(&raw, |h: Hypervisor| hypervisor_fields(&h))
+        }
+        HypervisorCmd::Drain { name, wait } => {
+            let body = api::HypervisorUpdate {
+                uri: None,
+                capacity_nodes: None,
+                state: Some(api::HypervisorState::Draining),
+            };
+            let mut raw = c.call(c.api().hypervisor_update(&name, &body)).await?;
+            if let Some(secs) = wait {
+                let deadline = Instant::now() + Duration::from_secs(secs);
+                loop {
+                    let h: Hypervisor = from_value(raw.clone())?;
+                    if h.nodes == 0 {
+                        break;
+                    }
+                    if Instant::now() >= deadline {
+                        return Err(CliError::Local(format!(
+                            "hypervisor {} still holds {} nodes after {secs} s",
+                            h.name, h.nodes
+                        )));
+                    }
+                    tokio::time::sleep(WAIT_POLL).await;
+                    raw = c.call(c.api().hypervisor_view(&name)).await?;
+                }
+            }
+            o.one(&raw, |h: Hypervisor| hypervisor_fields(&h))
+        }
+        HypervisorCmd::Delete { name } => {
+            c.call(c.api().hypervisor_delete(&name)).await?;
+            if o.json {
+                return Ok(());
+            }
+            emit(&format!("hypervisor {name} deleted\n"))
         }
     }
 }
