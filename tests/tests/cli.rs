@@ -232,3 +232,39 @@ async fn certificates_and_an_https_instance_with_rules_from_the_command_line() {
     ]);
     assert_eq!(out.status.code(), Some(2), "a malformed rule is a usage error");
 }
+
+/// The operator's hypervisor commands: add, list, set, drain (with `--wait`: nothing runs
+/// there, so it returns at once), delete; a bad URI is refused with the API's code.
+#[tokio::test]
+async fn an_operator_manages_hypervisors_from_the_command_line() {
+    let dir = std::env::temp_dir().join(format!("lbaas-cli-hv-{}", std::process::id()));
+    let api = spawn_api(&dir).await;
+    let admin = Cli { api: api.base.clone(), token: Some(api.admin.clone()) };
+    let out = admin.ok(&[
+        "hypervisor",
+        "add",
+        "hv2",
+        "--uri",
+        "qemu+unix:///system?socket=/var/lib/lbaas-hv/hv2/run/libvirt-sock",
+        "--capacity",
+        "8",
+    ]);
+    assert!(out.contains("state:     ENABLED"), "{out}");
+    assert!(out.contains("reachable: no (no controller has listed it yet)"), "{out}");
+    let list = admin.ok(&["hypervisor", "list"]);
+    let lines: Vec<&str> = list.lines().collect();
+    assert!(lines[0].starts_with("NAME   STATE    REACHABLE  NODES/CAPACITY"), "{list}");
+    assert!(lines.iter().any(|l| l.starts_with("hv2 ") && l.contains("0/8")), "{list}");
+    assert!(lines.iter().any(|l| l.starts_with("local") && l.contains("0/32")), "{list}");
+    let out = admin.ok(&["hypervisor", "set", "hv2", "--state", "disabled", "--capacity", "4"]);
+    assert!(out.contains("state:     DISABLED") && out.contains("4 nodes"), "{out}");
+    let out = admin.ok(&["hypervisor", "drain", "hv2", "--wait", "5"]);
+    assert!(out.contains("state:     DRAINING") && out.contains("nodes:     0"), "{out}");
+    let bad = admin.run(&["hypervisor", "add", "hv3", "--uri", "http://nope"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("invalid_uri"));
+    assert!(admin.ok(&["hypervisor", "delete", "hv2"]).contains("hypervisor hv2 deleted"));
+    let json = admin.ok(&["--json", "hypervisor", "list"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["items"].as_array().map(Vec::len), Some(1), "{json}");
+}
