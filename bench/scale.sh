@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Scale simulation (issue 15): N load balancers in PostgreSQL, the fake hypervisor, network and
 # agents (controller/tests/scale.rs), so what is measured is the control plane's own cost:
-# converging N creates, a quiet reconcile pass (nothing changed), the pass that carries one
-# change, building the DNS zone (time, memory), and paging the API's list 1000 at a time.
+# converging N creates, a full pass (the safety net), a quiet pass (change-driven, nothing
+# changed), the pass that carries one change, building the DNS zone (time, memory), and paging
+# the API's list 1000 at a time.
 # Goal: the quiet pass flat from 1 000 to 10 000 load balancers. Release build, a cluster of
 # its own on 127.0.0.1:55435.
 #   bench/scale.sh [sizes]   (default 100,1000,10000)

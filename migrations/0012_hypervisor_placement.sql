@@ -27,3 +27,10 @@ CREATE TRIGGER hypervisor_notify AFTER INSERT OR DELETE OR UPDATE OF state, capa
     ON hypervisor FOR EACH ROW EXECUTE FUNCTION lbaas_notify_change();
 CREATE TRIGGER spare_node_notify AFTER UPDATE OF ready ON spare_node
     FOR EACH ROW EXECUTE FUNCTION lbaas_notify_change();
+
+-- Change-driven passes (ARCHITECTURE §14) look only at work in flight: load balancers pending
+-- something and nodes BUILDING, DOWN or SUNDOWN. Partial indexes keep those lookups independent of the
+-- size of a quiet fleet.
+CREATE INDEX load_balancer_pending_idx ON load_balancer (id)
+    WHERE provisioning_status IN ('PENDING_CREATE', 'PENDING_UPDATE', 'PENDING_DELETE');
+CREATE INDEX node_unsettled_idx ON node (load_balancer_id) WHERE status NOT IN ('ACTIVE', 'FAILED');

@@ -45,7 +45,14 @@ pub trait Agents: Send + Sync + 'static {
     fn drain(&self, node: &str, seconds: u32);
     fn forget(&self, node: &str);
     fn nodes(&self) -> Vec<String>;
+    /// Nodes whose link said something since the last call (hello, ack, drained, a drop): a
+    /// change-driven pass looks at them.
+    fn take_changed(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
+
+type Changed = Arc<Mutex<std::collections::BTreeSet<String>>>;
 
 struct Link {
     state: Arc<Mutex<AgentState>>,
@@ -57,11 +64,12 @@ struct Link {
 pub struct AgentLinks {
     links: Arc<Mutex<HashMap<String, Link>>>,
     wake: Arc<Notify>,
+    changed: Changed,
 }
 
 impl AgentLinks {
     pub fn new(wake: Arc<Notify>) -> Self {
-        AgentLinks { links: Arc::default(), wake }
+        AgentLinks { links: Arc::default(), wake, changed: Arc::default() }
     }
 }
 
@@ -79,6 +87,7 @@ impl Agents for AgentLinks {
             state.clone(),
             rx,
             self.wake.clone(),
+            self.changed.clone(),
         ));
         links.insert(node.to_string(), Link { state, tx, task });
     }
@@ -108,6 +117,10 @@ impl Agents for AgentLinks {
     fn nodes(&self) -> Vec<String> {
         self.links.lock().unwrap().keys().cloned().collect()
     }
+
+    fn take_changed(&self) -> Vec<String> {
+        std::mem::take(&mut *self.changed.lock().unwrap()).into_iter().collect()
+    }
 }
 
 #[tracing::instrument(skip_all, fields(node = %node))]
@@ -117,6 +130,7 @@ async fn link_task(
     state: Arc<Mutex<AgentState>>,
     mut rx: mpsc::UnboundedReceiver<ToAgent>,
     wake: Arc<Notify>,
+    changed: Changed,
 ) {
     loop {
         let stream = match UnixStream::connect(&socket).await {
@@ -145,7 +159,12 @@ async fn link_task(
                         _ => break,
                     };
                     match lbaas_proto::decode::<FromAgent>(line.as_bytes()) {
-                        Ok(msg) => on_message(&node, &state, &wake, msg),
+                        Ok(msg) => {
+                            if !matches!(msg, FromAgent::Heartbeat(_)) {
+                                changed.lock().unwrap().insert(node.clone());
+                            }
+                            on_message(&node, &state, &wake, msg)
+                        }
                         // Boot noise before the agent runs is not ours to parse.
                         Err(_) => continue,
                     }
@@ -163,6 +182,7 @@ async fn link_task(
         }
         // A link that drops usually means the VM died: the reconciler looks at once rather
         // than at its next timer, which is what makes failover start within a second.
+        changed.lock().unwrap().insert(node.clone());
         wake.notify_one();
         tokio::time::sleep(Duration::from_millis(200)).await;
     }

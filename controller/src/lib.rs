@@ -21,13 +21,15 @@ pub mod reconciler;
 pub mod warm_pool;
 
 use agent_link::{AgentLinks, Agents};
-use reconciler::{Reconciler, Settings};
+use reconciler::{Changes, Reconciler, Settings};
 
 #[derive(Debug, Clone)]
 pub struct Config {
     pub database_url: String,
-    /// Safety-net period between passes when nothing wakes the loop.
+    /// Period between passes when nothing wakes the loop (change-driven: cheap).
     pub period: Duration,
+    /// Period between full passes (the safety net: every load balancer, collection, metrics).
+    pub full_period: Duration,
     /// The `hypervisor` row this controller reconciles (`local` by default).
     pub hypervisor: String,
     /// `None`: the URI of that row.
@@ -153,10 +155,24 @@ async fn lead(
     let mut lease = tokio::time::interval(Duration::from_secs(2));
     let mut run_pass = true;
     let mut next = tokio::time::Instant::now();
+    // The first pass is a full one; then change-driven passes, and a full one every
+    // `full_period` (the safety net: collection, metrics, anything a change did not name).
+    let mut changes = Changes { full: true, ..Default::default() };
+    let mut last_full = tokio::time::Instant::now();
     loop {
         if run_pass {
-            if let Err(e) = rec.pass().await {
+            let full = changes.full || last_full.elapsed() >= config.full_period;
+            let r = if full {
+                changes = Changes::default();
+                last_full = tokio::time::Instant::now();
+                rec.pass().await
+            } else {
+                rec.pass_changes(std::mem::take(&mut changes)).await
+            };
+            if let Err(e) = r {
                 tracing::error!(error = %format!("{e:#}"), "reconcile pass failed");
+                // What it was to look at is not lost: the next pass is a full one.
+                changes.full = true;
             }
             // The safety-net pass is due this long after the last pass, whatever woke us since
             // (the lease check must not keep postponing it).
@@ -167,15 +183,22 @@ async fn lead(
         run_pass = true;
         tokio::select! {
             n = listener.recv() => {
-                if let Err(e) = n {
-                    tracing::warn!(error = %e, "notification stream broke; reconnecting");
-                    tokio::time::sleep(Duration::from_millis(500)).await;
+                match n {
+                    Ok(n) => changes.note(n.payload()),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "notification stream broke; reconnecting");
+                        // Some changes may be lost: the next pass looks at everything.
+                        changes.full = true;
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                    }
                 }
                 // Coalesce a burst (an instance create announces a dozen rows) into one pass:
                 // drain until the channel has been quiet for 20 ms.
-                while let Ok(Ok(_)) =
+                while let Ok(Ok(n)) =
                     tokio::time::timeout(Duration::from_millis(20), listener.recv()).await
-                {}
+                {
+                    changes.note(n.payload());
+                }
             }
             _ = wake.notified() => {}
             _ = tokio::time::sleep_until(next) => {}

@@ -9,9 +9,14 @@ use clap::Parser;
 struct Cli {
     #[arg(long, env = "DATABASE_URL")]
     database_url: String,
-    /// Seconds between safety-net passes.
+    /// Seconds between passes when nothing wakes the controller. Such a pass looks at work in
+    /// flight only (timers: build timeout, failover grace, drains).
     #[arg(long, env = "LBAAS_RECONCILE_PERIOD", default_value_t = 10)]
     period: u64,
+    /// Seconds between full passes: every load balancer and node looked at, unowned domains,
+    /// links and namespaces collected, fleet metrics refreshed.
+    #[arg(long, env = "LBAAS_FULL_RECONCILE_PERIOD", default_value_t = 30)]
+    full_period: u64,
     /// Prefix of every host object (namespaces, domains, taps); GC touches only these.
     #[arg(long, env = "LBAAS_PREFIX", default_value = "lbaas")]
     prefix: String,
@@ -113,6 +118,7 @@ async fn main() -> anyhow::Result<()> {
     lbaas_controller::run(lbaas_controller::Config {
         database_url: cli.database_url,
         period: Duration::from_secs(cli.period),
+        full_period: Duration::from_secs(cli.full_period),
         hypervisor: cli.hypervisor,
         libvirt_uri: cli.libvirt_uri,
         settings: lbaas_controller::reconciler::Settings {

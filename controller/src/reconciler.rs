@@ -122,6 +122,41 @@ impl Settings {
     }
 }
 
+/// What changed since the last pass, for a change-driven pass: gathered from the
+/// `NOTIFY lbaas_change` payloads (`table:id`, migration 0001) by the controller's loop.
+#[derive(Debug, Clone, Default)]
+pub struct Changes {
+    pub load_balancers: BTreeSet<Uuid>,
+    pub nodes: BTreeSet<Uuid>,
+    /// A project or subnet changed: the networks step runs.
+    pub networks: bool,
+    /// Something only a full pass covers changed (a hypervisor; an unknown payload; a
+    /// notification stream that broke, losing some).
+    pub full: bool,
+}
+
+impl Changes {
+    /// Notes one `lbaas_change` payload. A change to a listener, pool, member, L7 policy or
+    /// certificate needs nothing more: the API bumps the load balancers it affects in the same
+    /// transaction (`load_balancer_touch`), and that row announces itself. A spare's readiness
+    /// only wakes the loop: the load balancers waiting for a node are in flight anyway.
+    pub fn note(&mut self, payload: &str) {
+        let (table, id) = payload.split_once(':').unwrap_or((payload, ""));
+        let id = id.parse::<Uuid>();
+        match (table, id) {
+            ("load_balancer", Ok(id)) => {
+                self.load_balancers.insert(id);
+            }
+            ("node", Ok(id)) => {
+                self.nodes.insert(id);
+            }
+            ("project" | "subnet", _) => self.networks = true,
+            ("listener" | "pool" | "member" | "l7policy" | "certificate" | "spare_node", _) => {}
+            _ => self.full = true,
+        }
+    }
+}
+
 /// What an operator reads to know the reconciler is alive and what it last did.
 #[derive(Debug, Default, Clone)]
 pub struct Status {
@@ -135,6 +170,10 @@ pub struct Status {
     /// This controller held the scheduler lock in its last pass: it did the fleet-wide steps
     /// (breaker, node counts and placement).
     pub scheduling: bool,
+    /// The last pass was a full one (not change-driven).
+    pub full: bool,
+    /// Load balancers the last change-driven pass looked at.
+    pub scope: usize,
     /// An ACTIVE node's agent link is down while its domain is still listed: libvirt may not
     /// have finished tearing a dead VM down, so the next pass should come soon, not at the
     /// safety-net period (failover starts from that pass).
@@ -197,6 +236,11 @@ pub struct Reconciler<N, H, A> {
     seen_recorded: Option<Instant>,
     /// SUNDOWN nodes whose agent was told to drain.
     drains_sent: BTreeSet<Uuid>,
+    /// ACTIVE nodes whose agent link was down at the last look: change-driven passes look
+    /// again until it is back or the node is DOWN.
+    recheck: BTreeSet<Uuid>,
+    /// A spare of this hypervisor has not said hello yet: passes keep listing domains.
+    spares_unready: bool,
 }
 
 impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
@@ -221,6 +265,8 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
             scheduler: None,
             seen_recorded: None,
             drains_sent: BTreeSet::new(),
+            recheck: BTreeSet::new(),
+            spares_unready: false,
         }
     }
 
@@ -280,10 +326,24 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
     /// are recorded on their object (node, load balancer, namespace), logged, and the pass goes
     /// on with the next object and the next step.
     pub async fn pass(&mut self) -> Result<()> {
+        self.run_pass(None).await
+    }
+
+    /// A change-driven pass (ARCHITECTURE §14, "Quiet passes"): it looks only at the load
+    /// balancers `changes` names and those with work in flight, so with nothing in flight it
+    /// costs a handful of index lookups whatever the size of the fleet. Collection (unowned
+    /// domains, agent links, namespaces), metrics and every other load balancer wait for the
+    /// next full [`Reconciler::pass`]. Widens to a full pass when `changes.full` says so or a
+    /// hypervisor is being left.
+    pub async fn pass_changes(&mut self, changes: Changes) -> Result<()> {
+        self.run_pass(Some(changes)).await
+    }
+
+    async fn run_pass(&mut self, changes: Option<Changes>) -> Result<()> {
         self.step_errors.clear();
         self.attached.retain(|_, at| at.elapsed() < TAP_RECHECK);
         let start = Instant::now();
-        let r = self.pass_inner().await;
+        let r = self.pass_inner(changes).await;
         self.metrics.pass_duration.observe(start.elapsed().as_secs_f64());
         let outcome = if r.is_err() { "failed" } else { "ok" };
         self.metrics.passes.get_or_create(&OutcomeLabels { outcome }).inc();
@@ -296,61 +356,123 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         r
     }
 
-    async fn pass_inner(&mut self) -> Result<()> {
-        let s = self.settings.clone();
-        let wanted_ns = self.networks_converge().await;
-        let serving = lbq::load_balancer_list_by_status(
-            &self.db,
-            &[
-                ProvisioningStatus::PendingCreate,
-                ProvisioningStatus::PendingUpdate,
-                ProvisioningStatus::Active,
-            ],
-        )
-        .await?;
-        // The domain list first: a successful one is what marks this hypervisor reachable for
-        // placement, in this very pass.
-        let listed = self.hv.list(&format!("{}-n-", s.prefix)).await;
-        if listed.is_ok() {
-            self.hypervisor_seen().await;
+    /// `None`: a full pass. `Some`: the load balancers in flight or named by a change, unless
+    /// something only a full pass covers changed.
+    async fn scope(&mut self, changes: Option<Changes>) -> Result<Option<(Vec<Uuid>, bool)>> {
+        // Agent events name nodes; drained every pass, so a full pass does not leave them to
+        // widen the next one.
+        let agent_nodes: Vec<Uuid> =
+            self.agents.take_changed().iter().filter_map(|n| n.parse().ok()).collect();
+        let Some(mut c) = changes else { return Ok(None) };
+        if c.full || lbaas_db::hypervisor::hypervisor_evacuating(&self.db).await? {
+            return Ok(None);
         }
+        c.nodes.extend(agent_nodes);
+        // Nodes whose agent link was down at the last look are looked at again.
+        c.nodes.extend(self.recheck.iter().copied());
+        let lbs: Vec<Uuid> = c.load_balancers.into_iter().collect();
+        let nodes: Vec<Uuid> = c.nodes.into_iter().collect();
+        let ids = lbq::load_balancer_scope(&self.db, &lbs, &nodes).await?;
+        Ok(Some((ids, c.networks)))
+    }
+
+    async fn pass_inner(&mut self, changes: Option<Changes>) -> Result<()> {
+        let s = self.settings.clone();
+        let scope = self.scope(changes).await?;
+        self.status.full = scope.is_none();
+        let only: Option<&[Uuid]> = scope.as_ref().map(|(ids, _)| ids.as_slice());
+        self.status.scope = only.map_or(0, <[Uuid]>::len);
+        let wanted_ns = match &scope {
+            None | Some((_, true)) => self.networks_converge().await,
+            Some(_) => BTreeSet::new(),
+        };
+        let statuses = [
+            ProvisioningStatus::PendingCreate,
+            ProvisioningStatus::PendingUpdate,
+            ProvisioningStatus::Active,
+        ];
+        let (serving, mut placements) = match only {
+            None => (
+                lbq::load_balancer_list_by_status(&self.db, &statuses).await?,
+                nq::node_list_placements(&self.db).await?,
+            ),
+            Some([]) => (Vec::new(), Vec::new()),
+            Some(ids) => (
+                lbq::load_balancer_list_of(&self.db, ids, &statuses).await?,
+                nq::node_list_placements_of(&self.db, ids).await?,
+            ),
+        };
+        let me = self.hypervisor;
+        // The domain list: a successful one is what marks this hypervisor reachable for
+        // placement, in this very pass. A change-driven pass asks only when it has something of
+        // this hypervisor's to look at, or the mark is due.
+        let want_list = only.is_none()
+            || placements.iter().any(|p| p.hypervisor_id == me)
+            || self.spares_unready
+            || self.seen_recorded.is_none_or(|t| t.elapsed() >= lbaas_db::hypervisor::SEEN_EVERY);
+        let listed = if want_list {
+            let l = self.hv.list(&format!("{}-n-", s.prefix)).await;
+            if l.is_ok() {
+                self.hypervisor_seen().await;
+            }
+            Some(l)
+        } else {
+            None
+        };
         // Judged before any replacement is made: a mass failure seen for the first time in this
-        // pass must not be "repaired" by it.
-        let mut placements = nq::node_list_placements(&self.db).await?;
+        // pass must not be "repaired" by it. Over the whole fleet: a change-driven pass reads it
+        // only when a node is DOWN or the breaker is open.
         let scheduling = self.scheduler_hold().await;
         self.status.scheduling = scheduling;
         if scheduling {
-            self.breaker_judge(&placements).await;
+            let down = placements.iter().any(|p| p.status == NodeStatus::Down.as_str());
+            if only.is_none() {
+                self.breaker_judge(&placements).await;
+            } else if down || self.breaker.open {
+                let all = nq::node_list_placements(&self.db).await?;
+                self.breaker_judge(&all).await;
+            }
         }
-        let (spares, counts_changed) = self.node_counts_converge(&serving, scheduling).await?;
+        let (spares, counts_changed) =
+            self.node_counts_converge(&serving, only, scheduling).await?;
         let lbs: HashMap<Uuid, &LoadBalancerRow> = serving.iter().map(|l| (l.id, l)).collect();
         // Read again only when the count step made or removed nodes: a quiet pass reads once.
         if counts_changed {
-            placements = nq::node_list_placements(&self.db).await?;
+            placements = match only {
+                None => nq::node_list_placements(&self.db).await?,
+                Some(ids) => nq::node_list_placements_of(&self.db, ids).await?,
+            };
         }
         // From here on, this hypervisor's nodes only: other controllers drive the others.
-        let me = self.hypervisor;
         placements.retain(|p| p.hypervisor_id == me);
-        self.metrics_record(&lbs, &placements, &spares).await;
+        if only.is_none() {
+            self.metrics_record(&lbs, &placements).await;
+        }
+        self.metrics_spares(&spares);
         // Without a domain list (libvirt stalled or restarting) the pass goes on with what the
         // agents prove: a VM whose agent is connected runs. Nothing is started, declared DOWN
         // or collected for want of a list: slowness of libvirt must not make a node look dead.
         let (running, listed) = match listed {
-            Ok(listed) => {
+            Some(Ok(listed)) => {
                 let mut running: BTreeSet<String> = listed.into_iter().collect();
                 let new = self.domains_start(&placements, &lbs, &spares, &running);
                 running.extend(self.starts_collect(&placements, &lbs, &spares, &new).await);
                 (running, true)
             }
-            Err(e) => {
-                self.step_failed("list domains", &e);
+            failed => {
+                if let Some(Err(e)) = &failed {
+                    self.step_failed("list domains", e);
+                }
                 // Starts that ended are still judged: a missed deadline fails its node now.
                 self.starts_collect(&placements, &lbs, &spares, &BTreeSet::new()).await;
                 let linked = self.linked_names(&placements, &spares);
                 // What a node waiting for its VM waits on, for the build timeout's reason.
-                for p in placements.iter().filter(|p| p.status == NodeStatus::Building.as_str()) {
-                    if !linked.contains(&p.name) {
-                        self.failing.entry(p.id).or_insert_with(|| format!("{e:#}"));
+                if let Some(Err(e)) = &failed {
+                    for p in placements.iter().filter(|p| p.status == NodeStatus::Building.as_str())
+                    {
+                        if !linked.contains(&p.name) {
+                            self.failing.entry(p.id).or_insert_with(|| format!("{e:#}"));
+                        }
                     }
                 }
                 (linked, false)
@@ -358,15 +480,19 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         };
         self.spares_converge(&spares, &running).await;
         self.nodes_converge(&placements, &lbs, &running, listed).await;
-        if listed {
+        if listed && only.is_none() {
             self.domains_collect(&placements, &spares, &running).await;
         }
         self.load_balancers_activate(&serving).await;
         // Operating status follows what serves (nodes DOWN, members OFFLINE).
-        lbq::load_balancer_refresh_operating(&self.db).await?;
+        if only.is_none_or(|ids| !ids.is_empty()) {
+            lbq::load_balancer_refresh_operating(&self.db, only).await?;
+        }
         self.load_balancers_delete(&placements).await?;
-        self.agents_collect(&placements, &spares);
-        self.namespaces_collect(&wanted_ns).await;
+        if only.is_none() {
+            self.agents_collect(&placements, &spares);
+            self.namespaces_collect(&wanted_ns).await;
+        }
         Ok(())
     }
 
@@ -376,7 +502,6 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         &mut self,
         lbs: &HashMap<Uuid, &LoadBalancerRow>,
         placements: &[NodePlacement],
-        spares: &[SpareRow],
     ) {
         let m = self.metrics.clone();
         match lbq::load_balancer_count_by_status(&self.db).await {
@@ -392,13 +517,6 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         }
         let all: Vec<&str> = NodeStatus::ALL.iter().map(|s| s.as_str()).collect();
         ControllerMetrics::set_states(&m.nodes, &all, &nodes.into_iter().collect::<Vec<_>>());
-        let ready = spares
-            .iter()
-            .filter(|sp| self.agents.state(&sp.id.to_string()).is_some_and(|a| a.hello))
-            .count() as i64;
-        let counts =
-            [("ready".to_string(), ready), ("booting".into(), spares.len() as i64 - ready)];
-        ControllerMetrics::set_states(&m.spares, &["ready", "booting"], &counts);
         *m.placements.lock().unwrap() = placements
             .iter()
             .filter_map(|p| {
@@ -411,6 +529,19 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
                 Some((p.id.to_string(), (p.name.clone(), labels)))
             })
             .collect();
+    }
+
+    /// The warm pool's gauges (every pass: it is small).
+    fn metrics_spares(&mut self, spares: &[SpareRow]) {
+        let m = self.metrics.clone();
+        let ready = spares
+            .iter()
+            .filter(|sp| self.agents.state(&sp.id.to_string()).is_some_and(|a| a.hello))
+            .count() as i64;
+        let counts =
+            [("ready".to_string(), ready), ("booting".into(), spares.len() as i64 - ready)];
+        ControllerMetrics::set_states(&m.spares, &["ready", "booting"], &counts);
+        self.spares_unready = ready < spares.len() as i64;
     }
 
     /// Opens or closes the mass-failover breaker, with an event and a metric.
@@ -535,6 +666,7 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
     async fn node_counts_converge(
         &mut self,
         serving: &[LoadBalancerRow],
+        only: Option<&[Uuid]>,
         scheduling: bool,
     ) -> Result<(Vec<SpareRow>, bool)> {
         let s = self.settings.clone();
@@ -549,17 +681,29 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
                 sp.ready = hello;
             }
         }
-        let loads = lbaas_db::hypervisor::hypervisor_loads(&self.db).await?;
+        let target = self.warm.target(Instant::now(), warm_pool::mem_available_mib());
+        // Placement and the pool's room need every hypervisor's load (counts over its nodes):
+        // read when there is something to place or the pool is short, or in a full pass.
+        let need_loads =
+            only.is_none() || (scheduling && !serving.is_empty()) || spares.len() < target;
+        let loads = match need_loads {
+            true => Some(lbaas_db::hypervisor::hypervisor_loads(&self.db).await?),
+            false => None,
+        };
         let mut changed = false;
-        if scheduling {
-            let mut plan = Plan::new(&loads);
+        if let (true, Some(loads)) = (scheduling && !serving.is_empty(), &loads) {
+            let mut plan = Plan::new(loads);
             let mut ready: Vec<SpareRow> = spare::spare_list_ready(&self.db)
                 .await?
                 .into_iter()
                 .filter(|sp| plan.spare_usable(sp))
                 .collect();
             let mut live: HashMap<Uuid, Vec<nq::NodeRow>> = HashMap::new();
-            for n in nq::node_list_live_all(&self.db).await? {
+            let rows = match only {
+                None => nq::node_list_live_all(&self.db).await?,
+                Some(ids) => nq::node_list_live_of(&self.db, ids).await?,
+            };
+            for n in rows {
                 live.entry(n.load_balancer_id).or_default().push(n);
             }
             for lb in serving {
@@ -573,18 +717,27 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
                 }
             }
         }
-        // The warm pool: only on a hypervisor that takes new nodes, within its capacity.
-        let mine = loads.iter().find(|h| h.id == me);
-        let room = mine
-            .filter(|h| h.state == HypervisorState::Enabled.as_str() && h.reachable)
-            .map_or(0, |h| (i64::from(h.capacity_nodes) - h.used + spares.len() as i64).max(0));
-        let want =
-            self.warm.target(Instant::now(), warm_pool::mem_available_mib()).min(room as usize);
+        // The warm pool: only on a hypervisor that takes new nodes, within its capacity. Not
+        // read: the pool is full and the room cannot have shrunk without a full pass (a
+        // hypervisor's change widens the pass).
+        let want = match loads.as_ref().map(|l| l.iter().find(|h| h.id == me)) {
+            Some(mine) => {
+                let room = mine
+                    .filter(|h| h.state == HypervisorState::Enabled.as_str() && h.reachable)
+                    .map_or(0, |h| {
+                        (i64::from(h.capacity_nodes) - h.used + spares.len() as i64).max(0)
+                    });
+                target.min(room as usize)
+            }
+            None => target,
+        };
         self.metrics.spares_wanted.set(want as i64);
-        // Claimed ones are nodes now (claimed by this scheduler or another).
-        let still: BTreeSet<Uuid> =
-            spare::spare_list(&self.db, me).await?.iter().map(|sp| sp.id).collect();
-        spares.retain(|sp| still.contains(&sp.id));
+        // Claimed ones are nodes now.
+        if changed {
+            let still: BTreeSet<Uuid> =
+                spare::spare_list(&self.db, me).await?.iter().map(|sp| sp.id).collect();
+            spares.retain(|sp| still.contains(&sp.id));
+        }
         for _ in spares.len()..want {
             let id = Uuid::new_v4();
             spare::spare_create(&self.db, id, &s.node_name(id), me).await?;
@@ -659,6 +812,11 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
             Ok(NodeStatus::Active) => {
                 let linked = self.agents.state(&p.id.to_string()).is_some_and(|a| a.connected);
                 self.status.recheck_soon |= !linked;
+                if linked {
+                    self.recheck.remove(&p.id);
+                } else {
+                    self.recheck.insert(p.id);
+                }
                 self.node_converge_logged(p, lb).await
             }
             Ok(NodeStatus::Down)
@@ -736,9 +894,7 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
     /// Step 6: PENDING_DELETE load balancers torn down, one at a time; one that cannot finish
     /// (its VM will not go) says why in its `status_reason` and is retried next pass.
     async fn load_balancers_delete(&mut self, placements: &[NodePlacement]) -> Result<()> {
-        let deleting =
-            lbq::load_balancer_list_by_status(&self.db, &[ProvisioningStatus::PendingDelete])
-                .await?;
+        let deleting = lbq::load_balancer_list_deleting(&self.db).await?;
         for lb in &deleting {
             if let Err(e) = self.load_balancer_delete(lb, placements).await {
                 let reason = format!("delete not finished: {e:#}");

@@ -958,3 +958,86 @@ async fn placement_respects_capacity_and_says_why_a_node_waits() {
     assert_eq!(placed(&db, lb).await.len(), 3);
     assert_eq!(status(&db, lb).await.as_deref(), Some("ACTIVE"));
 }
+
+// ---- change-driven passes (ARCHITECTURE §14, "Quiet passes") --------------------------------
+
+/// The notifications PostgreSQL sent since the last call, as the controller's loop gathers them.
+async fn noted(l: &mut sqlx::postgres::PgListener) -> lbaas_controller::reconciler::Changes {
+    let mut c = lbaas_controller::reconciler::Changes::default();
+    while let Ok(Ok(n)) = tokio::time::timeout(Duration::from_millis(50), l.recv()).await {
+        c.note(n.payload());
+    }
+    c
+}
+
+/// Change-driven passes until `done`, each fed what was announced; at most 10.
+async fn follow(
+    r: &mut R,
+    l: &mut sqlx::postgres::PgListener,
+    what: &str,
+    done: impl Fn(Vec<(String, String)>) -> bool,
+    lb: Uuid,
+) {
+    for _ in 0..10 {
+        let c = noted(l).await;
+        r.pass_changes(c).await.unwrap();
+        assert!(!r.status.full, "{what}: a change-driven pass stayed one");
+        if done(nodes(&r.db, lb).await)
+            && status(&r.db, lb).await.as_deref() != Some("PENDING_UPDATE")
+        {
+            return;
+        }
+    }
+    panic!("{what}: not done by change-driven passes: {:?} {:?}", nodes(&r.db, lb).await, r.status);
+}
+
+#[tokio::test]
+async fn change_driven_passes_create_update_fail_over_and_delete_and_a_quiet_one_looks_at_nothing()
+{
+    let db = db().await;
+    let mut l = sqlx::postgres::PgListener::connect_with(&db).await.unwrap();
+    l.listen(lbaas_db::CHANGE_CHANNEL).await.unwrap();
+    let mut r = rec(&db);
+    r.pass().await.unwrap();
+    let (_, lb) = seed(&db).await;
+    follow(&mut r, &mut l, "create", |n| n.len() == 1 && n[0].1 == "ACTIVE", lb).await;
+    // One more for the activation the node's ACTIVE row announced.
+    r.pass_changes(noted(&mut l).await).await.unwrap();
+    assert_eq!(status(&db, lb).await.as_deref(), Some("ACTIVE"));
+
+    // Quiet: nothing announced, nothing in flight: no load balancer is looked at.
+    r.pass_changes(noted(&mut l).await).await.unwrap();
+    r.pass_changes(noted(&mut l).await).await.unwrap();
+    assert_eq!((r.status.full, r.status.scope), (false, 0), "{:?}", r.status);
+
+    // A member added (the API touches the load balancer in the same transaction).
+    sqlx::query("INSERT INTO member (id, tenant_id, pool_id, address, port) SELECT gen_random_uuid(), tenant_id, id, '10.10.0.12', 8080 FROM pool")
+        .execute(&db)
+        .await
+        .unwrap();
+    lbaas_db::load_balancer::load_balancer_touch(&db, lb).await.unwrap();
+    follow(&mut r, &mut l, "update", |n| n.len() == 1, lb).await;
+    assert_eq!(status(&db, lb).await.as_deref(), Some("ACTIVE"));
+    let generation: (i64,) =
+        sqlx::query_as("SELECT config_generation FROM node").fetch_one(&db).await.unwrap();
+    assert_eq!(generation.0, 2, "the new config reached the node");
+
+    // healthcheckd declares the node DOWN, long enough ago for the grace period.
+    let old = nodes(&db, lb).await[0].0.clone();
+    sqlx::query("UPDATE node SET status = 'DOWN', status_changed_at = now() - interval '1 hour'")
+        .execute(&db)
+        .await
+        .unwrap();
+    follow(&mut r, &mut l, "failover", |n| n.len() == 1 && n[0].1 == "ACTIVE" && n[0].0 != old, lb)
+        .await;
+
+    sqlx::query("UPDATE load_balancer SET provisioning_status = 'PENDING_DELETE'")
+        .execute(&db)
+        .await
+        .unwrap();
+    for _ in 0..5 {
+        r.pass_changes(noted(&mut l).await).await.unwrap();
+    }
+    assert_eq!(status(&db, lb).await, None, "purged by change-driven passes");
+    assert!(r.hv.state.lock().unwrap().domains.is_empty());
+}

@@ -188,6 +188,22 @@ pub async fn hypervisor_seen(db: impl PgExecutor<'_>, id: Uuid) -> Result<()> {
     Ok(())
 }
 
+/// Whether any node runs on a hypervisor it must leave (DRAINING, or not reached within
+/// [`SEEN_WITHIN`]): then a change-driven pass widens to a full one. Index lookups only.
+pub async fn hypervisor_evacuating(db: impl PgExecutor<'_>) -> Result<bool> {
+    sqlx::query_scalar(&format!(
+        "SELECT EXISTS (SELECT 1 FROM hypervisor h \
+           WHERE (h.state = 'DRAINING' \
+                  OR coalesce(h.seen_at < now() - make_interval(secs => {within}), true)) \
+             AND EXISTS (SELECT 1 FROM node n WHERE n.hypervisor_id = h.id \
+                           AND n.status IN ('BUILDING', 'ACTIVE')))",
+        within = SEEN_WITHIN.as_secs()
+    ))
+    .fetch_one(db)
+    .await
+    .map_err(internal("look for hypervisors to leave"))
+}
+
 /// What placement reads of each hypervisor, one query per pass.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct HypervisorLoad {

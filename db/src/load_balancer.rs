@@ -320,6 +320,57 @@ pub async fn load_balancer_list_by_status(
     .map_err(internal("list load balancers by status"))
 }
 
+/// The load balancers a change-driven pass looks at (ARCHITECTURE §14, "Quiet passes"): those
+/// named by a change (`lbs`, or owning one of `nodes`), and those with work in flight (pending,
+/// or with a node BUILDING, DOWN or SUNDOWN: the timer-driven states). Each branch is an index
+/// lookup (migration 0012's partial indexes), so a quiet fleet costs nothing per load balancer.
+pub async fn load_balancer_scope(
+    db: impl PgExecutor<'_>,
+    lbs: &[Uuid],
+    nodes: &[Uuid],
+) -> Result<Vec<Uuid>> {
+    sqlx::query_scalar(
+        "SELECT id FROM load_balancer \
+           WHERE provisioning_status IN ('PENDING_CREATE', 'PENDING_UPDATE', 'PENDING_DELETE') \
+         UNION SELECT id FROM load_balancer WHERE id = ANY($1) \
+         UNION SELECT load_balancer_id FROM node WHERE status NOT IN ('ACTIVE', 'FAILED') \
+         UNION SELECT load_balancer_id FROM node WHERE id = ANY($2)",
+    )
+    .bind(lbs)
+    .bind(nodes)
+    .fetch_all(db)
+    .await
+    .map_err(internal("scope load balancers"))
+}
+
+/// PENDING_DELETE load balancers: a literal status, so the partial index serves it.
+pub async fn load_balancer_list_deleting(db: impl PgExecutor<'_>) -> Result<Vec<LoadBalancerRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLS} {FROM} WHERE lb.provisioning_status = 'PENDING_DELETE' ORDER BY lb.id"
+    ))
+    .fetch_all(db)
+    .await
+    .map_err(internal("list deleted load balancers"))
+}
+
+/// [`load_balancer_list_by_status`] among `ids`.
+pub async fn load_balancer_list_of(
+    db: impl PgExecutor<'_>,
+    ids: &[Uuid],
+    statuses: &[ProvisioningStatus],
+) -> Result<Vec<LoadBalancerRow>> {
+    let statuses: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
+    sqlx::query_as(&format!(
+        "SELECT {COLS} {FROM} WHERE lb.id = ANY($2) AND lb.provisioning_status = ANY($1) \
+         ORDER BY lb.id"
+    ))
+    .bind(statuses)
+    .bind(ids)
+    .fetch_all(db)
+    .await
+    .map_err(internal("list load balancers"))
+}
+
 pub struct LoadBalancerChange<'a> {
     pub generation: Option<i64>,
     pub description: Option<&'a str>,
@@ -490,7 +541,11 @@ pub async fn load_balancer_set_desired(
 /// Operating status of every provisioned load balancer from what serves it: OFFLINE with no
 /// ACTIVE node, DEGRADED with a DOWN node or an OFFLINE member, else ONLINE. Only changes are
 /// written (each one is announced). Returns how many changed.
-pub async fn load_balancer_refresh_operating(db: impl PgExecutor<'_>) -> Result<u64> {
+/// `only`: these load balancers (a change-driven pass); `None`: all.
+pub async fn load_balancer_refresh_operating(
+    db: impl PgExecutor<'_>,
+    only: Option<&[Uuid]>,
+) -> Result<u64> {
     let done = sqlx::query(
         "UPDATE load_balancer lb SET operating_status = x.st FROM ( \
            SELECT l.id, CASE \
@@ -501,9 +556,11 @@ pub async fn load_balancer_refresh_operating(db: impl PgExecutor<'_>) -> Result<
                           WHERE p.load_balancer_id = l.id AND m.operating_status = 'OFFLINE') \
                THEN 'DEGRADED' \
              ELSE 'ONLINE' END AS st \
-           FROM load_balancer l WHERE l.provisioning_status IN ('ACTIVE', 'PENDING_UPDATE')) x \
+           FROM load_balancer l WHERE l.provisioning_status IN ('ACTIVE', 'PENDING_UPDATE') \
+             AND ($1::uuid[] IS NULL OR l.id = ANY($1))) x \
          WHERE lb.id = x.id AND lb.operating_status <> x.st",
     )
+    .bind(only)
     .execute(db)
     .await
     .map_err(internal("refresh operating status"))?;

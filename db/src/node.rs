@@ -112,6 +112,21 @@ const PLACEMENT: &str =
     FROM node n JOIN load_balancer lb ON lb.id = n.load_balancer_id \
     LEFT JOIN subnet s ON s.id = n.subnet_id";
 
+/// The nodes of these load balancers (not DELETED): a change-driven pass's view.
+pub async fn node_list_placements_of(
+    db: impl PgExecutor<'_>,
+    lbs: &[Uuid],
+) -> Result<Vec<NodePlacement>> {
+    sqlx::query_as(&format!(
+        "{PLACEMENT} WHERE n.load_balancer_id = ANY($1) AND n.status <> 'DELETED' \
+         ORDER BY n.created_at"
+    ))
+    .bind(lbs)
+    .fetch_all(db)
+    .await
+    .map_err(internal("list node placements"))
+}
+
 /// Every node that should exist in the world (not DELETED), across tenants.
 pub async fn node_list_placements(db: impl PgExecutor<'_>) -> Result<Vec<NodePlacement>> {
     sqlx::query_as(&format!("{PLACEMENT} WHERE n.status <> 'DELETED' ORDER BY n.created_at"))
@@ -285,6 +300,18 @@ pub async fn node_list_live_all(db: impl PgExecutor<'_>) -> Result<Vec<NodeRow>>
     sqlx::query_as(&format!(
         "SELECT {COLS} FROM node WHERE status <> 'DELETED' ORDER BY created_at"
     ))
+    .fetch_all(db)
+    .await
+    .map_err(internal("list live nodes"))
+}
+
+/// [`node_list_live_all`] for these load balancers only.
+pub async fn node_list_live_of(db: impl PgExecutor<'_>, lbs: &[Uuid]) -> Result<Vec<NodeRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLS} FROM node WHERE load_balancer_id = ANY($1) AND status <> 'DELETED' \
+         ORDER BY created_at"
+    ))
+    .bind(lbs)
     .fetch_all(db)
     .await
     .map_err(internal("list live nodes"))
