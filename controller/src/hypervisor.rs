@@ -106,6 +106,9 @@ impl DomainSpec {
 pub trait Hypervisor: Send + Sync + 'static {
     /// Running domains whose name starts with `prefix`.
     fn list(&self, prefix: &str) -> impl Future<Output = Result<Vec<String>>> + Send;
+    /// Which of `names` run: a lookup each, so a change-driven pass costs what it looks at,
+    /// not the size of the host.
+    fn running(&self, names: &[String]) -> impl Future<Output = Result<Vec<String>>> + Send;
     /// Starts the domain unless one of that name runs.
     fn create(&self, spec: &DomainSpec) -> impl Future<Output = Result<()>> + Send;
     /// Stops (destroys) the domain; absent is fine.
@@ -271,6 +274,13 @@ impl<H: Hypervisor> Hypervisor for WithDeadlines<H> {
         .await
     }
 
+    async fn running(&self, names: &[String]) -> Result<Vec<String>> {
+        let (inner, names) = (self.inner.clone(), names.to_vec());
+        let call = format!("domain lookup ({} names)", names.len());
+        self.call("list", call, self.deadlines.list, async move { inner.running(&names).await })
+            .await
+    }
+
     async fn create(&self, spec: &DomainSpec) -> Result<()> {
         let (inner, spec) = (self.inner.clone(), spec.clone());
         let call = format!("domain create ({})", spec.name);
@@ -357,6 +367,28 @@ impl Hypervisor for Libvirt {
         .await
     }
 
+    async fn running(&self, names: &[String]) -> Result<Vec<String>> {
+        let names = names.to_vec();
+        self.with(move |c| {
+            let mut running = Vec::new();
+            for n in names {
+                match c.lookup_domain_by_name(&n) {
+                    Ok(d) if d.is_active().context("domain state")? => running.push(n),
+                    Ok(_) => {}
+                    // Absent is not running; any other error (libvirtd gone) is no answer.
+                    Err(e)
+                        if matches!(
+                            e.code(),
+                            virt::enumutil::Enum::Known(virt::error::ErrorNumber::NoDomain)
+                        ) => {}
+                    Err(e) => return Err(anyhow!(e).context(format!("look up domain {n}"))),
+                }
+            }
+            Ok(running)
+        })
+        .await
+    }
+
     async fn create(&self, spec: &DomainSpec) -> Result<()> {
         let name = spec.name.clone();
         let xml = spec.xml();
@@ -426,6 +458,11 @@ impl FakeHypervisor {
 impl Hypervisor for FakeHypervisor {
     async fn list(&self, prefix: &str) -> Result<Vec<String>> {
         Ok(self.step()?.domains.keys().filter(|n| n.starts_with(prefix)).cloned().collect())
+    }
+
+    async fn running(&self, names: &[String]) -> Result<Vec<String>> {
+        let s = self.step()?;
+        Ok(names.iter().filter(|n| s.domains.contains_key(*n)).cloned().collect())
     }
 
     async fn create(&self, spec: &DomainSpec) -> Result<()> {

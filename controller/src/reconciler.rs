@@ -57,6 +57,7 @@ use crate::metrics::{ControllerMetrics, LbLabels, OutcomeLabels};
 use crate::netops::NetOps;
 use crate::placement::{Choice, Plan};
 use crate::warm_pool::{self, WarmPool};
+use lbaas_db::hypervisor::SEEN_EVERY;
 
 pub const BRIDGE: &str = "br0";
 
@@ -313,7 +314,7 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
     /// Records that this hypervisor's libvirt answered (placement uses only hypervisors
     /// reached within [`lbaas_db::hypervisor::SEEN_WITHIN`]); at most every `SEEN_EVERY`.
     async fn hypervisor_seen(&mut self) {
-        if self.seen_recorded.is_some_and(|t| t.elapsed() < lbaas_db::hypervisor::SEEN_EVERY) {
+        if self.seen_recorded.is_some_and(|t| t.elapsed() < SEEN_EVERY) {
             return;
         }
         match lbaas_db::hypervisor::hypervisor_seen(&self.db, self.hypervisor).await {
@@ -341,7 +342,10 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
 
     async fn run_pass(&mut self, changes: Option<Changes>) -> Result<()> {
         self.step_errors.clear();
-        self.attached.retain(|_, at| at.elapsed() < TAP_RECHECK);
+        if changes.is_none() {
+            // `tap_attach` checks the age itself; this only bounds the map.
+            self.attached.retain(|_, at| at.elapsed() < TAP_RECHECK);
+        }
         let start = Instant::now();
         let r = self.pass_inner(changes).await;
         self.metrics.pass_duration.observe(start.elapsed().as_secs_f64());
@@ -403,22 +407,17 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
             ),
         };
         let me = self.hypervisor;
-        // The domain list: a successful one is what marks this hypervisor reachable for
-        // placement, in this very pass. A change-driven pass asks only when it has something of
-        // this hypervisor's to look at, or the mark is due.
-        let want_list = only.is_none()
-            || placements.iter().any(|p| p.hypervisor_id == me)
-            || self.spares_unready
-            || self.seen_recorded.is_none_or(|t| t.elapsed() >= lbaas_db::hypervisor::SEEN_EVERY);
-        let listed = if want_list {
+        // A full pass lists the domains first: a successful list is what marks this hypervisor
+        // reachable for placement, in this very pass. A change-driven pass looks up only the
+        // domains it looks at, below.
+        let mut listed = None;
+        if only.is_none() {
             let l = self.hv.list(&format!("{}-n-", s.prefix)).await;
             if l.is_ok() {
                 self.hypervisor_seen().await;
             }
-            Some(l)
-        } else {
-            None
-        };
+            listed = Some(l);
+        }
         // Judged before any replacement is made: a mass failure seen for the first time in this
         // pass must not be "repaired" by it. Over the whole fleet: a change-driven pass reads it
         // only when a node is DOWN or the breaker is open.
@@ -449,6 +448,21 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
             self.metrics_record(&lbs, &placements).await;
         }
         self.metrics_spares(&spares);
+        if only.is_some() {
+            let names: Vec<String> = placements
+                .iter()
+                .map(|p| p.name.clone())
+                .chain(spares.iter().map(|sp| sp.name.clone()))
+                .collect();
+            let due = self.seen_recorded.is_none_or(|t| t.elapsed() >= SEEN_EVERY);
+            if !names.is_empty() || due {
+                let l = self.hv.running(&names).await;
+                if l.is_ok() {
+                    self.hypervisor_seen().await;
+                }
+                listed = Some(l);
+            }
+        }
         // Without a domain list (libvirt stalled or restarting) the pass goes on with what the
         // agents prove: a VM whose agent is connected runs. Nothing is started, declared DOWN
         // or collected for want of a list: slowness of libvirt must not make a node look dead.
@@ -682,22 +696,18 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
             }
         }
         let target = self.warm.target(Instant::now(), warm_pool::mem_available_mib());
-        // Placement and the pool's room need every hypervisor's load (counts over its nodes):
-        // read when there is something to place or the pool is short, or in a full pass.
-        let need_loads =
-            only.is_none() || (scheduling && !serving.is_empty()) || spares.len() < target;
-        let loads = match need_loads {
-            true => Some(lbaas_db::hypervisor::hypervisor_loads(&self.db).await?),
-            false => None,
-        };
         let mut changed = false;
-        if let (true, Some(loads)) = (scheduling && !serving.is_empty(), &loads) {
-            let mut plan = Plan::new(loads);
-            let mut ready: Vec<SpareRow> = spare::spare_list_ready(&self.db)
-                .await?
-                .into_iter()
-                .filter(|sp| plan.spare_usable(sp))
-                .collect();
+        // Every hypervisor's load (counts over its nodes) is read only for a placement or a
+        // short pool, or in a full pass; which nodes leave needs their states only.
+        let mut loads = None;
+        if only.is_none() || spares.len() < target {
+            loads = Some(lbaas_db::hypervisor::hypervisor_loads(&self.db, true).await?);
+        }
+        if scheduling && !serving.is_empty() {
+            let states = match &loads {
+                Some(l) => l.clone(),
+                None => lbaas_db::hypervisor::hypervisor_loads(&self.db, false).await?,
+            };
             let mut live: HashMap<Uuid, Vec<nq::NodeRow>> = HashMap::new();
             let rows = match only {
                 None => nq::node_list_live_all(&self.db).await?,
@@ -706,8 +716,29 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
             for n in rows {
                 live.entry(n.load_balancer_id).or_default().push(n);
             }
+            let mut plan = Plan::new(&states);
+            let placing = serving.iter().any(|lb| {
+                let nodes = live.get(&lb.id).map(Vec::as_slice).unwrap_or_default();
+                needs_work(lb, nodes, &plan)
+            });
+            if placing && loads.is_none() {
+                let l = lbaas_db::hypervisor::hypervisor_loads(&self.db, true).await?;
+                plan = Plan::new(&l);
+                loads = Some(l);
+            }
+            let mut ready: Vec<SpareRow> = match placing {
+                true => spare::spare_list_ready(&self.db)
+                    .await?
+                    .into_iter()
+                    .filter(|sp| plan.spare_usable(sp))
+                    .collect(),
+                false => Vec::new(),
+            };
             for lb in serving {
                 let nodes = live.get(&lb.id).map(Vec::as_slice).unwrap_or_default();
+                if !needs_work(lb, nodes, &plan) {
+                    continue;
+                }
                 match self.node_count_converge(lb, nodes, &mut ready, &mut plan).await {
                     Ok(c) => changed |= c,
                     Err(e) => {
@@ -1469,6 +1500,23 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         }
         Ok(())
     }
+}
+
+/// Whether the count step has anything to do for a load balancer: too few nodes staying (to
+/// place), too many (to retire), or nodes on a hypervisor they must leave.
+fn needs_work(lb: &LoadBalancerRow, live: &[nq::NodeRow], plan: &Plan) -> bool {
+    let want = lb.desired_nodes.max(1) as usize;
+    let mut staying = 0;
+    for n in live {
+        if n.status != NodeStatus::Building.as_str() && n.status != NodeStatus::Active.as_str() {
+            continue;
+        }
+        if plan.leaving(n.hypervisor_id).is_some() {
+            return true;
+        }
+        staying += 1;
+    }
+    staying != want
 }
 
 /// The nodes and spares that own a VM (id, domain name); FAILED nodes own none (their VM is

@@ -216,13 +216,21 @@ pub struct HypervisorLoad {
     pub used: i64,
 }
 
-pub async fn hypervisor_loads(db: impl PgExecutor<'_>) -> Result<Vec<HypervisorLoad>> {
+/// `usage`: count each one's nodes and spares (`used`); without, `used` is 0 and the query
+/// reads the hypervisor rows alone (states, for which nodes must leave).
+pub async fn hypervisor_loads(db: impl PgExecutor<'_>, usage: bool) -> Result<Vec<HypervisorLoad>> {
+    let used = match usage {
+        true => {
+            "(SELECT count(*) FROM node n WHERE n.hypervisor_id = h.id \
+               AND n.status NOT IN ('DELETED', 'FAILED')) \
+             + (SELECT count(*) FROM spare_node s WHERE s.hypervisor_id = h.id)"
+        }
+        false => "0::bigint",
+    };
     sqlx::query_as(&format!(
         "SELECT h.id, h.name, h.state, h.capacity_nodes, \
            coalesce(h.seen_at > now() - make_interval(secs => {within}), false) AS reachable, \
-           (SELECT count(*) FROM node n WHERE n.hypervisor_id = h.id \
-              AND n.status NOT IN ('DELETED', 'FAILED')) \
-           + (SELECT count(*) FROM spare_node s WHERE s.hypervisor_id = h.id) AS used \
+           {used} AS used \
          FROM hypervisor h ORDER BY h.name",
         within = SEEN_WITHIN.as_secs()
     ))

@@ -546,7 +546,7 @@ pub async fn load_balancer_refresh_operating(
     db: impl PgExecutor<'_>,
     only: Option<&[Uuid]>,
 ) -> Result<u64> {
-    let done = sqlx::query(
+    let done = sqlx::query(&format!(
         "UPDATE load_balancer lb SET operating_status = x.st FROM ( \
            SELECT l.id, CASE \
              WHEN NOT EXISTS (SELECT 1 FROM node n WHERE n.load_balancer_id = l.id \
@@ -556,10 +556,11 @@ pub async fn load_balancer_refresh_operating(
                           WHERE p.load_balancer_id = l.id AND m.operating_status = 'OFFLINE') \
                THEN 'DEGRADED' \
              ELSE 'ONLINE' END AS st \
-           FROM load_balancer l WHERE l.provisioning_status IN ('ACTIVE', 'PENDING_UPDATE') \
-             AND ($1::uuid[] IS NULL OR l.id = ANY($1))) x \
+           FROM load_balancer l WHERE l.provisioning_status IN ('ACTIVE', 'PENDING_UPDATE') {and}) x \
          WHERE lb.id = x.id AND lb.operating_status <> x.st",
-    )
+        // Two texts, not `$1 IS NULL OR …`: a generic plan could not use the primary key.
+        and = if only.is_some() { "AND l.id = ANY($1)" } else { "" }
+    ))
     .bind(only)
     .execute(db)
     .await
