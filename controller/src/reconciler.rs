@@ -444,8 +444,9 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         }
         // From here on, this hypervisor's nodes only: other controllers drive the others.
         placements.retain(|p| p.hypervisor_id == me);
-        if only.is_none() {
-            self.metrics_record(&lbs, &placements).await;
+        match only {
+            None => self.metrics_record(&lbs, &placements).await,
+            Some(_) => self.metrics_placements(&lbs, &placements, false),
         }
         self.metrics_spares(&spares);
         if only.is_some() {
@@ -531,18 +532,33 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         }
         let all: Vec<&str> = NodeStatus::ALL.iter().map(|s| s.as_str()).collect();
         ControllerMetrics::set_states(&m.nodes, &all, &nodes.into_iter().collect::<Vec<_>>());
-        *m.placements.lock().unwrap() = placements
-            .iter()
-            .filter_map(|p| {
-                let lb = lbs.get(&p.load_balancer_id)?;
-                let labels = LbLabels {
-                    tenant: lb.tenant_name.clone(),
-                    project: lb.project_name.clone(),
-                    load_balancer: lb.name.clone(),
-                };
-                Some((p.id.to_string(), (p.name.clone(), labels)))
-            })
-            .collect();
+        self.metrics_placements(lbs, placements, true);
+    }
+
+    /// Which load balancer each node serves, for the traffic series the heartbeats feed: the
+    /// whole map in a full pass (`replace`), the nodes looked at in a change-driven one (a
+    /// new node's traffic is labelled from its first heartbeat).
+    fn metrics_placements(
+        &self,
+        lbs: &HashMap<Uuid, &LoadBalancerRow>,
+        placements: &[NodePlacement],
+        replace: bool,
+    ) {
+        let seen = placements.iter().filter_map(|p| {
+            let lb = lbs.get(&p.load_balancer_id)?;
+            let labels = LbLabels {
+                tenant: lb.tenant_name.clone(),
+                project: lb.project_name.clone(),
+                load_balancer: lb.name.clone(),
+            };
+            Some((p.id.to_string(), (p.name.clone(), labels)))
+        });
+        let mut map = self.metrics.placements.lock().unwrap();
+        if replace {
+            *map = seen.collect();
+        } else {
+            map.extend(seen);
+        }
     }
 
     /// The warm pool's gauges (every pass: it is small).
