@@ -1,9 +1,11 @@
 //! `lbaas-controller`: reconcilers that converge the world (network namespaces, VMs, agent
 //! configs) to the desired state in PostgreSQL, and the place the DNS server runs.
 //!
-//! Level-triggered: a pass takes no input, reads the whole desired state and acts on the
-//! difference, so a missed notification or a crash mid-pass is repaired by the next pass.
-//! Passes run on every `NOTIFY lbaas_change`, on agent events (hello, ack) and on a timer.
+//! Level-triggered: a pass reads the desired state and acts on the difference, so a crash
+//! mid-pass is repaired by the next pass. Passes run on every `NOTIFY lbaas_change`, on agent
+//! events (hello, ack) and on a timer; most are change-driven (the load balancers a change named
+//! and those with work in flight), and a full pass every `--full-period` repairs whatever a
+//! missed notification left (docs/ARCHITECTURE.md §14).
 
 use std::sync::Arc;
 use std::time::Duration;
