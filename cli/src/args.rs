@@ -433,6 +433,24 @@ pub enum LbCmd {
         #[command(flatten)]
         wait: WaitArgs,
     },
+    /// Change how many nodes it runs (placed on different hypervisors when there are several),
+    /// autoscale, or its description.
+    Set {
+        #[command(flatten)]
+        project: ProjectArg,
+        /// Load balancer name or id.
+        name: String,
+        #[arg(long, value_name = "N")]
+        min_nodes: Option<i32>,
+        #[arg(long, value_name = "N")]
+        max_nodes: Option<i32>,
+        #[arg(long)]
+        auto_scaling: Option<bool>,
+        #[arg(long)]
+        description: Option<String>,
+        #[command(flatten)]
+        wait: WaitArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]

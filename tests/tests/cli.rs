@@ -77,6 +77,10 @@ async fn a_tenant_drives_lbaas_from_the_command_line() {
     assert_eq!(v["name"], "web");
     assert_eq!(v["auto_scaling"], true);
     assert!(cli.ok(&["lb", "list", "-p", "demo"]).contains("web"));
+    let out = cli.ok(&["lb", "set", "-p", "demo", "web", "--min-nodes", "2", "--max-nodes", "3"]);
+    assert!(out.contains("nodes:       2 desired (min 2, max 3)"), "{out}");
+    let out = cli.run(&["lb", "set", "-p", "demo", "web", "--min-nodes", "4", "--max-nodes", "3"]);
+    assert_eq!(out.status.code(), Some(1), "min above max is refused");
 
     cli.ok(&["member", "add", "-p", "demo", "--lb", "web", "10.10.0.13:8080"]);
     let members = cli.ok(&["member", "list", "-p", "demo", "--lb", "web"]);
