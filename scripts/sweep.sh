@@ -35,6 +35,14 @@ for round in 1 2; do
     done
     if [ "$round" = 1 ]; then sleep 1; fi
 done
+# A QEMU whose libvirtd is gone (a second endpoint stopped while a create was still in flight)
+# is no domain any endpoint lists: end the process itself.
+for pid in $(pgrep -f '^/usr/bin/qemu-system' || true); do
+    guest="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -o 'guest=[^, ]*' | cut -d= -f2)"
+    if [ -n "$guest" ] && [[ "$guest" =~ $DOM_RE ]]; then
+        kill -9 "$pid" 2>/dev/null && { echo "sweep: orphaned QEMU of $guest"; n=$((n + 1)); }
+    fi
+done
 for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E "$DOM_RE" || true); do
     ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null || true
     rm -rf "/run/lbaas-backend/$ns"
