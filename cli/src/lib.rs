@@ -861,26 +861,28 @@ async fn lb(c: &Client, o: Out, cmd: LbCmd) -> Result<()> {
             let mut raw =
                 c.call(c.api().load_balancer_update(&project.project, &name, &body)).await?;
             let deadline = Instant::now() + Duration::from_secs(wait.wait_timeout);
-            while wait.wait {
-                let lb: LoadBalancer = from_value(raw.clone())?;
-                match lb.provisioning_status {
-                    ProvisioningStatus::Active => break,
-                    ProvisioningStatus::Error => {
-                        return Err(CliError::local(format!(
-                            "load balancer {name} is ERROR: {}",
-                            lb.status_reason
-                        )))
+            if wait.wait {
+                loop {
+                    let lb: LoadBalancer = from_value(raw.clone())?;
+                    match lb.provisioning_status {
+                        ProvisioningStatus::Active => break,
+                        ProvisioningStatus::Error => {
+                            return Err(CliError::local(format!(
+                                "load balancer {name} is ERROR: {}",
+                                lb.status_reason
+                            )))
+                        }
+                        st if Instant::now() >= deadline => {
+                            return Err(CliError::local(format!(
+                                "gave up after {}s: load balancer {name} is still {st}",
+                                wait.wait_timeout
+                            )))
+                        }
+                        _ => {}
                     }
-                    st if Instant::now() >= deadline => {
-                        return Err(CliError::local(format!(
-                            "gave up after {}s: load balancer {name} is still {st}",
-                            wait.wait_timeout
-                        )))
-                    }
-                    _ => {}
+                    tokio::time::sleep(WAIT_POLL).await;
+                    raw = c.call(c.api().load_balancer_view(&project.project, &name)).await?;
                 }
-                tokio::time::sleep(WAIT_POLL).await;
-                raw = c.call(c.api().load_balancer_view(&project.project, &name)).await?;
             }
             o.one(&raw, |lb: LoadBalancer| lb_fields(&lb))
         }

@@ -217,7 +217,7 @@ mod tests {
         assert!(matches!(plan.choose(&[], &[sp]), Some(Choice::Spare { .. })));
         // Capacity is counted as nodes are handed out within one pass.
         let roomy = load("roomy", "ENABLED", 1, 0, true);
-        plan = Plan::new(&[roomy.clone()]);
+        plan = Plan::new(std::slice::from_ref(&roomy));
         assert_eq!(plan.choose(&[], &[]), Some(Choice::Fresh(roomy.id)));
         plan.took_fresh(roomy.id);
         assert_eq!(plan.choose(&[], &[]), None);
