@@ -154,7 +154,7 @@ pub async fn hypervisor_update(
 pub async fn hypervisor_delete(app: &App, key: &str) -> Result<()> {
     let mut tx = begin(app).await?;
     let row = lbaas_db::hypervisor::hypervisor_view(&mut *tx, key).await?;
-    lbaas_db::hypervisor::hypervisor_delete(&mut *tx, row.id, &row.name).await?;
+    lbaas_db::hypervisor::hypervisor_delete(&mut tx, row.id, &row.name).await?;
     let msg = format!("hypervisor {} removed", row.name);
     event::event_insert(&mut *tx, None, None, None, "hypervisor.deleted", &msg).await?;
     commit(tx).await

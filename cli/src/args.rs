@@ -150,7 +150,8 @@ pub enum HypervisorCmd {
         #[arg(long)]
         uri: Option<String>,
     },
-    /// Move every node off a hypervisor (state DRAINING); `--wait` until none is left.
+    /// Move every node off a hypervisor (state DRAINING); `--wait` until no node and no spare
+    /// is left.
     Drain {
         /// Hypervisor name or id.
         name: String,

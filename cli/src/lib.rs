@@ -358,13 +358,15 @@ async fn hypervisor(c: &Client, o: Out, cmd: HypervisorCmd) -> Result<()> {
                 let deadline = Instant::now() + Duration::from_secs(secs);
                 loop {
                     let h: Hypervisor = from_value(raw.clone())?;
-                    if h.nodes == 0 {
+                    if h.nodes == 0 && h.spare_nodes.is_empty() {
                         break;
                     }
                     if Instant::now() >= deadline {
                         return Err(CliError::Local(format!(
-                            "hypervisor {} still holds {} nodes after {secs} s",
-                            h.name, h.nodes
+                            "hypervisor {} still holds {} nodes and {} spares after {secs} s",
+                            h.name,
+                            h.nodes,
+                            h.spare_nodes.len()
                         )));
                     }
                     tokio::time::sleep(WAIT_POLL).await;

@@ -22,6 +22,10 @@ use lbaas_db::hypervisor::HypervisorLoad;
 use lbaas_db::spare::SpareRow;
 use uuid::Uuid;
 
+/// How [`Plan::why_none`]'s reasons start (a load balancer's `status_reason`, cleared once a
+/// node is placed).
+pub const NO_ROOM: &str = "no hypervisor can take a node";
+
 #[derive(Debug, Clone)]
 struct Slot {
     id: Uuid,
@@ -133,7 +137,7 @@ impl Plan {
     /// Why [`Plan::choose`] found nothing, for the load balancer's `status_reason`.
     pub fn why_none(&self) -> String {
         if self.slots.is_empty() {
-            return "no hypervisor is registered".into();
+            return format!("{NO_ROOM} (none is registered)");
         }
         let each: Vec<String> = self
             .slots
@@ -149,7 +153,7 @@ impl Plan {
                 format!("{} {why}", s.name)
             })
             .collect();
-        format!("no hypervisor can take a node ({})", each.join(", "))
+        format!("{NO_ROOM} ({})", each.join(", "))
     }
 }
 

@@ -55,7 +55,7 @@ use crate::breaker::{Breaker, BreakerPolicy, Change};
 use crate::hypervisor::{DeadlineExceeded, DomainSpec, Hypervisor};
 use crate::metrics::{ControllerMetrics, LbLabels, OutcomeLabels};
 use crate::netops::NetOps;
-use crate::placement::{Choice, Plan};
+use crate::placement::{Choice, Plan, NO_ROOM};
 use crate::warm_pool::{self, WarmPool};
 use lbaas_db::hypervisor::SEEN_EVERY;
 
@@ -237,11 +237,11 @@ pub struct Reconciler<N, H, A> {
     seen_recorded: Option<Instant>,
     /// SUNDOWN nodes whose agent was told to drain.
     drains_sent: BTreeSet<Uuid>,
+    /// The breaker's state was read from its row since this controller became the scheduler.
+    breaker_seeded: bool,
     /// ACTIVE nodes whose agent link was down at the last look: change-driven passes look
     /// again until it is back or the node is DOWN.
     recheck: BTreeSet<Uuid>,
-    /// A spare of this hypervisor has not said hello yet: passes keep listing domains.
-    spares_unready: bool,
 }
 
 impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
@@ -266,8 +266,8 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
             scheduler: None,
             seen_recorded: None,
             drains_sent: BTreeSet::new(),
+            breaker_seeded: false,
             recheck: BTreeSet::new(),
-            spares_unready: false,
         }
     }
 
@@ -290,8 +290,10 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
             tracing::warn!("lost the scheduler lock's connection");
             self.scheduler = None;
         }
+        // A pooled connection asks; only one that got the lock leaves the pool with it (a
+        // stand-by must not open a connection per pass).
         let mut conn = match self.db.acquire().await {
-            Ok(c) => c.detach(),
+            Ok(c) => c,
             Err(e) => {
                 tracing::warn!(error = %e, "no connection for the scheduler lock");
                 return false;
@@ -300,7 +302,7 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         match lbaas_db::health::try_lock(&mut conn, lbaas_db::health::SCHEDULER_LOCK).await {
             Ok(true) => {
                 tracing::info!("holding the scheduler lock: placing nodes for the fleet");
-                self.scheduler = Some(conn);
+                self.scheduler = Some(conn.detach());
                 true
             }
             Ok(false) => false,
@@ -423,14 +425,27 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         // only when a node is DOWN or the breaker is open.
         let scheduling = self.scheduler_hold().await;
         self.status.scheduling = scheduling;
+        let down = placements.iter().any(|p| p.status == NodeStatus::Down.as_str());
         if scheduling {
-            let down = placements.iter().any(|p| p.status == NodeStatus::Down.as_str());
             if only.is_none() {
                 self.breaker_judge(&placements).await;
             } else if down || self.breaker.open {
                 let all = nq::node_list_placements(&self.db).await?;
                 self.breaker_judge(&all).await;
             }
+        } else {
+            self.breaker_seeded = false;
+            // The scheduler judges; this controller only follows its judgement, which it needs
+            // before it deletes a DOWN node of its own.
+            if down || self.breaker.open {
+                match lbaas_db::breaker::breaker_view(&self.db).await {
+                    Ok(row) => self.breaker.open = row.open,
+                    Err(e) => tracing::warn!(error = %e, "could not read the failover breaker"),
+                }
+            }
+        }
+        if scheduling && only.is_none() {
+            self.nodes_abandoned_collect().await;
         }
         let (spares, counts_changed) =
             self.node_counts_converge(&serving, only, scheduling).await?;
@@ -505,6 +520,13 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         }
         self.load_balancers_delete(&placements).await?;
         if only.is_none() {
+            let is = |p: &&NodePlacement, st: NodeStatus| p.status == st.as_str();
+            let active: BTreeSet<Uuid> =
+                placements.iter().filter(|p| is(p, NodeStatus::Active)).map(|p| p.id).collect();
+            let sundown: BTreeSet<Uuid> =
+                placements.iter().filter(|p| is(p, NodeStatus::Sundown)).map(|p| p.id).collect();
+            self.recheck.retain(|id| active.contains(id));
+            self.drains_sent.retain(|id| sundown.contains(id));
             self.agents_collect(&placements, &spares);
             self.namespaces_collect(&wanted_ns).await;
         }
@@ -571,14 +593,21 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         let counts =
             [("ready".to_string(), ready), ("booting".into(), spares.len() as i64 - ready)];
         ControllerMetrics::set_states(&m.spares, &["ready", "booting"], &counts);
-        self.spares_unready = ready < spares.len() as i64;
     }
 
     /// Opens or closes the mass-failover breaker, with an event and a metric.
     async fn breaker_judge(&mut self, placements: &[NodePlacement]) {
         // An operator's resume (`POST /v1/failover-breaker/resume`); unreadable: none.
         let resumed_age = match lbaas_db::breaker::breaker_view(&self.db).await {
-            Ok(row) => row.resumed_age_seconds,
+            Ok(row) => {
+                // A new scheduler starts from the last one's judgement: DOWN nodes older than
+                // the window would not open it again.
+                if !self.breaker_seeded {
+                    self.breaker.open = row.open;
+                    self.breaker_seeded = true;
+                }
+                row.resumed_age_seconds
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "could not read the failover breaker's row");
                 None
@@ -633,6 +662,41 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
             lbaas_db::event::event_insert(&self.db, None, None, None, kind, &message).await
         {
             tracing::warn!(error = %e, "could not record the breaker's event");
+        }
+    }
+
+    /// Rows no controller can remove any more: nodes out of service on a hypervisor that has
+    /// been unreachable longer than its own controller needed to finish them (drain, grace).
+    /// Without this a host lost for good would hold its load balancers DEGRADED, their deletes
+    /// pending and itself undeletable. Its VMs, should it come back, are unowned and collected.
+    async fn nodes_abandoned_collect(&mut self) {
+        let s = &self.settings;
+        let after = s.sundown_delay + s.drain_period + s.failover_grace;
+        let with_down = !self.breaker.open;
+        let rows =
+            match lbaas_db::hypervisor::nodes_abandoned_delete(&self.db, after, with_down).await {
+                Ok(rows) => rows,
+                Err(e) => return self.step_failed("collect abandoned nodes", &e.into()),
+            };
+        for n in rows {
+            let msg = format!(
+                "{}: hypervisor {} unreachable; removed without its VM (collected there if it \
+                 comes back)",
+                n.name, n.hypervisor
+            );
+            tracing::warn!(node = %n.name, hypervisor = %n.hypervisor, "abandoned node removed");
+            if let Err(e) = lbaas_db::event::event_insert(
+                &self.db,
+                Some(TenantId(n.tenant_id)),
+                Some(n.load_balancer_id),
+                Some(n.id),
+                "node.deleted",
+                &msg,
+            )
+            .await
+            {
+                tracing::warn!(error = %e, "could not record event");
+            }
         }
     }
 
@@ -883,8 +947,17 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
                 // answers expire, then drains. Retired by the scheduler, which may be another
                 // controller: the drain order comes from here, where the agent link is.
                 let age = p.status_age_seconds;
-                if age >= s.sundown_delay.as_secs_f64() && self.drains_sent.insert(p.id) {
-                    self.agents.drain(&p.id.to_string(), s.drain_period.as_secs().max(1) as u32);
+                let key = p.id.to_string();
+                // A controller that took over (or restarted) has no link yet: make one, and
+                // count the drain as sent only once the agent can hear it.
+                self.agents.ensure(&key, &s.socket(&p.name));
+                let connected = self.agents.state(&key).is_some_and(|a| a.connected);
+                if age >= s.sundown_delay.as_secs_f64()
+                    && connected
+                    && !self.drains_sent.contains(&p.id)
+                {
+                    self.agents.drain(&key, s.drain_period.as_secs().max(1) as u32);
+                    self.drains_sent.insert(p.id);
                 }
                 let drained = self.drains_sent.contains(&p.id)
                     && self.agents.state(&p.id.to_string()).is_some_and(|a| a.drained);
@@ -1094,6 +1167,9 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
                     break;
                 };
                 changed = true;
+                if lb.status_reason.starts_with(NO_ROOM) {
+                    lbq::load_balancer_set_reason(&self.db, lb.id, "").await?;
+                }
                 let hv = choice.hypervisor();
                 siblings.push(hv);
                 let on = plan.name(hv);
@@ -1208,7 +1284,10 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
 
     /// A spare goes (its row first: the domain, if it still appears, is collected as unowned).
     async fn spare_drop(&mut self, sp: &SpareRow) -> Result<()> {
-        spare::spare_delete(&self.db, sp.id).await?;
+        // Gone already: a scheduler claimed it meanwhile, and its VM is a node's now.
+        if !spare::spare_delete(&self.db, sp.id).await? {
+            return Ok(());
+        }
         self.agents.forget(&sp.id.to_string());
         self.domain_gone(&sp.name).await?;
         Ok(())

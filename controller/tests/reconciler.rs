@@ -1041,3 +1041,80 @@ async fn change_driven_passes_create_update_fail_over_and_delete_and_a_quiet_one
     assert_eq!(status(&db, lb).await, None, "purged by change-driven passes");
     assert!(r.hv.state.lock().unwrap().domains.is_empty());
 }
+
+/// Two hypervisors, a load balancer of two nodes spread over them, converged.
+async fn spread(db: &PgPool) -> (R, R, Uuid) {
+    let mut a = rec(db);
+    let (mut b, _) = second_hypervisor(db, 8).await;
+    both(&mut a, &mut b, 1, Uuid::nil(), 0).await;
+    let (_, lb) = seed(db).await;
+    set_nodes(db, lb, 2).await;
+    for _ in 0..6 {
+        both(&mut a, &mut b, 1, lb, 0).await;
+    }
+    assert_eq!(active_nodes(db, lb).await, 2);
+    assert!(a.status.scheduling, "local's controller passed first: it schedules");
+    (a, b, lb)
+}
+
+#[tokio::test]
+async fn a_hypervisor_lost_for_good_gives_up_its_rows_after_their_grace() {
+    let db = db().await;
+    let (mut a, _b, lb) = spread(&db).await;
+    // hv2 never answers again: its node is replaced on local and retired (SUNDOWN) ...
+    sqlx::query("UPDATE hypervisor SET seen_at = now() - interval '1 minute' WHERE name = 'hv2'")
+        .execute(&db)
+        .await
+        .unwrap();
+    for _ in 0..4 {
+        a.pass().await.unwrap();
+    }
+    let sundown: Vec<_> = placed(&db, lb).await.into_iter().filter(|n| n.1 == "SUNDOWN").collect();
+    assert_eq!(sundown.len(), 1, "{:?}", placed(&db, lb).await);
+    a.pass().await.unwrap();
+    assert_eq!(placed(&db, lb).await.len(), 3, "kept while its controller may still finish it");
+    // ... and once its controller has had longer than drain and grace, the scheduler removes
+    // the row (its VM, if the host comes back, is collected there).
+    sqlx::query(
+        "UPDATE node SET status_changed_at = now() - interval '1 hour' WHERE status = 'SUNDOWN'",
+    )
+    .execute(&db)
+    .await
+    .unwrap();
+    a.pass().await.unwrap();
+    let left = placed(&db, lb).await;
+    assert_eq!(left.len(), 2, "{left:?}");
+    assert!(left.iter().all(|n| n.2 == "local"));
+    let (msg,): (String,) = sqlx::query_as(
+        "SELECT message FROM event WHERE kind = 'node.deleted' AND message LIKE '%unreachable%'",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert!(msg.contains("hypervisor hv2 unreachable; removed without its VM"), "{msg}");
+}
+
+#[tokio::test]
+async fn a_controller_that_does_not_schedule_follows_the_breaker() {
+    let db = db().await;
+    let (_a, mut b, lb) = spread(&db).await;
+    assert!(!b.status.scheduling);
+    // hv2's node went DOWN long ago, while the scheduler holds failovers back.
+    sqlx::query(
+        "UPDATE node SET status = 'DOWN', status_changed_at = now() - interval '1 hour' \
+         WHERE hypervisor_id <> '00000000-0000-0000-0000-000000000001'",
+    )
+    .execute(&db)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE failover_breaker SET open = true").execute(&db).await.unwrap();
+    b.pass().await.unwrap();
+    b.pass().await.unwrap();
+    let down = placed(&db, lb).await.into_iter().filter(|n| n.1 == "DOWN").count();
+    assert_eq!(down, 1, "kept: the breaker is open");
+    sqlx::query("UPDATE failover_breaker SET open = false").execute(&db).await.unwrap();
+    b.pass().await.unwrap();
+    b.pass().await.unwrap();
+    let down = placed(&db, lb).await.into_iter().filter(|n| n.1 == "DOWN").count();
+    assert_eq!(down, 0, "removed after the grace period once failovers resume");
+}

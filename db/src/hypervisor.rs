@@ -75,8 +75,8 @@ fn select(filter: &str) -> String {
     format!(
         "SELECT h.id, h.name, h.uri, h.capacity_nodes, h.state, h.seen_at, h.created_at, \
            coalesce(h.seen_at > now() - make_interval(secs => {within}), false) AS reachable, \
-           (SELECT count(*) FROM node n WHERE n.hypervisor_id = h.id AND n.status <> 'DELETED') \
-             AS nodes, \
+           (SELECT count(*) FROM node n WHERE n.hypervisor_id = h.id \
+              AND n.status NOT IN ('DELETED', 'FAILED')) AS nodes, \
            coalesce((SELECT json_agg(json_build_object('name', s.name, 'created_at', s.created_at) \
              ORDER BY s.created_at) FROM spare_node s WHERE s.hypervisor_id = h.id), '[]'::json) \
              AS spare_nodes \
@@ -154,18 +154,37 @@ pub async fn hypervisor_update(
     Ok(())
 }
 
-/// Only an empty hypervisor goes: no node and no spare on it (drain it first; a DRAINING or
-/// DISABLED one keeps no warm pool).
-pub async fn hypervisor_delete(db: impl PgExecutor<'_>, id: Uuid, name: &str) -> Result<()> {
-    let r = sqlx::query(
-        "DELETE FROM hypervisor h WHERE h.id = $1 \
-           AND NOT EXISTS (SELECT 1 FROM node n WHERE n.hypervisor_id = h.id) \
-           AND NOT EXISTS (SELECT 1 FROM spare_node s WHERE s.hypervisor_id = h.id)",
+/// Only an empty hypervisor goes: no node holding a VM and no spare on it (drain it first; a
+/// DRAINING or DISABLED one keeps no warm pool). FAILED node rows there (they hold no VM; an
+/// ERROR load balancer keeps them to show why) go with it. Call it in a transaction.
+pub async fn hypervisor_delete(db: &mut sqlx::PgConnection, id: Uuid, name: &str) -> Result<()> {
+    // The hypervisor's row first, locked: a node placed meanwhile waits for the answer.
+    sqlx::query("SELECT 1 FROM hypervisor WHERE id = $1 FOR UPDATE")
+        .bind(id)
+        .execute(&mut *db)
+        .await
+        .map_err(internal("lock hypervisor"))?;
+    let busy: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM node WHERE hypervisor_id = $1 AND status <> 'FAILED') \
+             OR EXISTS (SELECT 1 FROM spare_node WHERE hypervisor_id = $1)",
     )
     .bind(id)
-    .execute(db)
+    .fetch_one(&mut *db)
     .await
-    .map_err(internal("delete hypervisor"))?;
+    .map_err(internal("check hypervisor"))?;
+    if !busy {
+        sqlx::query("DELETE FROM node WHERE hypervisor_id = $1 AND status = 'FAILED'")
+            .bind(id)
+            .execute(&mut *db)
+            .await
+            .map_err(internal("delete failed nodes"))?;
+    }
+    let r = sqlx::query("DELETE FROM hypervisor WHERE id = $1 AND NOT $2")
+        .bind(id)
+        .bind(busy)
+        .execute(&mut *db)
+        .await
+        .map_err(internal("delete hypervisor"))?;
     if r.rows_affected() == 0 {
         return Err(Error::conflict(
             Code::InUse,
@@ -188,20 +207,58 @@ pub async fn hypervisor_seen(db: impl PgExecutor<'_>, id: Uuid) -> Result<()> {
     Ok(())
 }
 
-/// Whether any node runs on a hypervisor it must leave (DRAINING, or not reached within
-/// [`SEEN_WITHIN`]): then a change-driven pass widens to a full one. Index lookups only.
+/// Whether any node of a serving load balancer runs on a hypervisor it must leave (DRAINING,
+/// or not reached within [`SEEN_WITHIN`]): then a change-driven pass widens to a full one.
+/// Index lookups only. (An ERROR load balancer's nodes stay until it is fixed or deleted.)
 pub async fn hypervisor_evacuating(db: impl PgExecutor<'_>) -> Result<bool> {
     sqlx::query_scalar(&format!(
         "SELECT EXISTS (SELECT 1 FROM hypervisor h \
            WHERE (h.state = 'DRAINING' \
                   OR coalesce(h.seen_at < now() - make_interval(secs => {within}), true)) \
-             AND EXISTS (SELECT 1 FROM node n WHERE n.hypervisor_id = h.id \
-                           AND n.status IN ('BUILDING', 'ACTIVE')))",
+             AND EXISTS (SELECT 1 FROM node n JOIN load_balancer lb ON lb.id = n.load_balancer_id \
+                           WHERE n.hypervisor_id = h.id AND n.status IN ('BUILDING', 'ACTIVE') \
+                             AND lb.provisioning_status IN \
+                               ('PENDING_CREATE', 'PENDING_UPDATE', 'ACTIVE')))",
         within = SEEN_WITHIN.as_secs()
     ))
     .fetch_one(db)
     .await
     .map_err(internal("look for hypervisors to leave"))
+}
+
+/// Rows of nodes that can no longer be removed by their own controller: on a hypervisor not
+/// reached within [`SEEN_WITHIN`] (its host is gone, or its libvirtd), in SUNDOWN, DOWN or
+/// BUILDING for longer than `after` (the time their controller had to finish). They hold
+/// nothing a client reaches (out of DNS), and their VMs, if the host comes back, are collected
+/// there as unowned. `with_down`: DOWN ones too (not while the failover breaker holds them).
+pub async fn nodes_abandoned_delete(
+    db: impl PgExecutor<'_>,
+    after: std::time::Duration,
+    with_down: bool,
+) -> Result<Vec<AbandonedNode>> {
+    sqlx::query_as(&format!(
+        "DELETE FROM node n USING hypervisor h \
+          WHERE h.id = n.hypervisor_id \
+            AND coalesce(h.seen_at < now() - make_interval(secs => {within}), true) \
+            AND (n.status IN ('SUNDOWN', 'BUILDING') OR ($2 AND n.status = 'DOWN')) \
+            AND n.status_changed_at < now() - make_interval(secs => $1) \
+          RETURNING n.id, n.tenant_id, n.load_balancer_id, n.name, h.name AS hypervisor",
+        within = SEEN_WITHIN.as_secs()
+    ))
+    .bind(after.as_secs_f64())
+    .bind(with_down)
+    .fetch_all(db)
+    .await
+    .map_err(internal("delete abandoned nodes"))
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct AbandonedNode {
+    pub id: Uuid,
+    pub tenant_id: Uuid,
+    pub load_balancer_id: Uuid,
+    pub name: String,
+    pub hypervisor: String,
 }
 
 /// What placement reads of each hypervisor, one query per pass.

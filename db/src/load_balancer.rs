@@ -491,6 +491,8 @@ pub async fn load_balancer_set_reason(
 }
 
 /// Status transitions written by the controller.
+/// Only a pending one becomes ACTIVE: another controller's activation that read it before a
+/// node failure must not turn an ERROR back.
 pub async fn load_balancer_set_status(
     db: impl PgExecutor<'_>,
     id: Uuid,
@@ -502,7 +504,8 @@ pub async fn load_balancer_set_status(
         "UPDATE load_balancer SET provisioning_status = $3, status_reason = $4, updated_at = now(), \
            operating_status = CASE WHEN $3 = 'ACTIVE' THEN 'ONLINE' \
              WHEN $3 = 'ERROR' THEN 'OFFLINE' ELSE operating_status END \
-         WHERE id = $1 AND generation = $2",
+         WHERE id = $1 AND generation = $2 \
+           AND ($3 <> 'ACTIVE' OR provisioning_status IN ('PENDING_CREATE', 'PENDING_UPDATE'))",
     )
     .bind(id)
     .bind(generation)

@@ -65,13 +65,14 @@ pub async fn spare_create(
     Ok(())
 }
 
-pub async fn spare_delete(db: impl PgExecutor<'_>, id: Uuid) -> Result<()> {
-    sqlx::query("DELETE FROM spare_node WHERE id = $1")
+/// False when it was gone already (claimed: its VM is a node's now).
+pub async fn spare_delete(db: impl PgExecutor<'_>, id: Uuid) -> Result<bool> {
+    let done = sqlx::query("DELETE FROM spare_node WHERE id = $1")
         .bind(id)
         .execute(db)
         .await
         .map_err(internal("delete spare node"))?;
-    Ok(())
+    Ok(done.rows_affected() > 0)
 }
 
 /// Turns spare `id` into a node of load balancer `lb` on the spare's hypervisor (addresses

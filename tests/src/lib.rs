@@ -2,7 +2,7 @@
 //! database, talk to them the way a user does (`curl`), wait without sleeps-as-asserts.
 
 use std::net::TcpListener;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -169,15 +169,28 @@ pub async fn spawn_api_on(dir: &std::path::Path, admin_url: &str) -> Api {
     std::fs::write(&token_file, format!("{admin}\n")).unwrap();
     let secret_key_file = dir.join("secret.key");
     std::fs::write(&secret_key_file, lbaas_certs::SecretBox::generate_hex()).unwrap();
+    let (proc, base) = start_api(&db_url, &token_file, &secret_key_file).await;
+    Api { proc, base, db_url, admin, secret_key_file }
+}
+
+impl Api {
+    /// Another `lbaas-api` process on the same database, token and key (a replica behind a
+    /// balancer); its base URL.
+    pub async fn replica(&self, dir: &std::path::Path) -> (Proc, String) {
+        start_api(&self.db_url, &dir.join("admin-token"), &self.secret_key_file).await
+    }
+}
+
+async fn start_api(db_url: &str, token_file: &Path, secret_key_file: &Path) -> (Proc, String) {
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let proc = Proc::spawn(
         Command::new(bin("lbaas-api"))
-            .args(["--listen", &format!("127.0.0.1:{port}"), "--database-url", &db_url])
+            .args(["--listen", &format!("127.0.0.1:{port}"), "--database-url", db_url])
             .arg("--admin-token-file")
-            .arg(&token_file)
+            .arg(token_file)
             .arg("--secret-key-file")
-            .arg(&secret_key_file)
+            .arg(secret_key_file)
             // The vendored page assets of the checkout (set-up fetched them), as `make run`.
             .arg("--ui-assets-dir")
             .arg(repo_root().join("vendor/ui"))
@@ -189,7 +202,7 @@ pub async fn spawn_api_on(dir: &std::path::Path, admin_url: &str) -> Api {
     })
     .await;
     assert!(up, "lbaas-api did not come up");
-    Api { proc, base, db_url, admin, secret_key_file }
+    (proc, base)
 }
 
 /// A PostgreSQL cluster of one test's own (the shared test cluster must not be restarted under

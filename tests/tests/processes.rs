@@ -169,3 +169,108 @@ async fn replicas_stand_by_and_take_over_from_a_killed_holder() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `dig +short` of `name`/`qtype` at the DNS server on `port`.
+fn dig(port: u16, name: &str, qtype: &str) -> String {
+    let out = Command::new("dig")
+        .args(["@127.0.0.1", "-p", &port.to_string(), name, qtype, "+short", "+time=1"])
+        .output()
+        .expect("dig");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Replicas of the API and of the controller's DNS server against one PostgreSQL: what one API
+/// writes the other serves, a token revoked through one is refused by the other within the
+/// auth cache's 5 s, and two controllers (one reconciling, one standing by) publish the same
+/// zone with the same serial.
+#[tokio::test]
+async fn api_replicas_and_dns_replicas_agree() {
+    let dir = std::env::temp_dir().join(format!("lbaas-rep2-{}", uuid::Uuid::new_v4().simple()));
+    let a = lbaas_tests::spawn_api(&dir).await;
+    let (_b_proc, b) = a.replica(&dir).await;
+    let (s, body) = curl(
+        "POST",
+        &format!("{}/v1/tenants", a.base),
+        Some(a.admin.as_str()),
+        Some(r#"{"name":"acme"}"#),
+    );
+    assert_eq!(s, 201, "{body}");
+    let tok = serde_json::from_str::<Value>(&body).unwrap()["token"].as_str().unwrap().to_string();
+    let (s, _) = curl("POST", &format!("{b}/v1/projects"), Some(&tok), Some(r#"{"name":"demo"}"#));
+    assert_eq!(s, 201, "created through B");
+    let (s, body) = curl("GET", &format!("{}/v1/projects/demo", a.base), Some(&tok), None);
+    assert_eq!(s, 200, "read through A: {body}");
+
+    // A second token, used (and cached) on B, revoked through A.
+    let (s, body) =
+        curl("POST", &format!("{}/v1/tokens", a.base), Some(&tok), Some(r#"{"name":"ci"}"#));
+    assert_eq!(s, 201, "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    let (second, second_id) =
+        (v["secret"].as_str().unwrap().to_string(), v["id"].as_str().unwrap().to_string());
+    assert_eq!(curl("GET", &format!("{b}/v1/projects"), Some(&second), None).0, 200);
+    let (s, _) = curl("DELETE", &format!("{}/v1/tokens/{second_id}", a.base), Some(&tok), None);
+    assert_eq!(s, 204);
+    let refused = wait_for(Duration::from_millis(200), Duration::from_secs(8), || async {
+        curl("GET", &format!("{b}/v1/projects"), Some(&second), None).0 == 401
+    })
+    .await;
+    assert!(refused, "B refuses the revoked token within its cache's 5 s");
+
+    // Two controllers, each with a DNS server: the second stands by for reconciling, but
+    // serves the same zone, serial included. No libvirt answers them (the node is made ACTIVE
+    // by hand below, and with no domain list nothing declares it DOWN): DNS is what is tested.
+    let prefix = lbaas_tests::test_prefix();
+    let _cleanup = lbaas_tests::HostCleanup { prefix: prefix.clone(), backends: vec![] };
+    let ports = [lbaas_tests::free_port(), lbaas_tests::free_port()];
+    let _ctls: Vec<Proc> = ports
+        .iter()
+        .map(|p| {
+            Proc::spawn(Command::new(bin("lbaas-controller")).args([
+                "--database-url",
+                &a.db_url,
+                "--prefix",
+                &prefix,
+                "--run-dir",
+                dir.to_str().unwrap(),
+                "--dns-listen",
+                &format!("127.0.0.1:{p}"),
+                "--spare-nodes",
+                "0",
+                "--libvirt-uri",
+                "qemu+unix:///system?socket=/nonexistent/libvirt-sock",
+            ]))
+        })
+        .collect();
+    let env = |b: &str| curl("POST", &format!("{}/v1/requests", a.base), Some(&tok), Some(b)).0;
+    let create = r#"{"action":"create","type":"instance","info":{"project":"demo","name":"web",
+        "traffic_type":"tcp","port":9000,"subnet":"10.10.0.0/24","backend":{"entities":["10.10.0.11:80"]}}}"#;
+    let db = lbaas_db::connect(&a.db_url, 1).await.unwrap();
+    // Placement uses only hypervisors their controller reached lately; this one never answers.
+    sqlx::query("UPDATE hypervisor SET seen_at = now() + interval '1 hour'")
+        .execute(&db)
+        .await
+        .unwrap();
+    assert_eq!(env(create), 202);
+    let placed = wait_for(Duration::from_millis(200), Duration::from_secs(20), || async {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM node").fetch_one(&db).await.unwrap();
+        n == 1
+    })
+    .await;
+    assert!(placed, "the reconciling controller placed a node");
+    sqlx::query("UPDATE node SET status = 'ACTIVE'").execute(&db).await.unwrap();
+    let name = "web.demo.acme.lbaas.test";
+    let same = wait_for(Duration::from_millis(200), Duration::from_secs(20), || async {
+        let soa: Vec<String> = ports.iter().map(|p| dig(*p, "lbaas.test", "SOA")).collect();
+        let a: Vec<String> = ports.iter().map(|p| dig(*p, name, "A")).collect();
+        !soa[0].is_empty() && soa[0] == soa[1] && a[0].starts_with("198.18.") && a[0] == a[1]
+    })
+    .await;
+    let show = |p: u16| format!("{} / {}", dig(p, "lbaas.test", "SOA"), dig(p, name, "A"));
+    assert!(same, "both servers answer alike: {} vs {}", show(ports[0]), show(ports[1]));
+    assert_eq!(
+        env(r#"{"action":"delete","type":"instance","info":{"project":"demo","name":"web"}}"#),
+        202
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
