@@ -370,6 +370,12 @@ impl Hypervisor for Libvirt {
     async fn running(&self, names: &[String]) -> Result<Vec<String>> {
         let names = names.to_vec();
         self.with(move |c| {
+            // A call that reaches libvirtd even with nothing to look up: it is what proves the
+            // hypervisor reachable (a cached connection to a daemon that died still says it is
+            // alive until it is used).
+            if names.is_empty() {
+                c.lib_version().context("ask libvirtd its version")?;
+            }
             let mut running = Vec::new();
             for n in names {
                 match c.lookup_domain_by_name(&n) {
