@@ -188,6 +188,9 @@ pub struct Status {
 const START_WAIT: Duration = Duration::from_secs(3);
 const DESTROY_WAIT: Duration = Duration::from_secs(3);
 
+/// A pass longer than this is logged with what it looked at (the metric has every pass).
+const SLOW_PASS: Duration = Duration::from_secs(1);
+
 /// A tap attached to its bridge stays so until its VM goes, so a pass does not ask the kernel
 /// again for a while. Under `bench/create.sh` (19 VMs on two cores) every pass re-attached every
 /// tap: ~28 netlink attaches a pass at ~7 ms each, 1 712 in 20 s (the netlink metrics); with
@@ -350,7 +353,16 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         }
         let start = Instant::now();
         let r = self.pass_inner(changes).await;
-        self.metrics.pass_duration.observe(start.elapsed().as_secs_f64());
+        let took = start.elapsed();
+        self.metrics.pass_duration.observe(took.as_secs_f64());
+        if took > SLOW_PASS {
+            tracing::warn!(
+                took_ms = took.as_millis() as u64,
+                full = self.status.full,
+                scope = self.status.scope,
+                "slow reconcile pass"
+            );
+        }
         let outcome = if r.is_err() { "failed" } else { "ok" };
         self.metrics.passes.get_or_create(&OutcomeLabels { outcome }).inc();
         self.status.passes += 1;
@@ -472,7 +484,15 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
                 .collect();
             let due = self.seen_recorded.is_none_or(|t| t.elapsed() >= SEEN_EVERY);
             if !names.is_empty() || due {
+                let asked = Instant::now();
                 let l = self.hv.running(&names).await;
+                if asked.elapsed() > SLOW_PASS / 2 {
+                    tracing::warn!(
+                        took_ms = asked.elapsed().as_millis() as u64,
+                        names = names.len(),
+                        "slow domain lookups"
+                    );
+                }
                 if l.is_ok() {
                     self.hypervisor_seen().await;
                 }
