@@ -352,18 +352,19 @@ impl Libvirt {
     }
 }
 
+/// Names of the running domains, one call.
+fn active_names(c: &virt::connect::Connect) -> Result<Vec<String>> {
+    let doms =
+        c.list_all_domains(virt::sys::VIR_CONNECT_LIST_DOMAINS_ACTIVE).context("list domains")?;
+    Ok(doms.iter().filter_map(|d| d.name().ok()).collect())
+}
+
 impl Hypervisor for Libvirt {
     async fn list(&self, prefix: &str) -> Result<Vec<String>> {
         let prefix = prefix.to_string();
         self.with(move |c| {
-            let doms = c
-                .list_all_domains(virt::sys::VIR_CONNECT_LIST_DOMAINS_ACTIVE)
-                .context("list domains")?;
-            let mut names: Vec<String> = doms
-                .iter()
-                .filter_map(|d| d.name().ok())
-                .filter(|n| n.starts_with(&prefix))
-                .collect();
+            let mut names = active_names(c)?;
+            names.retain(|n| n.starts_with(&prefix));
             names.sort();
             Ok(names)
         })
@@ -382,11 +383,8 @@ impl Hypervisor for Libvirt {
             // Past a few names one list costs less than a lookup each: under bench/create.sh
             // (20 VMs, spares booting) each lookup took 60-200 ms, and 9 of them 0.5-2 s.
             if names.len() > LOOKUPS_MAX {
-                let doms = c
-                    .list_all_domains(virt::sys::VIR_CONNECT_LIST_DOMAINS_ACTIVE)
-                    .context("list domains")?;
                 let active: std::collections::BTreeSet<String> =
-                    doms.iter().filter_map(|d| d.name().ok()).collect();
+                    active_names(c)?.into_iter().collect();
                 return Ok(names.into_iter().filter(|n| active.contains(n)).collect());
             }
             let mut running = Vec::new();

@@ -374,6 +374,15 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         r
     }
 
+    /// The nodes of every load balancer (`None`) or of these.
+    async fn placements(&self, only: Option<&[Uuid]>) -> Result<Vec<NodePlacement>> {
+        Ok(match only {
+            None => nq::node_list_placements(&self.db).await?,
+            Some([]) => Vec::new(),
+            Some(ids) => nq::node_list_placements_of(&self.db, ids).await?,
+        })
+    }
+
     /// `None`: a full pass. `Some`: the load balancers in flight or named by a change, unless
     /// something only a full pass covers changed.
     async fn scope(&mut self, changes: Option<Changes>) -> Result<Option<(Vec<Uuid>, bool)>> {
@@ -409,17 +418,12 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
             ProvisioningStatus::PendingUpdate,
             ProvisioningStatus::Active,
         ];
-        let (serving, mut placements) = match only {
-            None => (
-                lbq::load_balancer_list_by_status(&self.db, &statuses).await?,
-                nq::node_list_placements(&self.db).await?,
-            ),
-            Some([]) => (Vec::new(), Vec::new()),
-            Some(ids) => (
-                lbq::load_balancer_list_of(&self.db, ids, &statuses).await?,
-                nq::node_list_placements_of(&self.db, ids).await?,
-            ),
+        let serving = match only {
+            None => lbq::load_balancer_list_by_status(&self.db, &statuses).await?,
+            Some([]) => Vec::new(),
+            Some(ids) => lbq::load_balancer_list_of(&self.db, ids, &statuses).await?,
         };
+        let mut placements = self.placements(only).await?;
         let me = self.hypervisor;
         // A full pass lists the domains first: a successful list is what marks this hypervisor
         // reachable for placement, in this very pass. A change-driven pass looks up only the
@@ -464,10 +468,7 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         let lbs: HashMap<Uuid, &LoadBalancerRow> = serving.iter().map(|l| (l.id, l)).collect();
         // Read again only when the count step made or removed nodes: a quiet pass reads once.
         if counts_changed {
-            placements = match only {
-                None => nq::node_list_placements(&self.db).await?,
-                Some(ids) => nq::node_list_placements_of(&self.db, ids).await?,
-            };
+            placements = self.placements(only).await?;
         }
         // From here on, this hypervisor's nodes only: other controllers drive the others.
         placements.retain(|p| p.hypervisor_id == me);
@@ -804,9 +805,13 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
             loads = Some(lbaas_db::hypervisor::hypervisor_loads(&self.db, true).await?);
         }
         if scheduling && !serving.is_empty() {
+            let states_only;
             let states = match &loads {
-                Some(l) => l.clone(),
-                None => lbaas_db::hypervisor::hypervisor_loads(&self.db, false).await?,
+                Some(l) => l,
+                None => {
+                    states_only = lbaas_db::hypervisor::hypervisor_loads(&self.db, false).await?;
+                    &states_only
+                }
             };
             let mut live: HashMap<Uuid, Vec<nq::NodeRow>> = HashMap::new();
             let rows = match only {
@@ -816,7 +821,7 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
             for n in rows {
                 live.entry(n.load_balancer_id).or_default().push(n);
             }
-            let mut plan = Plan::new(&states);
+            let mut plan = Plan::new(states);
             let placing = serving.iter().any(|lb| {
                 let nodes = live.get(&lb.id).map(Vec::as_slice).unwrap_or_default();
                 needs_work(lb, nodes, &plan)
@@ -980,7 +985,7 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
                     self.drains_sent.insert(p.id);
                 }
                 let drained = self.drains_sent.contains(&p.id)
-                    && self.agents.state(&p.id.to_string()).is_some_and(|a| a.drained);
+                    && self.agents.state(&key).is_some_and(|a| a.drained);
                 if drained || age >= (s.sundown_delay + s.drain_period).as_secs_f64() {
                     let why = if drained { "drained" } else { "drain period over" };
                     self.node_remove(p, lb, "node.deleted", &format!("{}: {why}", p.name)).await?;
@@ -1156,13 +1161,7 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
     ) -> Result<bool> {
         let s = self.settings.clone();
         let is = |n: &nq::NodeRow, st: NodeStatus| n.status == st.as_str();
-        let serving: Vec<_> = live
-            .iter()
-            .filter(|n| is(n, NodeStatus::Building) || is(n, NodeStatus::Active))
-            .collect();
-        let (leaving, staying): (Vec<_>, Vec<_>) =
-            serving.iter().copied().partition(|n| plan.leaving(n.hypervisor_id).is_some());
-        let want = lb.desired_nodes.max(1) as usize;
+        let Count { serving, leaving, staying, want } = Count::of(lb, live, plan);
         let mut changed = false;
         let replacing = live.iter().any(|n| is(n, NodeStatus::Down));
         if staying.len() < want && replacing && self.breaker.open {
@@ -1617,21 +1616,37 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
     }
 }
 
-/// Whether the count step has anything to do for a load balancer: too few nodes staying (to
-/// place), too many (to retire), or nodes on a hypervisor they must leave.
-fn needs_work(lb: &LoadBalancerRow, live: &[nq::NodeRow], plan: &Plan) -> bool {
-    let want = lb.desired_nodes.max(1) as usize;
-    let mut staying = 0;
-    for n in live {
-        if n.status != NodeStatus::Building.as_str() && n.status != NodeStatus::Active.as_str() {
-            continue;
-        }
-        if plan.leaving(n.hypervisor_id).is_some() {
-            return true;
-        }
-        staying += 1;
+/// A load balancer's nodes as the count step sees them.
+struct Count<'a> {
+    /// BUILDING or ACTIVE.
+    serving: Vec<&'a nq::NodeRow>,
+    /// Those on a hypervisor they must leave, and the others.
+    leaving: Vec<&'a nq::NodeRow>,
+    staying: Vec<&'a nq::NodeRow>,
+    want: usize,
+}
+
+impl<'a> Count<'a> {
+    fn of(lb: &LoadBalancerRow, live: &'a [nq::NodeRow], plan: &Plan) -> Count<'a> {
+        let serving: Vec<&nq::NodeRow> = live
+            .iter()
+            .filter(|n| {
+                n.status == NodeStatus::Building.as_str() || n.status == NodeStatus::Active.as_str()
+            })
+            .collect();
+        let (leaving, staying) =
+            serving.iter().copied().partition(|n| plan.leaving(n.hypervisor_id).is_some());
+        Count { serving, leaving, staying, want: lb.desired_nodes.max(1) as usize }
     }
-    staying != want
+
+    /// Anything to do: too few staying (to place), too many (to retire), or some leaving.
+    fn needs_work(&self) -> bool {
+        !self.leaving.is_empty() || self.staying.len() != self.want
+    }
+}
+
+fn needs_work(lb: &LoadBalancerRow, live: &[nq::NodeRow], plan: &Plan) -> bool {
+    Count::of(lb, live, plan).needs_work()
 }
 
 /// The nodes and spares that own a VM (id, domain name); FAILED nodes own none (their VM is

@@ -21,6 +21,11 @@ pub const LOCAL: Uuid = Uuid::from_u128(1);
 pub const SEEN_WITHIN: std::time::Duration = std::time::Duration::from_secs(30);
 pub const SEEN_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
+/// SQL: hypervisor `h` was reached within [`SEEN_WITHIN`] (never: not reached).
+fn reached_sql() -> String {
+    format!("coalesce(h.seen_at > now() - make_interval(secs => {}), false)", SEEN_WITHIN.as_secs())
+}
+
 /// A compute host by name: its id and libvirt URI.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct HypervisorRef {
@@ -74,14 +79,14 @@ impl From<HypervisorRow> for Hypervisor {
 fn select(filter: &str) -> String {
     format!(
         "SELECT h.id, h.name, h.uri, h.capacity_nodes, h.state, h.seen_at, h.created_at, \
-           coalesce(h.seen_at > now() - make_interval(secs => {within}), false) AS reachable, \
+           {reached} AS reachable, \
            (SELECT count(*) FROM node n WHERE n.hypervisor_id = h.id \
               AND n.status NOT IN ('DELETED', 'FAILED')) AS nodes, \
            coalesce((SELECT json_agg(json_build_object('name', s.name, 'created_at', s.created_at) \
              ORDER BY s.created_at) FROM spare_node s WHERE s.hypervisor_id = h.id), '[]'::json) \
              AS spare_nodes \
          FROM hypervisor h {filter}",
-        within = SEEN_WITHIN.as_secs()
+        reached = reached_sql()
     )
 }
 
@@ -214,12 +219,12 @@ pub async fn hypervisor_evacuating(db: impl PgExecutor<'_>) -> Result<bool> {
     sqlx::query_scalar(&format!(
         "SELECT EXISTS (SELECT 1 FROM hypervisor h \
            WHERE (h.state = 'DRAINING' \
-                  OR coalesce(h.seen_at < now() - make_interval(secs => {within}), true)) \
+                  OR NOT {reached}) \
              AND EXISTS (SELECT 1 FROM node n JOIN load_balancer lb ON lb.id = n.load_balancer_id \
                            WHERE n.hypervisor_id = h.id AND n.status IN ('BUILDING', 'ACTIVE') \
                              AND lb.provisioning_status IN \
                                ('PENDING_CREATE', 'PENDING_UPDATE', 'ACTIVE')))",
-        within = SEEN_WITHIN.as_secs()
+        reached = reached_sql()
     ))
     .fetch_one(db)
     .await
@@ -239,11 +244,11 @@ pub async fn nodes_abandoned_delete(
     sqlx::query_as(&format!(
         "DELETE FROM node n USING hypervisor h \
           WHERE h.id = n.hypervisor_id \
-            AND coalesce(h.seen_at < now() - make_interval(secs => {within}), true) \
+            AND NOT {reached} \
             AND (n.status IN ('SUNDOWN', 'BUILDING') OR ($2 AND n.status = 'DOWN')) \
             AND n.status_changed_at < now() - make_interval(secs => $1) \
           RETURNING n.id, n.tenant_id, n.load_balancer_id, n.name, h.name AS hypervisor",
-        within = SEEN_WITHIN.as_secs()
+        reached = reached_sql()
     ))
     .bind(after.as_secs_f64())
     .bind(with_down)
@@ -286,10 +291,10 @@ pub async fn hypervisor_loads(db: impl PgExecutor<'_>, usage: bool) -> Result<Ve
     };
     sqlx::query_as(&format!(
         "SELECT h.id, h.name, h.state, h.capacity_nodes, \
-           coalesce(h.seen_at > now() - make_interval(secs => {within}), false) AS reachable, \
+           {reached} AS reachable, \
            {used} AS used \
          FROM hypervisor h ORDER BY h.name",
-        within = SEEN_WITHIN.as_secs()
+        reached = reached_sql()
     ))
     .fetch_all(db)
     .await

@@ -131,7 +131,10 @@ impl Stack {
             .into_iter()
             .flatten()
             .filter(|n| n["load_balancer"] == lb)
-            .map(|n| (v_str(&n.to_string(), "status"), v_str(&n.to_string(), "hypervisor")))
+            .map(|n| {
+                let field = |k: &str| n[k].as_str().unwrap_or_default().to_string();
+                (field("status"), field("hypervisor"))
+            })
             .collect();
         out.sort();
         out
