@@ -18,11 +18,11 @@ fail() {
     exit 1
 }
 
-[ -f "$IMG/vmlinuz" ] && [ -f "$IMG/initramfs.cpio" ] ||
+[ -f "$IMG/vmlinux" ] && [ -f "$IMG/initramfs.cpio" ] ||
     fail "no VM image in $IMG" "scripts/vm-image.sh builds it (make run and make test do)"
 if id libvirt-qemu >/dev/null 2>&1 &&
-    ! (cd / && runuser -u libvirt-qemu -- test -r "$IMG/vmlinuz" -a -r "$IMG/initramfs.cpio"); then
-    fail "QEMU's user (libvirt-qemu) cannot read $IMG/vmlinuz" \
+    ! (cd / && runuser -u libvirt-qemu -- test -r "$IMG/vmlinux" -a -r "$IMG/initramfs.cpio"); then
+    fail "QEMU's user (libvirt-qemu) cannot read $IMG/vmlinux" \
         "a directory on the way is not reachable by that user (a checkout under a 0700 directory?)" \
         "keep the image under a world-traversable directory: LBAAS_VAR_DIR (default /var/lib/lbaas/<key>)"
 fi
@@ -34,8 +34,8 @@ boot() {
     local t0 out rc why
     rm -f "$log"; touch "$log"; chmod 666 "$log"
     cat >"$RUN/preflight-$type.xml" <<XML
-<domain type='$type'><name>$name</name><memory unit='MiB'>96</memory><vcpu>1</vcpu>
-<os><type arch='x86_64' machine='pc'>hvm</type><kernel>$IMG/vmlinuz</kernel>
+<domain type='$type'><name>$name</name><memory unit='MiB'>48</memory><vcpu>1</vcpu>
+<os><type arch='x86_64' machine='pc'>hvm</type><kernel>$IMG/vmlinux</kernel>
 <initrd>$IMG/initramfs.cpio</initrd><cmdline>console=ttyS0 quiet panic=-1 init_on_alloc=0 lbaas.node=preflight</cmdline></os>
 <cpu mode='custom'><model>qemu64</model></cpu>
 <devices><controller type='usb' model='none'/><serial type='file'><source path='$log'/><target port='0'/></serial>

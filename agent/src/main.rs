@@ -37,7 +37,8 @@ struct Flags {
     /// Client connections open at once per listener; beyond it new ones wait in the backlog.
     #[arg(long)]
     max_connections: Option<usize>,
-    /// Byte budget of each caching listener's response cache, in MiB.
+    /// Byte budget of each caching listener's response cache, in MiB. Default: a quarter of the
+    /// memory available at start, at most 32 MiB.
     #[arg(long)]
     cache_mb: Option<u64>,
     /// Log filter (tracing-subscriber syntax), e.g. `info` or `lbaas_agent=debug`.
@@ -65,8 +66,17 @@ fn main() -> anyhow::Result<()> {
     if let Some(n) = flags.max_connections {
         opts.tunables.max_connections_per_listener = n;
     }
-    if let Some(mb) = flags.cache_mb {
-        opts.tunables.cache_capacity_bytes = mb << 20;
+    match flags.cache_mb {
+        Some(mb) => opts.tunables.cache_capacity_bytes = mb << 20,
+        None => {
+            if let Some(avail) = mem_available_bytes() {
+                // A node is a small VM (48 MiB): the default budget must fit beside the
+                // connections' buffers, so a quarter of what is free at start, at most the
+                // built-in 32 MiB.
+                let fit = avail / 4;
+                opts.tunables.cache_capacity_bytes = opts.tunables.cache_capacity_bytes.min(fit);
+            }
+        }
     }
     opts.workers = flags
         .workers
@@ -77,4 +87,12 @@ fn main() -> anyhow::Result<()> {
         .enable_all()
         .build()?
         .block_on(lbaas_agent::run(opts))
+}
+
+/// `MemAvailable` from /proc/meminfo, in bytes (None where there is no such file).
+fn mem_available_bytes() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib << 10)
 }

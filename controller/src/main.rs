@@ -33,7 +33,7 @@ struct Cli {
     image_dir: PathBuf,
     #[arg(long, env = "LBAAS_RUN_DIR", default_value = ".lbaas/run")]
     run_dir: PathBuf,
-    #[arg(long, env = "LBAAS_NODE_MEMORY_MIB", default_value_t = 96)]
+    #[arg(long, env = "LBAAS_NODE_MEMORY_MIB", default_value_t = 48)]
     memory_mib: u32,
     /// `qemu` (TCG) or `kvm`. /dev/kvm exists on these machines but hangs guests, so TCG is
     /// the default; `scripts/preflight.sh` tells whether kvm works on a given host.

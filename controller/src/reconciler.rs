@@ -1393,7 +1393,7 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         Ok(DomainSpec {
             name: p.name.clone(),
             memory_mib: s.memory_mib,
-            kernel: s.image_dir.join("vmlinuz"),
+            kernel: s.image_dir.join("vmlinux"),
             initrd: s.image_dir.join("initramfs.cpio"),
             // init_on_alloc=0: the Debian kernel zeroes every page it allocates, slow under
             // TCG (measured 0.2-0.7 s of a ~4 s boot); a single-purpose guest needs no such
@@ -1551,7 +1551,7 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         Ok(DomainSpec {
             name: sp.name.clone(),
             memory_mib: s.memory_mib,
-            kernel: s.image_dir.join("vmlinuz"),
+            kernel: s.image_dir.join("vmlinux"),
             initrd: s.image_dir.join("initramfs.cpio"),
             // Same as `domain_spec` (init_on_alloc=0: see there).
             cmdline: format!("console=ttyS0 quiet panic=-1 init_on_alloc=0 lbaas.node={}", sp.name),
