@@ -106,7 +106,12 @@ impl Plan {
 
     /// A spare placement may claim: ready, on a hypervisor that takes new nodes.
     pub fn spare_usable(&self, sp: &SpareRow) -> bool {
-        sp.ready && self.slot(sp.hypervisor_id).is_some_and(Slot::placeable)
+        sp.ready && self.takes_nodes(sp.hypervisor_id)
+    }
+
+    /// Whether hypervisor `hv` takes new nodes (enabled, reachable).
+    pub fn takes_nodes(&self, hv: Uuid) -> bool {
+        self.slot(hv).is_some_and(Slot::placeable)
     }
 
     /// Where the next node of a load balancer goes, given the hypervisors its other nodes

@@ -188,6 +188,11 @@ pub struct Status {
 const START_WAIT: Duration = Duration::from_secs(3);
 const DESTROY_WAIT: Duration = Duration::from_secs(3);
 
+/// How long a spare may take to boot and still be waited for by a load balancer that has no
+/// ready spare: an idle host boots one in ~1.3 s, a loaded one in 3-5 s (bench/create.sh).
+/// Past it, the load balancer boots a VM of its own.
+const SPARE_WAIT: Duration = Duration::from_secs(6);
+
 /// A pass longer than this is logged with what it looked at (the metric has every pass).
 const SLOW_PASS: Duration = Duration::from_secs(1);
 
@@ -245,6 +250,9 @@ pub struct Reconciler<N, H, A> {
     /// ACTIVE nodes whose agent link was down at the last look: change-driven passes look
     /// again until it is back or the node is DOWN.
     recheck: BTreeSet<Uuid>,
+    /// Load balancers waiting for a spare that is booting (instead of booting a node of their
+    /// own): change-driven passes look at them until they have their node.
+    awaiting_spare: BTreeSet<Uuid>,
 }
 
 impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
@@ -271,6 +279,7 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
             drains_sent: BTreeSet::new(),
             breaker_seeded: false,
             recheck: BTreeSet::new(),
+            awaiting_spare: BTreeSet::new(),
         }
     }
 
@@ -397,6 +406,7 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         c.nodes.extend(agent_nodes);
         // Nodes whose agent link was down at the last look are looked at again.
         c.nodes.extend(self.recheck.iter().copied());
+        c.load_balancers.extend(self.awaiting_spare.iter().copied());
         let lbs: Vec<Uuid> = c.load_balancers.into_iter().collect();
         let nodes: Vec<Uuid> = c.nodes.into_iter().collect();
         let ids = lbq::load_balancer_scope(&self.db, &lbs, &nodes).await?;
@@ -839,12 +849,26 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
                     .collect(),
                 false => Vec::new(),
             };
+            // Spares still booting that a load balancer may wait for rather than boot a VM of
+            // its own: one that started earlier is ready sooner than a boot started now, and a
+            // boot started now would slow every boot in flight on the shared CPUs. Only young
+            // ones (a spare that never says hello must not hold anyone up).
+            let mut booting: Vec<SpareRow> = match placing {
+                true => spare::spare_list_booting(&self.db, SPARE_WAIT.as_secs_f64())
+                    .await?
+                    .into_iter()
+                    .filter(|sp| plan.takes_nodes(sp.hypervisor_id))
+                    .collect(),
+                false => Vec::new(),
+            };
+            self.awaiting_spare.clear();
             for lb in serving {
                 let nodes = live.get(&lb.id).map(Vec::as_slice).unwrap_or_default();
                 if !needs_work(lb, nodes, &plan) {
                     continue;
                 }
-                match self.node_count_converge(lb, nodes, &mut ready, &mut plan).await {
+                match self.node_count_converge(lb, nodes, &mut ready, &mut booting, &mut plan).await
+                {
                     Ok(c) => changed |= c,
                     Err(e) => {
                         changed = true;
@@ -1157,6 +1181,7 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         lb: &LoadBalancerRow,
         live: &[nq::NodeRow],
         ready: &mut Vec<SpareRow>,
+        booting: &mut Vec<SpareRow>,
         plan: &mut Plan,
     ) -> Result<bool> {
         let s = self.settings.clone();
@@ -1206,6 +1231,14 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
                         Ok(false) => {}
                         Err(e) => tracing::warn!(error = %e, "could not claim a spare"),
                     }
+                }
+                // No ready spare there, but one booting: this load balancer takes it when it is
+                // ready (the oldest first, as it started first).
+                if let Some(i) = booting.iter().position(|sp| sp.hypervisor_id == hv) {
+                    let sp = booting.remove(i);
+                    tracing::debug!(lb = %lb.name, spare = %sp.name, "waiting for a booting spare");
+                    self.awaiting_spare.insert(lb.id);
+                    continue;
                 }
                 // The domain name derives from the node id, so a restarted controller finds it.
                 let id = Uuid::new_v4();

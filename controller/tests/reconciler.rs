@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use lbaas_controller::agent_link::FakeAgents;
+use lbaas_controller::agent_link::{AgentState, FakeAgents};
 use lbaas_controller::hypervisor::{Deadlines, FakeHypervisor, WithDeadlines};
 use lbaas_controller::netops::FakeNet;
 use lbaas_controller::reconciler::{Reconciler, Settings};
@@ -426,6 +426,61 @@ async fn demand_grows_the_warm_pool_up_to_its_maximum() {
     converge(&mut r, third).await;
     passes(&mut r, 1).await;
     assert_eq!(spare_count(db.clone()).await, 2, "never above the maximum");
+}
+
+/// The spares not ready yet keep their agents from saying hello: they are booting.
+async fn hold_hello(r: &R) {
+    let ids: Vec<(Uuid,)> =
+        sqlx::query_as("SELECT id FROM spare_node WHERE NOT ready").fetch_all(&r.db).await.unwrap();
+    let mut states = r.agents.states.lock().unwrap();
+    for (id,) in ids {
+        states.insert(id.to_string(), AgentState { connected: true, ..Default::default() });
+    }
+}
+
+#[tokio::test]
+async fn a_new_load_balancer_waits_for_a_booting_spare_but_not_for_a_stuck_one() {
+    let db = db().await;
+    let net = FakeNet::default();
+    let hv = FakeHypervisor { net: net.clone(), ..Default::default() };
+    let mut s = settings();
+    s.spares = 1;
+    s.spares_max = 1;
+    let mut r = Reconciler::new(db.clone(), net, hv, FakeAgents::default(), s);
+    passes(&mut r, 1).await;
+    hold_hello(&r).await;
+    let (_, lb) = seed(&db).await;
+    passes(&mut r, 3).await;
+    assert!(nodes(&db, lb).await.is_empty(), "no VM of its own while a spare boots");
+    assert_eq!(r.status.domains_created, 1, "only the spare");
+
+    // The spare says hello: the load balancer takes it.
+    for st in r.agents.states.lock().unwrap().values_mut() {
+        st.hello = true;
+    }
+    converge(&mut r, lb).await;
+    let spare_names: Vec<String> = r.hv.state.lock().unwrap().domains.keys().cloned().collect();
+    let ns = nodes(&db, lb).await;
+    assert_eq!(ns.len(), 1);
+    assert!(spare_names.contains(&ns[0].0), "{ns:?}");
+    let msg: (String,) = sqlx::query_as("SELECT message FROM event WHERE kind = 'node.created'")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert!(msg.0.contains("warm spare"), "{}", msg.0);
+
+    // A spare that has been booting for longer than anyone waits holds up nobody.
+    passes(&mut r, 1).await;
+    hold_hello(&r).await;
+    sqlx::query("UPDATE spare_node SET created_at = now() - interval '1 minute'")
+        .execute(&db)
+        .await
+        .unwrap();
+    let booted_before = r.status.domains_created;
+    let api = seed_another(&db, "api").await;
+    converge(&mut r, api).await;
+    assert_eq!(nodes(&db, api).await.len(), 1);
+    assert_eq!(r.status.domains_created, booted_before + 1, "a VM booted for it");
 }
 
 /// A second load balancer, `api`, in the project and subnet `seed` made.

@@ -39,6 +39,22 @@ pub async fn spare_list_ready(db: impl PgExecutor<'_>) -> Result<Vec<SpareRow>> 
         .map_err(internal("list ready spare nodes"))
 }
 
+/// Spares on every hypervisor that are not ready yet and were made less than `younger_than`
+/// seconds ago, oldest first: a load balancer may wait for one instead of booting its own.
+pub async fn spare_list_booting(
+    db: impl PgExecutor<'_>,
+    younger_than: f64,
+) -> Result<Vec<SpareRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLS} FROM spare_node WHERE NOT ready \
+         AND created_at > now() - make_interval(secs => $1) ORDER BY created_at"
+    ))
+    .bind(younger_than)
+    .fetch_all(db)
+    .await
+    .map_err(internal("list booting spare nodes"))
+}
+
 pub async fn spare_set_ready(db: impl PgExecutor<'_>, id: Uuid, ready: bool) -> Result<()> {
     sqlx::query("UPDATE spare_node SET ready = $2 WHERE id = $1 AND ready <> $2")
         .bind(id)
