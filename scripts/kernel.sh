@@ -3,7 +3,7 @@
 # plus that fragment: everything built in, no modules) and prints the path of the result, an
 # uncompressed ELF `vmlinux` that QEMU boots through its PVH entry.
 #
-# Why our own kernel (issue 12, figures in docs/ARCHITECTURE.md §15): Debian's cloud kernel
+# Why our own kernel (issue 12, figures in docs/ARCHITECTURE.md §5): Debian's cloud kernel
 # took 3.2 s under TCG to reach /init and needed 96 MiB of guest RAM to decompress itself;
 # this one takes ~1.3 s and boots in 48 MiB, so a node's qemu stays under 128 MiB RSS.
 #
