@@ -2,7 +2,9 @@
 # API benchmark: envelope `info` and REST GET of one load balancer, requests/s and p99 from wrk
 # (bounded: fixed duration, fixed connections, loopback only), printed beside `pgbench -S` on the
 # same PostgreSQL cluster in the same run, as a ratio, with the SQL statements per request
-# counted by pg_stat_statements. Goal: >= 0.5x pgbench -S TPS, p99 <= 10 ms.
+# counted by pg_stat_statements. Goal: >= 0.5x pgbench -S TPS, p99 <= 10 ms. Both workloads
+# run twice: with every read from PostgreSQL (`--read-cache-ms 0`), then as shipped (the hot
+# reads' answers kept 1 s and dropped on any change: api/src/read_cache.rs).
 #   bench/api.sh [seconds]   (default 10)
 source "$(dirname "$0")/../scripts/lib.sh"
 need_root
@@ -23,16 +25,21 @@ DB_URL="postgres://lbaas@127.0.0.1:$PORT/lbaas"
 work="$(mktemp -d)"
 api=""
 cleanup() { [ -n "$api" ] && kill "$api" 2>/dev/null; wait 2>/dev/null; pg_stop bench-pg; rm -rf "$work"; }
+# start_api CACHE_MS: the API as `make run` starts it, its hot-read cache kept CACHE_MS (0: none).
+start_api() {
+    [ -n "$api" ] && { kill "$api" 2>/dev/null; wait "$api" 2>/dev/null || true; }
+    RUST_LOG=warn LBAAS_READ_CACHE_MS="$1" "$CARGO_TARGET_DIR/release/lbaas-api" --listen "127.0.0.1:$API_PORT" \
+        --database-url "$DB_URL" --admin-token-file "$work/admin" &
+    api=$!
+    for _ in $(seq 1 100); do curl -fsS "$BASE/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+}
 trap cleanup EXIT
 
 log "building lbaas-api (release)"
 (cd "$ROOT" && cargo build -q --release -p lbaas-api)
 echo "lbt_bench_admin" >"$work/admin"
-RUST_LOG=warn "$CARGO_TARGET_DIR/release/lbaas-api" --listen "127.0.0.1:$API_PORT" \
-    --database-url "$DB_URL" --admin-token-file "$work/admin" &
-api=$!
 BASE="http://127.0.0.1:$API_PORT"
-for _ in $(seq 1 100); do curl -fsS "$BASE/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+start_api 0
 "$PG_BIN/psql" -q "$DB_URL" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null
 
 tok="$(curl -fsS -H "Authorization: Bearer lbt_bench_admin" -d '{"name":"bench"}' "$BASE/v1/tenants" |
@@ -72,16 +79,21 @@ run_wrk() {
     echo "$rps $p99 ${non2xx:-0} $(echo "scale=2; $calls / $total" | bc -l)"
 }
 
-# Warm-up, not measured: the API opens its read connections and PostgreSQL plans its statements
-# on first use (a cold start otherwise lands in the first workload's p99).
-for w in envelope.lua rest.lua; do
-    url="$BASE/v1/requests"; [ "$w" = rest.lua ] && url="$BASE/v1/projects/demo/load-balancers/web"
-    wrk -t"$THREADS" -c"$CONNS" -d2s -s "$work/$w" "$url" >/dev/null
-done
-log "envelope info, ${DUR}s, $CONNS connections"
-read -r env_rps env_p99 env_bad env_q < <(run_wrk "$work/envelope.lua" "$BASE/v1/requests")
-log "REST GET load balancer, ${DUR}s, $CONNS connections"
-read -r rest_rps rest_p99 rest_bad rest_q < <(run_wrk "$work/rest.lua" "$BASE/v1/projects/demo/load-balancers/web")
+# measure: both workloads against the API as it runs now, warmed up first (the API opens its
+# read connections and PostgreSQL plans its statements on first use; a cold start otherwise
+# lands in the first workload's p99). Prints "env_rps env_p99 env_bad env_q rest_rps ...".
+measure() {
+    for w in envelope.lua rest.lua; do
+        url="$BASE/v1/requests"; [ "$w" = rest.lua ] && url="$BASE/v1/projects/demo/load-balancers/web"
+        wrk -t"$THREADS" -c"$CONNS" -d2s -s "$work/$w" "$url" >/dev/null
+    done
+    echo "$(run_wrk "$work/envelope.lua" "$BASE/v1/requests") $(run_wrk "$work/rest.lua" "$BASE/v1/projects/demo/load-balancers/web")"
+}
+log "every read from PostgreSQL (--read-cache-ms 0): envelope info, REST GET, ${DUR}s each, $CONNS connections"
+read -r nenv_rps nenv_p99 nenv_bad nenv_q nrest_rps nrest_p99 nrest_bad nrest_q < <(measure)
+log "as shipped (hot reads cached 1 s, flushed on any change): the same"
+start_api 1000
+read -r env_rps env_p99 env_bad env_q rest_rps rest_p99 rest_bad rest_q < <(measure)
 
 log "pgbench -S, ${DUR}s, $CONNS clients"
 "$PG_BIN/psql" -q "$ADMIN_URL" -c "CREATE DATABASE pgbench" >/dev/null
@@ -92,4 +104,6 @@ pg_tps="$("$PG_BIN/pgbench" -S -c "$CONNS" -j "$THREADS" -T "$DUR" "postgres://l
 printf '\n%-28s %12s %10s %8s %10s %10s\n' "workload" "req/s" "p99" "non-2xx" "SQL/req" "x pgbench"
 printf '%-28s %12.0f %10s %8s %10s %10.2f\n' "envelope info (GET+body)" "$env_rps" "$env_p99" "$env_bad" "$env_q" "$(echo "$env_rps / $pg_tps" | bc -l)"
 printf '%-28s %12.0f %10s %8s %10s %10.2f\n' "REST GET load balancer" "$rest_rps" "$rest_p99" "$rest_bad" "$rest_q" "$(echo "$rest_rps / $pg_tps" | bc -l)"
+printf '%-28s %12.0f %10s %8s %10s %10.2f\n' "envelope info, no cache" "$nenv_rps" "$nenv_p99" "$nenv_bad" "$nenv_q" "$(echo "$nenv_rps / $pg_tps" | bc -l)"
+printf '%-28s %12.0f %10s %8s %10s %10.2f\n' "REST GET, no cache" "$nrest_rps" "$nrest_p99" "$nrest_bad" "$nrest_q" "$(echo "$nrest_rps / $pg_tps" | bc -l)"
 printf '%-28s %12.0f %10s %8s %10s %10s\n' "pgbench -S (reference)" "$pg_tps" "-" "-" "1" "1.00"

@@ -26,6 +26,7 @@ pub mod auth;
 pub mod envelope;
 pub mod error;
 pub mod metrics;
+pub mod read_cache;
 pub mod rest;
 pub mod service;
 pub mod stream;
@@ -46,6 +47,8 @@ pub struct App {
     pub metrics: Arc<metrics::ApiMetrics>,
     /// New events' tenants, for the event streams (`stream.rs`).
     pub events: Arc<stream::EventBus>,
+    /// The hot reads' answers for a moment, dropped on any change (`read_cache.rs`).
+    pub read_cache: Arc<read_cache::ReadCache>,
     /// Seals uploaded private keys; `None`: certificate uploads are refused (503).
     pub secrets: Option<lbaas_certs::SecretBox>,
 }
@@ -63,6 +66,8 @@ pub struct Config {
     pub metrics_listen: Option<SocketAddr>,
     /// The operator's key for private keys at rest (64 hex digits); `None`: no uploads.
     pub secret_key_file: Option<PathBuf>,
+    /// How long the hot reads' answers are kept (`read_cache.rs`); zero: not at all.
+    pub read_cache_ttl: std::time::Duration,
 }
 
 #[derive(OpenApi)]
@@ -153,6 +158,7 @@ pub fn router(app: App) -> Router {
         .route("/healthz", get(|| async { "ok\n" }))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(app.read_cache.clone(), flush_after_writes))
         .layer(axum::middleware::from_fn_with_state(app.metrics.clone(), metrics::track))
         .layer(DefaultBodyLimit::max(error::BODY_LIMIT))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
@@ -176,6 +182,23 @@ pub fn router(app: App) -> Router {
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(app)
+}
+
+/// A REST request that may write (any method but GET and HEAD) flushes the read cache once
+/// done, before its answer leaves: whoever wrote reads it back at once. (The envelope, which
+/// writes through GET too, flushes by its action: `envelope::handle`.)
+async fn flush_after_writes(
+    State(cache): State<Arc<read_cache::ReadCache>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let writes = !matches!(*req.method(), axum::http::Method::GET | axum::http::Method::HEAD)
+        && req.uri().path() != "/v1/requests";
+    let resp = next.run(req).await;
+    if writes {
+        cache.flush();
+    }
+    resp
 }
 
 async fn not_found() -> Response {
@@ -272,6 +295,11 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         reads: lbaas_db::lease::Leases::for_pool(&db, READ_CONNECTIONS),
         metrics,
         events: stream::EventBus::start(db.clone()),
+        read_cache: {
+            let c = Arc::new(read_cache::ReadCache::new(config.read_cache_ttl));
+            c.start(db.clone());
+            c
+        },
         db,
         zone: config.zone.into(),
         assets_dir: Arc::new(config.assets_dir),

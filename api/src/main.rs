@@ -29,6 +29,10 @@ struct Cli {
     /// (`make run` makes `.lbaas/secret.key`). Without it certificate uploads are refused.
     #[arg(long, env = "LBAAS_SECRET_KEY_FILE")]
     secret_key_file: Option<PathBuf>,
+    /// How long (ms) the answers of the hot reads (a load balancer's GET, the envelope's
+    /// instance info) are kept; any change drops them at once (ARCHITECTURE §8). 0: not kept.
+    #[arg(long, env = "LBAAS_READ_CACHE_MS", default_value_t = 1000)]
+    read_cache_ms: u64,
     /// Logs as JSON lines instead of human-readable text.
     #[arg(long, env = "LBAAS_LOG_JSON")]
     log_json: bool,
@@ -60,6 +64,7 @@ async fn main() -> anyhow::Result<()> {
         ui_assets_dir: cli.ui_assets_dir,
         metrics_listen: lbaas_metrics::parse_listen(&cli.metrics_listen)?,
         secret_key_file: cli.secret_key_file,
+        read_cache_ttl: std::time::Duration::from_millis(cli.read_cache_ms),
     })
     .await
 }

@@ -514,9 +514,16 @@ pub async fn load_balancer_view(
     State(app): State<App>,
     t: Tenant,
     Path((project, load_balancer)): Path<(String, String)>,
-) -> R<(StatusCode, Json<LoadBalancer>)> {
-    let v = service::load_balancer_view(&app, &t, &project, &load_balancer).await?;
-    Ok((StatusCode::OK, Json(v)))
+) -> R<axum::response::Response> {
+    use crate::read_cache::{answer, Key, Kind};
+    let key = Key {
+        kind: Kind::LoadBalancer,
+        tenant: t.id.0,
+        project: project.as_str().into(),
+        name: load_balancer.as_str().into(),
+    };
+    let read = service::load_balancer_view(&app, &t, &project, &load_balancer);
+    Ok(answer(&app.read_cache, key, read).await?)
 }
 
 #[utoipa::path(patch,

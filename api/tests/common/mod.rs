@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
@@ -19,6 +20,7 @@ pub struct TestApp {
     pub db: sqlx::PgPool,
     /// `GET /metrics` of this app, as `--metrics-listen` serves it.
     pub metrics: Router,
+    pub read_cache: Arc<lbaas_api::read_cache::ReadCache>,
 }
 
 pub fn admin_url() -> String {
@@ -28,12 +30,20 @@ pub fn admin_url() -> String {
 
 impl TestApp {
     pub async fn new() -> TestApp {
+        Self::with_read_cache(Duration::ZERO).await
+    }
+
+    /// With the hot reads cached for `ttl` (`read_cache.rs`); `new` caches nothing, so tests
+    /// that write rows behind the API's back read them at once.
+    pub async fn with_read_cache(ttl: Duration) -> TestApp {
         // Internal errors are logged, not returned: a failing test shows them.
         let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter("warn").try_init();
         let (db, _) = lbaas_db::testing::fresh_database(&admin_url()).await.expect("test database");
         lbaas_db::token::token_ensure_admin(&db, ADMIN).await.unwrap();
         let (metrics, registry) = lbaas_api::metrics::ApiMetrics::new();
         let exposition = lbaas_metrics::router(registry, vec![metrics.refresh_db(db.clone())]);
+        let read_cache = Arc::new(lbaas_api::read_cache::ReadCache::new(ttl));
+        read_cache.start(db.clone());
         let app = lbaas_api::App {
             db: db.clone(),
             zone: "lbaas.test".into(),
@@ -43,11 +53,12 @@ impl TestApp {
             reads: lbaas_db::lease::Leases::for_pool(&db, 4),
             metrics,
             events: lbaas_api::stream::EventBus::start(db.clone()),
+            read_cache: read_cache.clone(),
             secrets: Some(
                 lbaas_certs::SecretBox::from_hex(&lbaas_certs::SecretBox::generate_hex()).unwrap(),
             ),
         };
-        TestApp { router: lbaas_api::router(app), db, metrics: exposition }
+        TestApp { router: lbaas_api::router(app), db, metrics: exposition, read_cache }
     }
 
     /// The metrics exposition text.
