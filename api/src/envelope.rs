@@ -4,10 +4,10 @@
 //! REST, never a second implementation. The reply is always an envelope, with the HTTP status
 //! the REST equivalent would have.
 
+use axum::body::Bytes;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::body::Bytes;
 use axum::Json;
 use lbaas_common::types::*;
 use lbaas_common::ErrorCode;
@@ -19,8 +19,8 @@ use utoipa::ToSchema;
 
 use crate::auth::Tenant;
 use crate::error::{self, parse_json, read_body, ApiError};
-use crate::service::{self, InstanceChange, InstanceSpec, InstanceView};
 use crate::read_cache::{json_ok, Key, Kind};
+use crate::service::{self, InstanceChange, InstanceSpec, InstanceView};
 use crate::App;
 
 // ---- the contract: one schema per (action, type) pair -------------------------------------

@@ -175,7 +175,12 @@ mod tests {
     use super::*;
 
     fn key(name: &str) -> Key {
-        Key { kind: Kind::LoadBalancer, tenant: Uuid::nil(), project: "p".into(), name: name.into() }
+        Key {
+            kind: Kind::LoadBalancer,
+            tenant: Uuid::nil(),
+            project: "p".into(),
+            name: name.into(),
+        }
     }
 
     fn live(ttl: Duration) -> ReadCache {

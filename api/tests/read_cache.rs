@@ -20,7 +20,8 @@ async fn rest(app: &TestApp, t: &str) -> Value {
 
 /// The envelope's instance info.
 async fn info(app: &TestApp, t: &str) -> Value {
-    let (s, v) = app.envelope(t, "info", "instance", json!({"project": "demo", "name": "web"})).await;
+    let (s, v) =
+        app.envelope(t, "info", "instance", json!({"project": "demo", "name": "web"})).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     v["info"].clone()
 }
@@ -32,7 +33,10 @@ async fn reasons(app: &TestApp, t: &str) -> (Value, Value) {
 
 /// `auto_scaling` as both reads answer it.
 async fn autoscaling(app: &TestApp, t: &str) -> (Value, Value) {
-    (rest(app, t).await["auto_scaling"].clone(), info(app, t).await["backend"]["auto-scaling"].clone())
+    (
+        rest(app, t).await["auto_scaling"].clone(),
+        info(app, t).await["backend"]["auto-scaling"].clone(),
+    )
 }
 
 #[tokio::test]
@@ -57,7 +61,10 @@ async fn cached_reads_follow_every_write() {
         .execute(&mut *tx)
         .await
         .unwrap();
-    sqlx::query("UPDATE load_balancer SET status_reason = 'quiet'").execute(&mut *tx).await.unwrap();
+    sqlx::query("UPDATE load_balancer SET status_reason = 'quiet'")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
     sqlx::query("ALTER TABLE load_balancer ENABLE TRIGGER load_balancer_notify")
         .execute(&mut *tx)
         .await
@@ -83,8 +90,13 @@ async fn cached_reads_follow_every_write() {
     assert!(s.is_success(), "{s} {v}");
     assert_eq!(autoscaling(&app, &t).await, (json!(false), json!(false)));
     let (s, v) = app
-        .envelope(&t, "update", "instance", json!({"project": "demo", "name": "web",
-            "backend": {"auto-scaling": true}}))
+        .envelope(
+            &t,
+            "update",
+            "instance",
+            json!({"project": "demo", "name": "web",
+            "backend": {"auto-scaling": true}}),
+        )
         .await;
     assert!(s.is_success(), "{s} {v}");
     assert_eq!(autoscaling(&app, &t).await, (json!(true), json!(true)));
