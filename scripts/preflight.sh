@@ -34,7 +34,7 @@ boot() {
     local t0 out rc why
     rm -f "$log"; touch "$log"; chmod 666 "$log"
     cat >"$RUN/preflight-$type.xml" <<XML
-<domain type='$type'><name>$name</name><memory unit='MiB'>48</memory><vcpu>1</vcpu>
+<domain type='$type'><name>$name</name><memory unit='MiB'>${LBAAS_NODE_MEMORY_MIB:-48}</memory><vcpu>1</vcpu>
 <os><type arch='x86_64' machine='pc'>hvm</type><kernel>$IMG/vmlinux</kernel>
 <initrd>$IMG/initramfs.cpio</initrd><cmdline>console=ttyS0 quiet panic=-1 init_on_alloc=0 lbaas.node=preflight</cmdline></os>
 <cpu mode='custom'><model>qemu64</model></cpu>

@@ -22,7 +22,8 @@ if [ -z "$AGENT" ]; then
 fi
 
 inputs="$(printf '%s\n' "$KERNEL" "$(sha256sum "$KERNEL" "$AGENT" "$ROOT/image/init" "$0" /bin/busybox | awk '{print $1}')" | sha256sum | cut -c1-16)"
-if [ -f "$OUT/inputs" ] && [ "$(cat "$OUT/inputs")" = "$inputs" ] && [ -f "$OUT/initramfs.cpio" ]; then
+if [ -f "$OUT/inputs" ] && [ "$(cat "$OUT/inputs")" = "$inputs" ] && [ -f "$OUT/initramfs.cpio" ] &&
+    [ -f "$OUT/vmlinux" ]; then
     exit 0
 fi
 log "building VM image"

@@ -101,6 +101,8 @@ pub struct CacheStats {
 pub(crate) struct ResponseCache {
     entries: quick_cache::sync::Cache<Bytes, Entry, Weigher>,
     max_entry: usize,
+    /// The byte budget it was made with.
+    budget: u64,
     hits: AtomicU64,
     misses: AtomicU64,
 }
@@ -140,9 +142,15 @@ impl ResponseCache {
                 Weigher,
             ),
             max_entry,
+            budget: capacity_bytes,
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
         }
+    }
+
+    /// The byte budget it was made with.
+    pub fn budget(&self) -> u64 {
+        self.budget
     }
 
     pub fn stats(&self) -> CacheStats {

@@ -63,7 +63,7 @@ pub struct Tunables {
     /// A TLS handshake not done within this is abandoned: a client that stalls in it must not
     /// hold a connection slot for ever.
     pub tls_handshake_timeout: Duration,
-    /// Byte budget of each caching listener's response cache.
+    /// Byte budget of the response caches, shared by the caching listeners (split evenly).
     pub cache_capacity_bytes: u64,
     pub heartbeat_interval: Duration,
     pub health: HealthPolicy,

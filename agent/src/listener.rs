@@ -95,13 +95,18 @@ impl ListenerSet {
         // pool that does not exist) fails before anything is bound or swapped. A route inherits
         // member state only from a listener that keeps its port and protocol.
         let mut routes = HashMap::new();
+        // The response caches share one budget (`Tunables::cache_capacity_bytes`): a small VM
+        // must hold every caching listener's cache at once.
+        let caching =
+            cfg.listeners.iter().filter(|l| l.cache && l.protocol != Protocol::Tcp).count();
+        let cache_bytes = shared.tunables.cache_capacity_bytes / caching.max(1) as u64;
         for l in &cfg.listeners {
             let previous = self
                 .by_port
                 .get(&l.port)
                 .filter(|old| old.protocol == l.protocol)
                 .map(|old| old.route.load_full());
-            let route = Route::new(l, previous.as_deref(), shared)
+            let route = Route::new(l, previous.as_deref(), shared, cache_bytes)
                 .with_context(|| format!("listener {}", l.name))?;
             routes.insert(l.port, route);
         }

@@ -37,8 +37,8 @@ struct Flags {
     /// Client connections open at once per listener; beyond it new ones wait in the backlog.
     #[arg(long)]
     max_connections: Option<usize>,
-    /// Byte budget of each caching listener's response cache, in MiB. Default: a quarter of the
-    /// memory available at start, at most 32 MiB.
+    /// Byte budget of the response caches, in MiB, shared by the caching listeners. Default: a
+    /// quarter of the memory available at start, at most 32 MiB.
     #[arg(long)]
     cache_mb: Option<u64>,
     /// Log filter (tracing-subscriber syntax), e.g. `info` or `lbaas_agent=debug`.
@@ -70,9 +70,9 @@ fn main() -> anyhow::Result<()> {
         Some(mb) => opts.tunables.cache_capacity_bytes = mb << 20,
         None => {
             if let Some(avail) = mem_available_bytes() {
-                // A node is a small VM (48 MiB): the default budget must fit beside the
-                // connections' buffers, so a quarter of what is free at start, at most the
-                // built-in 32 MiB.
+                // A node is a small VM (48 MiB): the caching listeners share one budget
+                // (listener.rs), which must fit beside the connections' buffers: a quarter of
+                // what is free at start, at most the built-in 32 MiB.
                 let fit = avail / 4;
                 opts.tunables.cache_capacity_bytes = opts.tunables.cache_capacity_bytes.min(fit);
             }

@@ -38,6 +38,7 @@ impl Route {
         cfg: &ListenerConfig,
         previous: Option<&Route>,
         shared: &Shared,
+        cache_bytes: u64,
     ) -> anyhow::Result<Route> {
         let http = matches!(cfg.protocol, Protocol::Http | Protocol::Https);
         if !http && (!cfg.pools.is_empty() || !cfg.policies.is_empty()) {
@@ -72,7 +73,7 @@ impl Route {
             pools,
             pool_ids,
             policies,
-            cache: cache_for(cfg, previous.and_then(|r| r.cache.as_ref()), shared),
+            cache: cache_for(cfg, previous.and_then(|r| r.cache.as_ref()), cache_bytes),
             tls,
         })
     }
@@ -87,19 +88,21 @@ impl Route {
     }
 }
 
-/// The response cache a listener should have under `cfg`: the one it has if caching stays on,
-/// a new one if it is turned on, none for TCP or with caching off.
+/// The response cache a listener should have under `cfg`, of `bytes`: the one it has if caching
+/// stays on at the same size, a new one if it is turned on or its share of the budget changed,
+/// none for TCP or with caching off.
 fn cache_for(
     cfg: &ListenerConfig,
     current: Option<&Arc<ResponseCache>>,
-    shared: &Shared,
+    bytes: u64,
 ) -> Option<Arc<ResponseCache>> {
     if !cfg.cache || cfg.protocol == Protocol::Tcp {
         return None;
     }
     Some(
         current
+            .filter(|c| c.budget() == bytes)
             .cloned()
-            .unwrap_or_else(|| Arc::new(ResponseCache::new(shared.tunables.cache_capacity_bytes))),
+            .unwrap_or_else(|| Arc::new(ResponseCache::new(bytes))),
     )
 }

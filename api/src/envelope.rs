@@ -909,11 +909,7 @@ pub async fn handle(app: &App, tenant: Result<Tenant, ApiError>, body: &[u8]) ->
         epoch = app.read_cache.begin();
     }
     let done = dispatch(app, &t, &req.action, &req.kind, req.info).await;
-    if req.action != "info" {
-        // It may have written: whoever did reads it back at once (`read_cache.rs`).
-        app.read_cache.flush();
-    }
-    match done {
+    let resp = match done {
         Ok((StatusCode::OK, reply)) if epoch.is_some() => match serde_json::to_vec(&reply) {
             Ok(body) => {
                 let body = Bytes::from(body);
@@ -926,7 +922,13 @@ pub async fn handle(app: &App, tenant: Result<Tenant, ApiError>, body: &[u8]) ->
         },
         Ok((status, reply)) => (status, Json(reply)).into_response(),
         Err(e) => fail(e, &action, &kind, echo),
+    };
+    // It may have written (a refused request wrote nothing): whoever did reads it back at once
+    // (`read_cache.rs`).
+    if req.action != "info" && !resp.status().is_client_error() {
+        app.read_cache.flush();
     }
+    resp
 }
 
 /// What `handle` reads before it knows the pair: `info` is then read as the pair's type.

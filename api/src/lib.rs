@@ -185,8 +185,9 @@ pub fn router(app: App) -> Router {
 }
 
 /// A REST request that may write (any method but GET and HEAD) flushes the read cache once
-/// done, before its answer leaves: whoever wrote reads it back at once. (The envelope, which
-/// writes through GET too, flushes by its action: `envelope::handle`.)
+/// done, before its answer leaves: whoever wrote reads it back at once. A refused one (4xx)
+/// wrote nothing and flushes nothing, so requests that fail cannot empty the cache. (The
+/// envelope, which writes through GET too, flushes by its action: `envelope::handle`.)
 async fn flush_after_writes(
     State(cache): State<Arc<read_cache::ReadCache>>,
     req: axum::extract::Request,
@@ -195,7 +196,7 @@ async fn flush_after_writes(
     let writes = !matches!(*req.method(), axum::http::Method::GET | axum::http::Method::HEAD)
         && req.uri().path() != "/v1/requests";
     let resp = next.run(req).await;
-    if writes {
+    if writes && !resp.status().is_client_error() {
         cache.flush();
     }
     resp

@@ -6,14 +6,17 @@
 //! that could change it changes:
 //! - a write through this process: every request that may write (REST methods other than GET,
 //!   envelope actions other than `info`) flushes when it is done, before its answer leaves, so
-//!   a client reads its own writes;
-//! - a write by anyone else (the controller, healthcheckd, another API replica): every table a
-//!   view reads announces its changes on `lbaas_change` (migrations 0001, 0004, 0010), and this
-//!   process listens; a notification flushes.
+//!   a client reads its own writes (a refused one, 4xx, wrote nothing and flushes nothing);
+//! - a write by anyone else (the controller, healthcheckd, another API replica): the tables
+//!   that hold what a view shows (load balancer, project, subnet, listener, pool, member,
+//!   certificate, l7policy, node) announce their changes on `lbaas_change` (migrations 0001,
+//!   0004, 0010), and this process listens; a notification flushes.
 //!
-//! Agent heartbeat figures (a node's CPU, requests/s, connections) are written without a
-//! notification (migration 0004): they are at most one TTL older than the row, and they are
-//! per-second figures anyway.
+//! What is written without a notification may be one TTL older than its row: a node's
+//! heartbeat figures (CPU, requests/s, connections, utilization, last heartbeat) and its
+//! `status_reason` (migration 0004 announces status, addresses and placement only), and the
+//! members' traffic counters (`member_stat`, written every second). They are per-second figures
+//! or explanations, never a state a client waits for.
 //!
 //! While the listener is not connected (start-up, a lost connection) nothing is cached, since a
 //! change could go unnoticed. An answer read before a flush is not stored after it: each entry
@@ -98,6 +101,8 @@ impl ReadCache {
 
     async fn listen(&self, db: &sqlx::PgPool) -> Result<(), sqlx::Error> {
         let mut l = PgListener::connect_with(db).await?;
+        // A lost connection ends this listener (see below) rather than reconnecting under it.
+        l.eager_reconnect(false);
         l.listen(lbaas_db::CHANGE_CHANNEL).await?;
         // Changes made before LISTEN took effect were not announced to us: start empty.
         self.flush();

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use axum::http::{Method, StatusCode};
 use common::*;
+use lbaas_api::read_cache::{Key, Kind};
 use serde_json::{json, Value};
 
 const LB: &str = "/v1/projects/demo/load-balancers/web";
@@ -54,8 +55,24 @@ async fn cached_reads_follow_every_write() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 
-    // Served from memory: a change nobody announces is not seen.
-    let before = reasons(&app, &t).await;
+    // Served from memory: a change nobody announces is not seen. (The create's own
+    // notifications may still be arriving and flushing: read until both answers are kept.)
+    let (tenant,): (uuid::Uuid,) = sqlx::query_as("SELECT id FROM tenant WHERE name = 'acme'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let key = |kind| Key { kind, tenant, project: "demo".into(), name: "web".into() };
+    let started = Instant::now();
+    let before = loop {
+        let before = reasons(&app, &t).await;
+        let cache = &app.read_cache;
+        if cache.get(&key(Kind::LoadBalancer)).is_some()
+            && cache.get(&key(Kind::Instance)).is_some()
+        {
+            break before;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "the answers were never kept");
+    };
     let mut tx = app.db.begin().await.unwrap();
     sqlx::query("ALTER TABLE load_balancer DISABLE TRIGGER load_balancer_notify")
         .execute(&mut *tx)

@@ -57,7 +57,7 @@ impl DomainSpec {
         // - machine `pc` (i440fx), no USB: q35 adds 5 pcie-root-ports, qemu-xhci, a SATA
         //   controller and ACPI PCI routing to probe; pc with init_on_alloc=0 and tb-cache 16:
         //   4.1 s vs 4.4 s for q35 as it was. Without <acpi/> qemu runs with -no-acpi: the guest
-        //   uses MP tables and still finds HPET, so TSC calibration works.
+        //   uses MP tables and calibrates its TSC against the PIT.
         // - tb-cache 16 MiB: qemu RSS 190 → 170 MiB, boot time unchanged; 8 MiB thrashes
         //   (6.6 s to hello).
         // - microvm boots ~0.6 s faster still, but libvirt 9.0 needs virtio-mmio addresses and
@@ -66,7 +66,7 @@ impl DomainSpec {
         // - the kernel is the project's own (scripts/kernel.sh, image/kernel.config: everything
         //   built in, one CPU, no ACPI/IPv6/modules), booted as an uncompressed ELF through its
         //   PVH entry: /init 1.2-1.4 s after create (Debian's cloud kernel: 3.2 s), and it
-        //   boots in 48 MiB (Debian's needed 96 to decompress itself). qemu RSS 118-121 MiB
+        //   boots in 48 MiB (Debian's needed 96 to decompress itself). qemu RSS 111-121 MiB
         //   (was 170-180): guest RAM ~45, translation cache 16, the mapped kernel and
         //   initramfs ~20, qemu itself the rest. 40 MiB cannot unpack the initramfs.
         // - no balloon: free page reporting (virtio_balloon) did not lower RSS within 25 s.

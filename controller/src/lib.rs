@@ -178,8 +178,8 @@ async fn lead(
             }
             // The safety-net pass is due this long after the last pass, whatever woke us since
             // (the lease check must not keep postponing it).
-            let wait =
-                if rec.status.recheck_soon { Duration::from_millis(250) } else { config.period };
+            let soon = rec.status.recheck_soon || rec.status.awaiting_spares > 0;
+            let wait = if soon { Duration::from_millis(250) } else { config.period };
             next = tokio::time::Instant::now() + wait;
         }
         run_pass = true;

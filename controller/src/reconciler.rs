@@ -179,6 +179,9 @@ pub struct Status {
     /// have finished tearing a dead VM down, so the next pass should come soon, not at the
     /// safety-net period (failover starts from that pass).
     pub recheck_soon: bool,
+    /// Load balancers waiting for a booting spare: the next pass should come soon (a hello
+    /// wakes one, but a spare that never says hello must not leave them waiting a period).
+    pub awaiting_spares: usize,
 }
 
 /// How long a pass waits for the hypervisor calls it starts before it goes on without them.
@@ -251,8 +254,9 @@ pub struct Reconciler<N, H, A> {
     /// again until it is back or the node is DOWN.
     recheck: BTreeSet<Uuid>,
     /// Load balancers waiting for a spare that is booting (instead of booting a node of their
-    /// own): change-driven passes look at them until they have their node.
-    awaiting_spare: BTreeSet<Uuid>,
+    /// own), and since when: change-driven passes look at them until they have their node, and
+    /// none waits longer than [`SPARE_WAIT`] in all.
+    awaiting_spare: HashMap<Uuid, Instant>,
 }
 
 impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
@@ -279,7 +283,7 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
             drains_sent: BTreeSet::new(),
             breaker_seeded: false,
             recheck: BTreeSet::new(),
-            awaiting_spare: BTreeSet::new(),
+            awaiting_spare: HashMap::new(),
         }
     }
 
@@ -406,7 +410,7 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         c.nodes.extend(agent_nodes);
         // Nodes whose agent link was down at the last look are looked at again.
         c.nodes.extend(self.recheck.iter().copied());
-        c.load_balancers.extend(self.awaiting_spare.iter().copied());
+        c.load_balancers.extend(self.awaiting_spare.keys().copied());
         let lbs: Vec<Uuid> = c.load_balancers.into_iter().collect();
         let nodes: Vec<Uuid> = c.nodes.into_iter().collect();
         let ids = lbq::load_balancer_scope(&self.db, &lbs, &nodes).await?;
@@ -814,6 +818,10 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         if only.is_none() || spares.len() < target {
             loads = Some(lbaas_db::hypervisor::hypervisor_loads(&self.db, true).await?);
         }
+        if !scheduling || serving.is_empty() {
+            self.awaiting_spare.clear();
+            self.status.awaiting_spares = 0;
+        }
         if scheduling && !serving.is_empty() {
             let states_only;
             let states = match &loads {
@@ -851,23 +859,36 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
             };
             // Spares still booting that a load balancer may wait for rather than boot a VM of
             // its own: one that started earlier is ready sooner than a boot started now, and a
-            // boot started now would slow every boot in flight on the shared CPUs. Only young
-            // ones (a spare that never says hello must not hold anyone up).
-            let mut booting: Vec<SpareRow> = match placing {
-                true => spare::spare_list_booting(&self.db, SPARE_WAIT.as_secs_f64())
-                    .await?
-                    .into_iter()
-                    .filter(|sp| plan.takes_nodes(sp.hypervisor_id))
-                    .collect(),
-                false => Vec::new(),
-            };
-            self.awaiting_spare.clear();
-            for lb in serving {
+            // boot started now would slow every boot in flight on the shared CPUs. Spares start
+            // oldest first, one per CPU at a time (`starts_collect`), so the oldest few per
+            // hypervisor are the ones booting; younger ones are queued and not waited for. Only
+            // young ones (a spare that never says hello must not hold anyone up).
+            let mut booting: Vec<SpareRow> = Vec::new();
+            if placing {
+                let at_once = std::thread::available_parallelism().map_or(2, |n| n.get());
+                let mut per_hv: HashMap<Uuid, usize> = HashMap::new();
+                for sp in spare::spare_list_booting(&self.db, SPARE_WAIT.as_secs_f64()).await? {
+                    let n = per_hv.entry(sp.hypervisor_id).or_default();
+                    *n += 1;
+                    if *n <= at_once && plan.takes_nodes(sp.hypervisor_id) {
+                        booting.push(sp);
+                    }
+                }
+            }
+            // Those that waited already go first (the longest waiting first), so a waiter is
+            // not overtaken by load balancers created after it.
+            let waited = std::mem::take(&mut self.awaiting_spare);
+            let mut order: Vec<&LoadBalancerRow> = serving.iter().collect();
+            order.sort_by_key(|lb| (!waited.contains_key(&lb.id), waited.get(&lb.id).copied()));
+            for lb in order {
                 let nodes = live.get(&lb.id).map(Vec::as_slice).unwrap_or_default();
                 if !needs_work(lb, nodes, &plan) {
                     continue;
                 }
-                match self.node_count_converge(lb, nodes, &mut ready, &mut booting, &mut plan).await
+                let since = waited.get(&lb.id).copied();
+                match self
+                    .node_count_converge(lb, nodes, &mut ready, &mut booting, since, &mut plan)
+                    .await
                 {
                     Ok(c) => changed |= c,
                     Err(e) => {
@@ -876,6 +897,7 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
                     }
                 }
             }
+            self.status.awaiting_spares = self.awaiting_spare.len();
         }
         // The warm pool: only on a hypervisor that takes new nodes, within its capacity. Not
         // read: the pool is full and the room cannot have shrunk without a full pass (a
@@ -909,7 +931,9 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
                 age_seconds: 0.0,
             });
         }
-        if spares.len() > want {
+        // Not while a load balancer waits for a booting spare: the youngest, which a trim drops
+        // first, may be the one it waits for.
+        if spares.len() > want && self.awaiting_spare.is_empty() {
             // Demand went away: the youngest spares go first (the least boot work lost).
             spares.sort_by(|a, b| a.age_seconds.total_cmp(&b.age_seconds));
             let surplus: Vec<SpareRow> = spares.drain(..spares.len() - want).collect();
@@ -1182,6 +1206,7 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         live: &[nq::NodeRow],
         ready: &mut Vec<SpareRow>,
         booting: &mut Vec<SpareRow>,
+        waiting_since: Option<Instant>,
         plan: &mut Plan,
     ) -> Result<bool> {
         let s = self.settings.clone();
@@ -1233,12 +1258,15 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
                     }
                 }
                 // No ready spare there, but one booting: this load balancer takes it when it is
-                // ready (the oldest first, as it started first).
-                if let Some(i) = booting.iter().position(|sp| sp.hypervisor_id == hv) {
-                    let sp = booting.remove(i);
-                    tracing::debug!(lb = %lb.name, spare = %sp.name, "waiting for a booting spare");
-                    self.awaiting_spare.insert(lb.id);
-                    continue;
+                // ready (the oldest first, as it started first), unless it waited long enough.
+                let since = waiting_since.unwrap_or_else(Instant::now);
+                if since.elapsed() < SPARE_WAIT {
+                    if let Some(i) = booting.iter().position(|sp| sp.hypervisor_id == hv) {
+                        let sp = booting.remove(i);
+                        tracing::debug!(lb = %lb.name, spare = %sp.name, "waiting for a booting spare");
+                        self.awaiting_spare.insert(lb.id, since);
+                        continue;
+                    }
                 }
                 // The domain name derives from the node id, so a restarted controller finds it.
                 let id = Uuid::new_v4();
@@ -1428,10 +1456,12 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
             memory_mib: s.memory_mib,
             kernel: s.image_dir.join("vmlinux"),
             initrd: s.image_dir.join("initramfs.cpio"),
-            // init_on_alloc=0: the Debian kernel zeroes every page it allocates, slow under
-            // TCG (measured 0.2-0.7 s of a ~4 s boot); a single-purpose guest needs no such
-            // hardening. Other trims (mitigations=off, i8042.*, tsc=reliable, no_timer_check,
-            // random.trust_cpu=on) measured no gain. Keep in step with `spare_spec`.
+            // init_on_alloc=0: Debian's kernel zeroed every page it allocated, slow under TCG
+            // (measured 0.2-0.7 s of a ~4 s boot); the project's kernel has it off already
+            // (image/kernel.config), the parameter keeps an operator's own kernel from paying
+            // it. Other trims (mitigations=off, i8042.*, tsc=reliable, no_timer_check,
+            // random.trust_cpu=on) measured no gain with Debian's. Keep in step with
+            // `spare_spec`.
             cmdline: format!(
                 "console=ttyS0 quiet panic=-1 init_on_alloc=0 lbaas.node={} lbaas.vip={}/{} lbaas.pip={}/{}",
                 p.name,

@@ -4,8 +4,9 @@
 //! claim, or a boot because no spare was ready) asks for one more spare on top of the operator's
 //! base size, up to a cap. The cap is the operator's maximum, and never more spares than half of
 //! the host's available memory holds: spares wait idle, and memory is what they cost (and some
-//! CPU: ~3 % of a core per idle TCG guest, which is why the default maximum is only twice the
-//! base; see `--spare-nodes-max`).
+//! CPU: an idle TCG guest takes a little of a core, ~3 % with Debian's kernel and less with the
+//! project's tickless 100 Hz one, which is why the default maximum is only twice the base; see
+//! `--spare-nodes-max`).
 //!
 //! Only the sizing lives here (pure, unit-tested); the reconciler makes and drops the spares.
 //! Nothing is persisted: after a restart the pool starts from the base size again.
@@ -29,9 +30,9 @@ impl WarmPool {
     pub const WINDOW: Duration = Duration::from_secs(120);
 
     pub fn new(base: usize, max: usize, guest_mib: u32) -> WarmPool {
-        // QEMU under TCG holds ~75 MiB besides the guest's RAM: the 16 MiB translation cache,
-        // the kernel and initramfs it maps, its own code and heap (bench/create.sh: 112-124 MiB
-        // RSS for a 48 MiB guest).
+        // QEMU under TCG holds ~65-75 MiB besides the guest's RAM: the 16 MiB translation
+        // cache, the kernel and initramfs it maps, its own code and heap (bench/create.sh:
+        // 111-121 MiB RSS for a 48 MiB guest); 80 leaves a margin.
         let node_cost_mib = u64::from(guest_mib) + 80;
         WarmPool { base, max: max.max(base), node_cost_mib, demand: VecDeque::new() }
     }

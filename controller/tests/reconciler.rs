@@ -471,16 +471,29 @@ async fn a_new_load_balancer_waits_for_a_booting_spare_but_not_for_a_stuck_one()
 
     // A spare that has been booting for longer than anyone waits holds up nobody.
     passes(&mut r, 1).await;
-    hold_hello(&r).await;
-    sqlx::query("UPDATE spare_node SET created_at = now() - interval '1 minute'")
+    sqlx::query("UPDATE spare_node SET ready = false, created_at = now() - interval '1 minute'")
         .execute(&db)
         .await
         .unwrap();
+    let stuck: Vec<(String,)> =
+        sqlx::query_as("SELECT name FROM spare_node").fetch_all(&db).await.unwrap();
+    assert!(!stuck.is_empty());
+    hold_hello(&r).await;
     let booted_before = r.status.domains_created;
     let api = seed_another(&db, "api").await;
     converge(&mut r, api).await;
-    assert_eq!(nodes(&db, api).await.len(), 1);
+    let ns = nodes(&db, api).await;
+    assert_eq!(ns.len(), 1);
+    assert!(!stuck.iter().any(|sp| sp.0 == ns[0].0), "not the stuck spare: {ns:?}");
     assert_eq!(r.status.domains_created, booted_before + 1, "a VM booted for it");
+    let msg: (String,) = sqlx::query_as(
+        "SELECT message FROM event WHERE kind = 'node.created' AND load_balancer_id = $1",
+    )
+    .bind(api)
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert!(!msg.0.contains("warm spare"), "{}", msg.0);
 }
 
 /// A second load balancer, `api`, in the project and subnet `seed` made.
