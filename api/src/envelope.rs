@@ -4,7 +4,6 @@
 //! REST, never a second implementation. The reply is always an envelope, with the HTTP status
 //! the REST equivalent would have.
 
-use axum::body::Bytes;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -19,7 +18,7 @@ use utoipa::ToSchema;
 
 use crate::auth::Tenant;
 use crate::error::{self, parse_json, read_body, ApiError};
-use crate::read_cache::{json_ok, Key, Kind};
+use crate::read_cache::{answer, Key, Kind};
 use crate::service::{self, InstanceChange, InstanceSpec, InstanceView};
 use crate::App;
 
@@ -892,40 +891,32 @@ pub async fn handle(app: &App, tenant: Result<Tenant, ApiError>, body: &[u8]) ->
     );
     // An instance's info is a hot read (`read_cache.rs`): answered from the cache when it can
     // be, but only for a well-formed request, which is then answered as the read would.
-    let cached = match (req.kind.as_str(), req.action.as_str()) {
-        ("instance", "info") => info::<EnvelopeInstanceKey>(req.info.clone()).ok().map(|i| Key {
-            kind: Kind::Instance,
-            tenant: t.id.0,
-            project: i.project.into(),
-            name: i.name.into(),
-        }),
-        _ => None,
-    };
-    let mut epoch = None;
-    if let Some(key) = &cached {
-        if let Some(body) = app.read_cache.get(key) {
-            return json_ok(body);
+    let RawEnvelope { action: pair_action, kind: pair_kind, info: body } = req;
+    if let ("instance", "info") = (pair_kind.as_str(), pair_action.as_str()) {
+        // Only a well-formed request is looked up, so a bad one is still refused.
+        if let Ok(i) = info::<EnvelopeInstanceKey>(body.clone()) {
+            let key = Key {
+                kind: Kind::Instance,
+                tenant: t.id.0,
+                project: i.project.into(),
+                name: i.name.into(),
+            };
+            let read = async {
+                dispatch(app, &t, &pair_action, &pair_kind, body).await.map(|(_, reply)| reply)
+            };
+            return match answer(&app.read_cache, key, read).await {
+                Ok(resp) => resp,
+                Err(e) => fail(e, &action, &kind, echo),
+            };
         }
-        epoch = app.read_cache.begin();
     }
-    let done = dispatch(app, &t, &req.action, &req.kind, req.info).await;
-    let resp = match done {
-        Ok((StatusCode::OK, reply)) if epoch.is_some() => match serde_json::to_vec(&reply) {
-            Ok(body) => {
-                let body = Bytes::from(body);
-                if let (Some(key), Some(e)) = (cached, epoch) {
-                    app.read_cache.put(key, e, body.clone());
-                }
-                json_ok(body)
-            }
-            Err(e) => fail(Error::internal("encode answer", e), &action, &kind, echo),
-        },
+    let resp = match dispatch(app, &t, &pair_action, &pair_kind, body).await {
         Ok((status, reply)) => (status, Json(reply)).into_response(),
         Err(e) => fail(e, &action, &kind, echo),
     };
     // It may have written (a refused request wrote nothing): whoever did reads it back at once
     // (`read_cache.rs`).
-    if req.action != "info" && !resp.status().is_client_error() {
+    if pair_action != "info" && !resp.status().is_client_error() {
         app.read_cache.flush();
     }
     resp
