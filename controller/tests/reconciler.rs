@@ -63,6 +63,16 @@ async fn seed(db: &PgPool) -> (Uuid, Uuid) {
     (p, lb)
 }
 
+/// A reconciler over the fakes keeping a warm pool of `base` spares, grown up to `max`.
+fn with_spares(db: &PgPool, base: usize, max: usize) -> R {
+    let net = FakeNet::default();
+    let hv = FakeHypervisor { net: net.clone(), ..Default::default() };
+    let mut s = settings();
+    s.spares = base;
+    s.spares_max = max;
+    Reconciler::new(db.clone(), net, hv, FakeAgents::default(), s)
+}
+
 fn rec(db: &PgPool) -> R {
     let net = FakeNet::default();
     let hv = FakeHypervisor { net: net.clone(), ..Default::default() };
@@ -366,11 +376,7 @@ async fn desired_nodes_scale_out_and_in_through_sundown() {
 #[tokio::test]
 async fn new_nodes_claim_warm_spares_and_the_pool_is_topped_up() {
     let db = db().await;
-    let net = FakeNet::default();
-    let hv = FakeHypervisor { net: net.clone(), ..Default::default() };
-    let mut s = settings();
-    s.spares = 2;
-    let mut r = Reconciler::new(db.clone(), net, hv, FakeAgents::default(), s);
+    let mut r = with_spares(&db, 2, 0);
     passes(&mut r, 2).await;
     let spares: Vec<(String,)> = sqlx::query_as("SELECT name FROM spare_node ORDER BY created_at")
         .fetch_all(&db)
@@ -403,12 +409,7 @@ async fn new_nodes_claim_warm_spares_and_the_pool_is_topped_up() {
 #[tokio::test]
 async fn demand_grows_the_warm_pool_up_to_its_maximum() {
     let db = db().await;
-    let net = FakeNet::default();
-    let hv = FakeHypervisor { net: net.clone(), ..Default::default() };
-    let mut s = settings();
-    s.spares = 1;
-    s.spares_max = 2;
-    let mut r = Reconciler::new(db.clone(), net, hv, FakeAgents::default(), s);
+    let mut r = with_spares(&db, 1, 2);
     let spare_count = |db: PgPool| async move {
         let n: (i64,) =
             sqlx::query_as("SELECT count(*) FROM spare_node").fetch_one(&db).await.unwrap();
@@ -441,12 +442,7 @@ async fn hold_hello(r: &R) {
 #[tokio::test]
 async fn a_new_load_balancer_waits_for_a_booting_spare_but_not_for_a_stuck_one() {
     let db = db().await;
-    let net = FakeNet::default();
-    let hv = FakeHypervisor { net: net.clone(), ..Default::default() };
-    let mut s = settings();
-    s.spares = 1;
-    s.spares_max = 1;
-    let mut r = Reconciler::new(db.clone(), net, hv, FakeAgents::default(), s);
+    let mut r = with_spares(&db, 1, 1);
     passes(&mut r, 1).await;
     hold_hello(&r).await;
     let (_, lb) = seed(&db).await;
