@@ -79,6 +79,14 @@ fn rec(db: &PgPool) -> R {
     Reconciler::new(db.clone(), net, hv, FakeAgents::default(), settings())
 }
 
+/// The message of the one event matching `filter` (an SQL condition on `event`).
+async fn event_message(db: &PgPool, filter: &str) -> String {
+    sqlx::query_scalar(&format!("SELECT message FROM event WHERE {filter}"))
+        .fetch_one(db)
+        .await
+        .unwrap()
+}
+
 async fn status(db: &PgPool, lb: Uuid) -> Option<String> {
     sqlx::query_as::<_, (String,)>("SELECT provisioning_status FROM load_balancer WHERE id = $1")
         .bind(lb)
@@ -393,11 +401,8 @@ async fn new_nodes_claim_warm_spares_and_the_pool_is_topped_up() {
     let ns = nodes(&db, lb).await;
     assert_eq!(ns.len(), 1);
     assert!(spares.iter().any(|sp| sp.0 == ns[0].0), "the node is a former spare: {ns:?}");
-    let msg: (String,) = sqlx::query_as("SELECT message FROM event WHERE kind = 'node.created'")
-        .fetch_one(&db)
-        .await
-        .unwrap();
-    assert!(msg.0.contains("warm spare"), "{}", msg.0);
+    let msg = event_message(&db, "kind = 'node.created'").await;
+    assert!(msg.contains("warm spare"), "{msg}");
     passes(&mut r, 1).await;
     let left: (i64,) =
         sqlx::query_as("SELECT count(*) FROM spare_node").fetch_one(&db).await.unwrap();
@@ -459,11 +464,8 @@ async fn a_new_load_balancer_waits_for_a_booting_spare_but_not_for_a_stuck_one()
     let ns = nodes(&db, lb).await;
     assert_eq!(ns.len(), 1);
     assert!(spare_names.contains(&ns[0].0), "{ns:?}");
-    let msg: (String,) = sqlx::query_as("SELECT message FROM event WHERE kind = 'node.created'")
-        .fetch_one(&db)
-        .await
-        .unwrap();
-    assert!(msg.0.contains("warm spare"), "{}", msg.0);
+    let msg = event_message(&db, "kind = 'node.created'").await;
+    assert!(msg.contains("warm spare"), "{msg}");
 
     // A spare that has been booting for longer than anyone waits holds up nobody.
     passes(&mut r, 1).await;
@@ -482,14 +484,9 @@ async fn a_new_load_balancer_waits_for_a_booting_spare_but_not_for_a_stuck_one()
     assert_eq!(ns.len(), 1);
     assert!(!stuck.iter().any(|sp| sp.0 == ns[0].0), "not the stuck spare: {ns:?}");
     assert_eq!(r.status.domains_created, booted_before + 1, "a VM booted for it");
-    let msg: (String,) = sqlx::query_as(
-        "SELECT message FROM event WHERE kind = 'node.created' AND load_balancer_id = $1",
-    )
-    .bind(api)
-    .fetch_one(&db)
-    .await
-    .unwrap();
-    assert!(!msg.0.contains("warm spare"), "{}", msg.0);
+    let msg =
+        event_message(&db, &format!("kind = 'node.created' AND load_balancer_id = '{api}'")).await;
+    assert!(!msg.contains("warm spare"), "{msg}");
 }
 
 /// A second load balancer, `api`, in the project and subnet `seed` made.
@@ -756,11 +753,7 @@ async fn an_operator_resume_replaces_the_nodes_the_breaker_held() {
     lbaas_db::breaker::breaker_resume(&db).await.unwrap();
     passes(&mut r, 3).await;
     assert!(!r.breaker.open);
-    let msg: String =
-        sqlx::query_scalar("SELECT message FROM event WHERE kind = 'failover.resumed'")
-            .fetch_one(&db)
-            .await
-            .unwrap();
+    let msg = event_message(&db, "kind = 'failover.resumed'").await;
     assert!(msg.contains("by the operator"), "{msg}");
     let serving: i64 =
         sqlx::query_scalar("SELECT count(*) FROM node WHERE status IN ('BUILDING', 'ACTIVE')")
@@ -940,10 +933,7 @@ async fn nodes_spread_over_hypervisors_and_a_drain_moves_them_without_a_gap() {
     assert!(after.iter().all(|n| n.1 == "ACTIVE" && n.2 == "local"), "{after:?}");
     assert!(b.hv.state.lock().unwrap().domains.is_empty(), "hv2's VM is gone");
     assert_eq!(sundowns(&db, lb).await.len(), 1, "the hv2 node went through SUNDOWN");
-    let (msg,): (String,) = sqlx::query_as("SELECT message FROM event WHERE kind = 'node.sundown'")
-        .fetch_one(&db)
-        .await
-        .unwrap();
+    let msg = event_message(&db, "kind = 'node.sundown'").await;
     assert!(msg.contains("hypervisor hv2 is DRAINING"), "{msg}");
 }
 
@@ -1149,12 +1139,7 @@ async fn a_hypervisor_lost_for_good_gives_up_its_rows_after_their_grace() {
     let left = placed(&db, lb).await;
     assert_eq!(left.len(), 2, "{left:?}");
     assert!(left.iter().all(|n| n.2 == "local"));
-    let (msg,): (String,) = sqlx::query_as(
-        "SELECT message FROM event WHERE kind = 'node.deleted' AND message LIKE '%unreachable%'",
-    )
-    .fetch_one(&db)
-    .await
-    .unwrap();
+    let msg = event_message(&db, "kind = 'node.deleted' AND message LIKE '%unreachable%'").await;
     assert!(msg.contains("hypervisor hv2 unreachable; removed without its VM"), "{msg}");
 }
 
