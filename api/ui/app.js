@@ -223,6 +223,9 @@ function createForm(done) {
   const backends = h("textarea", { id: "c-backends", rows: 3, required: true, placeholder: "10.10.0.11:8080\n10.10.0.12:8080" });
   const check = h("input", { id: "c-check", placeholder: "/healthz" });
   const out = h("div", { "aria-live": "polite" });
+  // Disabled until the projects are listed: before that the required select has no option and
+  // the browser refuses the submit without a word (a quick click did nothing at all).
+  const submit = h("button", { type: "submit", disabled: true }, "Create");
   const form = h("form", {
     onsubmit: async (ev) => {
       ev.preventDefault();
@@ -256,11 +259,12 @@ function createForm(done) {
     h("label", { for: "c-subnet" }, "Backend subnet"), subnet,
     h("label", { for: "c-backends" }, "Backends (address:port, one per line)"), backends,
     h("label", { for: "c-check" }, "Health check path (optional, HTTP)"), check,
-    h("p", {}, h("button", { type: "submit" }, "Create")), out);
+    h("p", {}, submit), out);
   form.setProjects = (projects) => {
     const chosen = project.value;
     project.replaceChildren(...projects.map((p) => h("option", { value: p.name }, p.display_name || p.name)));
     if (chosen) project.value = chosen;
+    submit.disabled = projects.length === 0;
   };
   return form;
 }

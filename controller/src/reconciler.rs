@@ -425,7 +425,7 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
         self.status.scope = only.map_or(0, <[Uuid]>::len);
         let wanted_ns = match &scope {
             None | Some((_, true)) => self.networks_converge().await,
-            Some(_) => BTreeSet::new(),
+            Some(_) => None,
         };
         let statuses = [
             ProvisioningStatus::PendingCreate,
@@ -563,7 +563,9 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
             self.recheck.retain(|id| active.contains(id));
             self.drains_sent.retain(|id| sundown.contains(id));
             self.agents_collect(&placements, &spares);
-            self.namespaces_collect(&wanted_ns).await;
+            if let Some(wanted) = &wanted_ns {
+                self.namespaces_collect(wanted).await;
+            }
         }
         Ok(())
     }
@@ -753,8 +755,12 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
     }
 
     /// Steps 1 and 2: the public namespace and bridge, one namespace + bridge per project with
-    /// subnets. Returns the namespaces that should exist (for the collection at the end).
-    async fn networks_converge(&mut self) -> BTreeSet<String> {
+    /// subnets. Returns the namespaces that should exist (for the collection at the end), or
+    /// `None` when the projects could not be read: then nobody knows which namespaces are
+    /// wanted, and collecting against the public one alone would delete every project's
+    /// namespace, with the taps of its running VMs in it, on one failed query (seen: a
+    /// PostgreSQL restart mid-create left a node whose tap was gone for good).
+    async fn networks_converge(&mut self) -> Option<BTreeSet<String>> {
         let s = self.settings.clone();
         let pub_ns = s.public_namespace();
         let r = async {
@@ -770,7 +776,7 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
             Ok(n) => n,
             Err(e) => {
                 self.step_failed("list project networks", &e.into());
-                return wanted_ns;
+                return None;
             }
         };
         for n in &networks {
@@ -786,7 +792,7 @@ impl<N: NetOps, H: Hypervisor, A: Agents> Reconciler<N, H, A> {
                 tracing::warn!(ns, error = %format!("{e:#}"), "project network not ready");
             }
         }
-        wanted_ns
+        Some(wanted_ns)
     }
 
     /// Step 3 for every serving load balancer when `scheduling` (placing new nodes, claiming

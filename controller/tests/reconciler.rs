@@ -234,6 +234,28 @@ async fn delete_tears_everything_down() {
     assert_eq!(names, ["other-vm"], "only our prefix is collected");
 }
 
+#[tokio::test]
+async fn a_failed_read_of_the_projects_networks_deletes_no_namespace() {
+    let db = db().await;
+    let (project, lb) = seed(&db).await;
+    let mut r = rec(&db);
+    converge(&mut r, lb).await;
+    let before = world(&r);
+    // Only the networks' query reads the column under this name once the node exists: the
+    // rest of the pass runs, as it does when one query of it hits a restarting PostgreSQL.
+    sqlx::query("ALTER TABLE subnet RENAME COLUMN gateway TO gw").execute(&db).await.unwrap();
+    r.pass().await.unwrap();
+    let err = r.status.last_error.clone().unwrap_or_default();
+    assert!(err.contains("list project networks"), "the read failed: {err}");
+    let pns = r.settings.project_namespace(project);
+    assert!(r.net.0.lock().unwrap().namespaces.contains_key(&pns), "{}", world(&r));
+    assert_eq!(world(&r), before, "the running node keeps its namespace and taps");
+    sqlx::query("ALTER TABLE subnet RENAME COLUMN gw TO gateway").execute(&db).await.unwrap();
+    r.pass().await.unwrap();
+    assert_eq!(world(&r), before);
+    assert_eq!(status(&db, lb).await.as_deref(), Some("ACTIVE"));
+}
+
 async fn nodes(db: &PgPool, lb: Uuid) -> Vec<(String, String)> {
     sqlx::query_as("SELECT name, status FROM node WHERE load_balancer_id = $1 ORDER BY created_at")
         .bind(lb)

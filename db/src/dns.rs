@@ -80,39 +80,40 @@ pub fn dns_records_hash(canonical_text: &str) -> String {
 /// when the hash differs from the stored one, in the same statement as the comparison, so it grows
 /// on every change and never goes back (two replicas with the same view agree on the serial; with
 /// different views each change still moves it forward).
-pub async fn dns_zone_advance(
-    db: impl PgExecutor<'_>,
-    zone: &str,
-    records_hash: &str,
-) -> Result<i64> {
+pub async fn dns_zone_advance(db: &sqlx::PgPool, zone: &str, records_hash: &str) -> Result<i64> {
     // The CTE's upsert returns nothing when the hash is unchanged (DO UPDATE ... WHERE false); the
     // second branch then reads the current serial from the statement's snapshot, which holds the
     // row unless another replica created it after that snapshot was taken (only possible on the
-    // zone's very first publication): then this returns an error and the next reload succeeds.
-    let serial: Option<i64> = sqlx::query_scalar(
-        "WITH up AS (
-                INSERT INTO dns_zone (name, serial, records_hash) VALUES ($1, 1, $2)
-                ON CONFLICT (name) DO UPDATE
-                   SET serial = dns_zone.serial + 1, records_hash = EXCLUDED.records_hash,
-                       updated_at = now()
-                 WHERE dns_zone.records_hash <> EXCLUDED.records_hash
-                RETURNING serial)
-         SELECT serial FROM up
-         UNION ALL
-         SELECT serial FROM dns_zone WHERE name = $1 AND NOT EXISTS (SELECT 1 FROM up)",
-    )
-    .bind(zone)
-    .bind(records_hash)
-    .fetch_optional(db)
-    .await
-    .map_err(internal("advance DNS zone serial"))?;
-    match serial {
-        Some(s) => Ok(s),
-        None => Err(lbaas_common::Error::internal(
-            "advance DNS zone serial",
-            format!("no dns_zone row for {zone} after the upsert (concurrent creation); retry"),
-        )),
+    // zone's very first publication: the upsert waited for the other's commit, found the same
+    // hash, and the snapshot predates that row). A second statement has a fresh snapshot that
+    // sees it. Without the retry, replicas started together on a new database raced here, and
+    // the loser's first publication failed its DNS server's start (seen in the replicas test).
+    for _ in 0..2 {
+        let serial: Option<i64> = sqlx::query_scalar(
+            "WITH up AS (
+                    INSERT INTO dns_zone (name, serial, records_hash) VALUES ($1, 1, $2)
+                    ON CONFLICT (name) DO UPDATE
+                       SET serial = dns_zone.serial + 1, records_hash = EXCLUDED.records_hash,
+                           updated_at = now()
+                     WHERE dns_zone.records_hash <> EXCLUDED.records_hash
+                    RETURNING serial)
+             SELECT serial FROM up
+             UNION ALL
+             SELECT serial FROM dns_zone WHERE name = $1 AND NOT EXISTS (SELECT 1 FROM up)",
+        )
+        .bind(zone)
+        .bind(records_hash)
+        .fetch_optional(db)
+        .await
+        .map_err(internal("advance DNS zone serial"))?;
+        if let Some(s) = serial {
+            return Ok(s);
+        }
     }
+    Err(lbaas_common::Error::internal(
+        "advance DNS zone serial",
+        format!("no dns_zone row for {zone} after the upsert, read twice"),
+    ))
 }
 
 /// The stored serial of `zone`, if it was ever published.

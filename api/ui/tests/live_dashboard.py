@@ -45,6 +45,9 @@ def main():
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         page = sign_in(browser, TOKEN)
+        # The form's projects come with the first refresh, after the heading shows (the
+        # Create button stays disabled until then; the click below would wait for it).
+        expect(page.locator("#c-project option[value=demo]")).to_have_count(1, timeout=10_000)
         page.get_by_label("Name").fill("web")
         page.get_by_label("Backend subnet").fill("10.40.0.0/24")
         page.get_by_label("Backends").fill("10.40.0.11:8080\n10.40.0.12:8080")
