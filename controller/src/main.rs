@@ -131,8 +131,10 @@ async fn main() -> anyhow::Result<()> {
             build_timeout: Duration::from_secs(cli.build_timeout),
             failover_grace: Duration::from_secs(cli.failover_grace),
             drain_period: Duration::from_secs(cli.drain_period),
-            // Cached answers expire before a retired node stops accepting.
-            sundown_delay: Duration::from_secs(cli.dns_ttl.into()),
+            // Cached answers expire before a retired node stops accepting. Plus one second: the
+            // zone follows a status change within a reload (~200 ms), and an answer sent in that
+            // window still lives a full TTL.
+            sundown_delay: Duration::from_secs(u64::from(cli.dns_ttl) + 1),
             spares: cli.spare_nodes,
             spares_max: cli.spare_nodes_max.unwrap_or(cli.spare_nodes * 2),
             breaker: lbaas_controller::breaker::BreakerPolicy {
