@@ -37,6 +37,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use crate::balancer::{ActiveGuard, Member};
 use crate::body::{self, empty, Body};
 use crate::cache::{Lookup, X_CACHE};
+use crate::h1;
 use crate::l7::Decision;
 use crate::route::Route;
 use crate::upstream::{Lease, Upstream};
@@ -80,10 +81,17 @@ pub(crate) async fn serve<S>(
 ) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let mut drain = shared.drain.subscribe();
-    let svc_shared = shared.clone();
     // Formatted once per connection rather than per request.
     let peer_ip = client_ip_header(peer);
+    // Plain HTTP/1.1 requests take the fast path; the first one that needs more hands the
+    // connection (with what was read of it) to hyper below for the rest of its life.
+    let cx = h1::Conn { peer_ip: &peer_ip, scheme, route: &route, shared: &shared, client: &client };
+    let stream = match h1::serve(stream, cx).await {
+        h1::Outcome::Done => return,
+        h1::Outcome::Handoff(stream) => stream,
+    };
+    let mut drain = shared.drain.subscribe();
+    let svc_shared = shared.clone();
     let svc = hyper::service::service_fn(move |req| {
         let (route, shared, client) = (route.clone(), svc_shared.clone(), client.clone());
         let peer_ip = peer_ip.clone();

@@ -13,6 +13,7 @@ pub mod balancer;
 mod body;
 mod cache;
 pub mod channel;
+mod h1;
 mod http;
 mod l7;
 mod listener;

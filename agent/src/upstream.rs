@@ -36,8 +36,16 @@ struct Idle {
     since: Instant,
 }
 
+/// A member connection of the HTTP/1.1 fast path ([`crate::h1`]): the socket alone, since that
+/// path reads and writes it in the client connection's own task.
+struct IdleRaw {
+    stream: TcpStream,
+    since: Instant,
+}
+
 struct Inner {
     idle: Mutex<HashMap<SocketAddr, Vec<Idle>>>,
+    raw: Mutex<HashMap<SocketAddr, Vec<IdleRaw>>>,
     connect_timeout: Duration,
     idle_timeout: Duration,
 }
@@ -59,7 +67,7 @@ impl Upstream {
     /// Creates the pool and its sweeper; needs the worker's runtime.
     pub fn new(connect_timeout: Duration, idle_timeout: Duration) -> Upstream {
         let inner =
-            Arc::new(Inner { idle: Mutex::new(HashMap::new()), connect_timeout, idle_timeout });
+            Arc::new(Inner { idle: Default::default(), raw: Default::default(), connect_timeout, idle_timeout });
         let weak = Arc::downgrade(&inner);
         tokio::spawn(sweep(weak, idle_timeout));
         Upstream(inner)
@@ -84,10 +92,7 @@ impl Upstream {
 
     /// A new connection, bypassing the idle ones.
     pub async fn connect(&self, addr: SocketAddr) -> io::Result<Lease> {
-        let stream = tokio::time::timeout(self.0.connect_timeout, TcpStream::connect(addr))
-            .await
-            .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "connect timed out"))??;
-        stream.set_nodelay(true)?;
+        let stream = self.connect_raw(addr).await?;
         let (sender, conn) = http1::Builder::new()
             .handshake(TokioIo::new(stream))
             .await
@@ -98,6 +103,38 @@ impl Upstream {
             }
         });
         Ok(Lease { sender, addr, reused: false })
+    }
+
+    /// A socket to `addr` for the fast path and whether it came from the pool: the most recently
+    /// used idle one that is still open, or a new one. Errors are connect errors.
+    pub async fn checkout_raw(&self, addr: SocketAddr) -> io::Result<(TcpStream, bool)> {
+        loop {
+            let mut raw = self.0.raw.lock().unwrap_or_else(|e| e.into_inner());
+            let Some(idle) = raw.get_mut(&addr).and_then(Vec::pop) else { break };
+            drop(raw);
+            if idle.since.elapsed() < self.0.idle_timeout && still_open(&idle.stream) {
+                return Ok((idle.stream, true));
+            }
+        }
+        Ok((self.connect_raw(addr).await?, false))
+    }
+
+    /// A new socket to `addr`, connected within the connect timeout, Nagle off.
+    pub async fn connect_raw(&self, addr: SocketAddr) -> io::Result<TcpStream> {
+        let stream = tokio::time::timeout(self.0.connect_timeout, TcpStream::connect(addr))
+            .await
+            .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "connect timed out"))??;
+        stream.set_nodelay(true)?;
+        Ok(stream)
+    }
+
+    /// Returns a fast-path socket whose last response was read to the end and nothing more.
+    pub fn release_raw(&self, addr: SocketAddr, stream: TcpStream) {
+        let mut raw = self.0.raw.lock().unwrap_or_else(|e| e.into_inner());
+        let stack = raw.entry(addr).or_default();
+        if stack.len() < MAX_IDLE_PER_MEMBER {
+            stack.push(IdleRaw { stream, since: Instant::now() });
+        }
     }
 
     /// Returns a connection whose last response was read to the end.
@@ -134,7 +171,21 @@ async fn sweep(pool: Weak<Inner>, period: Duration) {
             stack.retain(|i| i.since.elapsed() < pool.idle_timeout && !i.sender.is_closed());
             !stack.is_empty()
         });
+        drop(idle);
+        let mut raw = pool.raw.lock().unwrap_or_else(|e| e.into_inner());
+        raw.retain(|_, stack| {
+            stack.retain(|i| i.since.elapsed() < pool.idle_timeout && still_open(&i.stream));
+            !stack.is_empty()
+        });
     }
+}
+
+/// An idle member socket with nothing to read: neither closed by the member (EOF, reset) nor
+/// carrying bytes nobody asked for. Costs no system call while the socket has not been seen
+/// readable since its last read: tokio answers `WouldBlock` from its readiness state.
+fn still_open(s: &TcpStream) -> bool {
+    let mut b = [0u8; 1];
+    matches!(s.try_read(&mut b), Err(e) if e.kind() == io::ErrorKind::WouldBlock)
 }
 
 #[cfg(test)]
