@@ -78,13 +78,21 @@ where
     let drained = drain_started(&mut drain);
     tokio::pin!(drained);
     let mut draining = false;
-    let idle = tokio::time::sleep(cx.shared.tunables.client_idle_timeout);
-    tokio::pin!(idle);
+    // One timer for the connection, moved forward per phase (the client's head, then the
+    // member's): moving a registered timer later costs no lock in tokio, a new one per request
+    // would.
+    let timer = tokio::time::sleep(cx.shared.tunables.client_idle_timeout);
+    tokio::pin!(timer);
     let mut buf = BytesMut::with_capacity(CHUNK);
+    let mut bufs = Bufs {
+        req: Vec::with_capacity(1024),
+        resp: Vec::with_capacity(1024),
+        member: BytesMut::with_capacity(CHUNK),
+    };
     let mut scratch = Scratch::default();
     loop {
         // 1. A complete request head (pipelined requests may already be in `buf`).
-        idle.as_mut().reset((Instant::now() + cx.shared.tunables.client_idle_timeout).into());
+        timer.as_mut().reset((Instant::now() + cx.shared.tunables.client_idle_timeout).into());
         let head_len = loop {
             // Empty lines before a request line are ignored (RFC 9112 §2.2); `httparse` skips
             // them too, but the rewriting below wants the request line first.
@@ -112,7 +120,7 @@ where
                         return Outcome::Done;
                     }
                 }
-                _ = &mut idle => return Outcome::Done,
+                _ = &mut timer => return Outcome::Done,
             }
         };
         let req = scratch.request(&buf[..head_len]);
@@ -125,8 +133,9 @@ where
         let close = req.close || draining;
         let body_len = req.content_length;
         let sent_whole = head_len as u64 + body_len <= buf.len() as u64;
-        let mut out = Vec::with_capacity(head_len + 128);
-        write_request_head(&mut out, &buf[..head_len], &req, cx.peer_ip, cx.scheme);
+        let out = &mut bufs.req;
+        out.clear();
+        write_request_head(out, &buf[..head_len], &req, cx.peer_ip, cx.scheme);
         let method_head = req.method_head;
         let idempotent = req.idempotent;
         buf.advance(head_len);
@@ -142,8 +151,8 @@ where
             // A body left unread would be taken for the next request: close after the answer.
             answer(&mut io, 503, "no member is up", close || rest > 0).await
         } else {
-            let ex = Exchange { out: &out, rest, replayable: sent_whole && idempotent, method_head, close };
-            exchange(&mut io, &mut buf, &cx, &route, ex).await
+            let ex = Exchange { rest, replayable: sent_whole && idempotent, method_head, close };
+            exchange(&mut io, &mut buf, &mut bufs, timer.as_mut(), &cx, &route, ex).await
         };
         match end {
             End::KeepAlive if !close => {}
@@ -155,10 +164,18 @@ where
     }
 }
 
+/// Buffers a connection keeps across its requests.
+struct Bufs {
+    /// The rewritten request head plus the body bytes read with it (kept for a resend).
+    req: Vec<u8>,
+    /// The rewritten response head plus the body bytes read with it.
+    resp: Vec<u8>,
+    /// What was read from the member.
+    member: BytesMut,
+}
+
 /// What a request needs once its head was read.
-struct Exchange<'a> {
-    /// The rewritten head plus the body bytes already read.
-    out: &'a [u8],
+struct Exchange {
     /// Body bytes still to come from the client.
     rest: u64,
     /// May be sent again on a fresh socket if a pooled one was closed under it.
@@ -176,9 +193,11 @@ enum End {
 async fn exchange<S>(
     io: &mut S,
     buf: &mut BytesMut,
+    bufs: &mut Bufs,
+    mut timer: Pin<&mut tokio::time::Sleep>,
     cx: &Conn<'_>,
     route: &Route,
-    ex: Exchange<'_>,
+    ex: Exchange,
 ) -> End
 where
     S: AsyncRead + AsyncWrite + Unpin,
@@ -213,12 +232,13 @@ where
                 if n_tried < MAX_TRIES {
                     continue;
                 }
-                return answer(io, 502, "member could not be reached", ex.close || !body_read).await;
+                return answer(io, 502, "member could not be reached", ex.close || !body_read)
+                    .await;
             }
         };
         // Send: the head (and the body bytes already read), then the rest of the body.
         let sent = async {
-            member.write_all(ex.out).await.map_err(Relay::Member)?;
+            member.write_all(&bufs.req).await.map_err(Relay::Member)?;
             if ex.rest > 0 {
                 copy_exact(io, &mut member, buf, ex.rest).await?;
             }
@@ -241,16 +261,21 @@ where
             }
         }
         // The response head, within the response timeout.
-        let mut mbuf = BytesMut::with_capacity(CHUNK);
-        let timeout = cx.shared.tunables.response_timeout;
-        let head = tokio::time::timeout(timeout, read_response_head(&mut member, &mut mbuf)).await;
+        let mbuf = &mut bufs.member;
+        mbuf.clear();
+        timer.as_mut().reset((Instant::now() + cx.shared.tunables.response_timeout).into());
+        let head = tokio::select! {
+            biased;
+            h = read_response_head(&mut member, mbuf) => Some(h),
+            _ = timer.as_mut() => None,
+        };
         let head = match head {
-            Err(_) => {
+            None => {
                 m.state.record_failure(start.elapsed(), &pool.policy);
                 tracing::debug!(member = %m.config.id, "member timed out");
                 return answer(io, 504, "member did not answer in time", ex.close).await;
             }
-            Ok(Err(e)) => {
+            Some(Err(e)) => {
                 // Closed before a byte came back: a pooled socket the member had closed.
                 if reused && mbuf.is_empty() && ex.replayable && stale < 1 {
                     stale += 1;
@@ -260,7 +285,7 @@ where
                 tracing::debug!(member = %m.config.id, error = %e, "member response failed");
                 return answer(io, 502, "member failed", ex.close).await;
             }
-            Ok(Ok(h)) => h,
+            Some(Ok(h)) => h,
         };
         let elapsed = start.elapsed();
         if head.status >= 500 {
@@ -270,10 +295,11 @@ where
         }
         let framing = head.framing(ex.method_head);
         let close = ex.close || matches!(framing, Framing::UntilClose);
-        let mut out = Vec::with_capacity(head.len + 96);
-        write_response_head(&mut out, &mbuf[..head.len], &head, m, close);
+        let out = &mut bufs.resp;
+        out.clear();
+        write_response_head(out, &mbuf[..head.len], &head, m, close);
         mbuf.advance(head.len);
-        let body = forward_body(io, &mut member, &mut mbuf, out, framing).await;
+        let body = forward_body(io, &mut member, mbuf, out, framing).await;
         drop(active);
         return match body {
             Ok(()) => {
@@ -329,7 +355,7 @@ async fn forward_body<S>(
     client: &mut S,
     member: &mut TcpStream,
     mbuf: &mut BytesMut,
-    mut out: Vec<u8>,
+    out: &mut Vec<u8>,
     framing: Framing,
 ) -> io::Result<()>
 where
@@ -359,7 +385,7 @@ where
             None => left == 0,
         };
         if !out.is_empty() {
-            client.write_all(&out).await?;
+            client.write_all(out).await?;
             out.clear();
         }
         if done {
@@ -418,6 +444,20 @@ async fn drain_started(drain: &mut tokio::sync::watch::Receiver<bool>) {
 
 // ---- Request heads ------------------------------------------------------------------------
 
+/// Header indexes not passed on, as bits: [`MAX_HEADERS`] is 64, so a head never allocates.
+#[derive(Default, Clone, Copy)]
+struct Skip(u64);
+
+impl Skip {
+    fn push(&mut self, i: usize) {
+        self.0 |= 1 << i;
+    }
+
+    fn contains(&self, i: usize) -> bool {
+        self.0 & (1 << i) != 0
+    }
+}
+
 enum Parsed {
     Complete(usize),
     Partial,
@@ -470,7 +510,7 @@ struct Request {
     method_head: bool,
     idempotent: bool,
     /// Indexes (into `Scratch::headers`) of the headers not passed on.
-    skip: Vec<usize>,
+    skip: Skip,
     /// The first `X-Forwarded-For` value, to append to.
     xff: Option<(usize, usize)>,
 }
@@ -485,8 +525,11 @@ impl Scratch {
             close: false,
             content_length: 0,
             method_head: method == b"HEAD",
-            idempotent: matches!(method, b"GET" | b"HEAD" | b"OPTIONS" | b"PUT" | b"DELETE" | b"TRACE"),
-            skip: Vec::new(),
+            idempotent: matches!(
+                method,
+                b"GET" | b"HEAD" | b"OPTIONS" | b"PUT" | b"DELETE" | b"TRACE"
+            ),
+            skip: Skip::default(),
             xff: None,
         };
         let mut host = false;
@@ -571,7 +614,7 @@ fn write_request_head(
     out.extend_from_slice(&line[..version_at]);
     out.extend_from_slice(b" HTTP/1.1\r\n");
     for_each_header(head, |i, raw| {
-        if !req.skip.contains(&i) {
+        if !req.skip.contains(i) {
             out.extend_from_slice(raw);
         }
     });
@@ -619,7 +662,7 @@ struct ResponseHead {
     chunked: bool,
     /// `Transfer-Encoding` present but not ending in chunked: delimited by close.
     other_coding: bool,
-    skip: Vec<usize>,
+    skip: Skip,
 }
 
 #[derive(Clone, Copy)]
@@ -651,7 +694,10 @@ impl ResponseHead {
 
 /// Reads until a final (non-1xx) response head is in `mbuf`. A 1xx other than 101 is dropped
 /// (the fast path never sends `Expect`, so none is owed to the client); 101 was never asked for.
-async fn read_response_head(member: &mut TcpStream, mbuf: &mut BytesMut) -> io::Result<ResponseHead> {
+async fn read_response_head(
+    member: &mut TcpStream,
+    mbuf: &mut BytesMut,
+) -> io::Result<ResponseHead> {
     loop {
         let blank = mbuf.iter().take_while(|&&b| b == b'\r' || b == b'\n').count();
         mbuf.advance(blank);
@@ -671,7 +717,9 @@ async fn read_response_head(member: &mut TcpStream, mbuf: &mut BytesMut) -> io::
                     return response_head(&resp, n);
                 }
                 Ok(httparse::Status::Partial) if mbuf.len() < MAX_HEAD => {}
-                Ok(httparse::Status::Partial) => return Err(io::Error::other("response head too large")),
+                Ok(httparse::Status::Partial) => {
+                    return Err(io::Error::other("response head too large"))
+                }
                 Err(e) => return Err(io::Error::other(format!("bad response head: {e}"))),
             }
         }
@@ -690,7 +738,7 @@ fn response_head(resp: &httparse::Response<'_, '_>, len: usize) -> io::Result<Re
         content_length: None,
         chunked: false,
         other_coding: false,
-        skip: Vec::new(),
+        skip: Skip::default(),
     };
     let mut named: Vec<&[u8]> = Vec::new();
     for (i, hd) in resp.headers.iter().enumerate() {
@@ -719,7 +767,11 @@ fn response_head(resp: &httparse::Response<'_, '_>, len: usize) -> io::Result<Re
                     named.push(t);
                 }
             }
-        } else if is("upgrade") || is("keep-alive") || is("proxy-connection") || is("x-lbaas-member") {
+        } else if is("upgrade")
+            || is("keep-alive")
+            || is("proxy-connection")
+            || is("x-lbaas-member")
+        {
             h.skip.push(i);
         } else if is("proxy-authenticate") || is("proxy-authorization") || is("te") {
             h.skip.push(i);
@@ -753,7 +805,7 @@ fn write_response_head(out: &mut Vec<u8>, head: &[u8], h: &ResponseHead, m: &Mem
         out.extend_from_slice(b"\r\n");
     }
     for_each_header(head, |i, raw| {
-        if !h.skip.contains(&i) {
+        if !h.skip.contains(i) {
             out.extend_from_slice(raw);
         }
     });
@@ -901,7 +953,11 @@ impl<S: AsyncRead + Unpin> AsyncRead for Prefixed<S> {
 }
 
 impl<S: AsyncWrite + Unpin> AsyncWrite for Prefixed<S> {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, b: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        b: &[u8],
+    ) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.io).poll_write(cx, b)
     }
 
@@ -944,7 +1000,8 @@ mod tests {
 
     #[test]
     fn chunked_framing_finds_the_end_across_any_split() {
-        let body: &[u8] = b"4\r\nWiki\r\n5;ext=1\r\npedia\r\nE\r\n in\r\n\r\nchunks.\r\n0\r\nX-T: 1\r\n\r\nNEXT";
+        let body: &[u8] =
+            b"4\r\nWiki\r\n5;ext=1\r\npedia\r\nE\r\n in\r\n\r\nchunks.\r\n0\r\nX-T: 1\r\n\r\nNEXT";
         let end = body.len() - 4;
         for split in 0..body.len() {
             let (a, b) = body.split_at(split);
@@ -982,7 +1039,9 @@ mod tests {
             "GET /a?b=1 HTTP/1.1\r\nHost: web\r\nAccept: */*\r\n\
              x-forwarded-for: 203.0.113.7, 10.0.0.9\r\nx-forwarded-proto: http\r\n\r\n"
         );
-        let (req, _) = rewrite(b"POST / HTTP/1.1\r\nHost: w\r\nContent-Length: 12\r\nConnection: close\r\n\r\n");
+        let (req, _) = rewrite(
+            b"POST / HTTP/1.1\r\nHost: w\r\nContent-Length: 12\r\nConnection: close\r\n\r\n",
+        );
         assert!(req.plain && req.close && !req.idempotent);
         assert_eq!(req.content_length, 12);
         for off in [
@@ -997,7 +1056,10 @@ mod tests {
             assert!(!rewrite(off).0.plain, "{}", String::from_utf8_lossy(off));
         }
         let mut s = Scratch::default();
-        assert!(matches!(parse_request(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", &mut s), Parsed::Other));
+        assert!(matches!(
+            parse_request(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", &mut s),
+            Parsed::Other
+        ));
     }
 
     #[test]

@@ -85,7 +85,8 @@ pub(crate) async fn serve<S>(
     let peer_ip = client_ip_header(peer);
     // Plain HTTP/1.1 requests take the fast path; the first one that needs more hands the
     // connection (with what was read of it) to hyper below for the rest of its life.
-    let cx = h1::Conn { peer_ip: &peer_ip, scheme, route: &route, shared: &shared, client: &client };
+    let cx =
+        h1::Conn { peer_ip: &peer_ip, scheme, route: &route, shared: &shared, client: &client };
     let stream = match h1::serve(stream, cx).await {
         h1::Outcome::Done => return,
         h1::Outcome::Handoff(stream) => stream,

@@ -66,8 +66,12 @@ pub(crate) struct Lease {
 impl Upstream {
     /// Creates the pool and its sweeper; needs the worker's runtime.
     pub fn new(connect_timeout: Duration, idle_timeout: Duration) -> Upstream {
-        let inner =
-            Arc::new(Inner { idle: Default::default(), raw: Default::default(), connect_timeout, idle_timeout });
+        let inner = Arc::new(Inner {
+            idle: Default::default(),
+            raw: Default::default(),
+            connect_timeout,
+            idle_timeout,
+        });
         let weak = Arc::downgrade(&inner);
         tokio::spawn(sweep(weak, idle_timeout));
         Upstream(inner)

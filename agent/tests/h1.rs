@@ -216,7 +216,10 @@ async fn chunked_and_close_delimited_responses_pass_through() {
     let mut buf = Vec::new();
     c.write_all(get("/chunked").as_bytes()).await.unwrap();
     let (head, body) = response(&mut c, &mut buf).await;
-    assert!(head.contains("Transfer-Encoding: chunked") && head.contains("x-lbaas-member: s"), "{head}");
+    assert!(
+        head.contains("Transfer-Encoding: chunked") && head.contains("x-lbaas-member: s"),
+        "{head}"
+    );
     assert_eq!(body, "5\r\nhello\r\n6;x=y\r\n world\r\n0\r\nX-T: 1\r\n\r\n");
     // The same client connection goes on: the chunked end was found.
     c.write_all(get("/").as_bytes()).await.unwrap();
@@ -250,7 +253,8 @@ async fn pipelined_requests_and_a_streamed_body_keep_their_order() {
     // A body far larger than one read, sent in pieces.
     let body: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
     let sum: u64 = body.iter().map(|&b| u64::from(b)).sum();
-    let head = format!("POST /echo HTTP/1.1\r\nHost: web\r\nContent-Length: {}\r\n\r\n", body.len());
+    let head =
+        format!("POST /echo HTTP/1.1\r\nHost: web\r\nContent-Length: {}\r\n\r\n", body.len());
     c.write_all(head.as_bytes()).await.unwrap();
     for piece in body.chunks(70_000) {
         c.write_all(piece).await.unwrap();
