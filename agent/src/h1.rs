@@ -36,10 +36,9 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 
 use crate::balancer::Member;
-use crate::http::Scheme;
-use crate::route::Route;
+use crate::route::{Route, Scheme};
 use crate::upstream::Upstream;
-use crate::Shared;
+use crate::{drain_started, Shared};
 
 /// Headers per message the fast path parses; a request with more is handed off (hyper takes 100).
 const MAX_HEADERS: usize = 64;
@@ -430,18 +429,6 @@ fn handoff<S>(io: S, buf: BytesMut) -> Outcome<S> {
     Outcome::Handoff(Prefixed { pre: buf, io })
 }
 
-/// Resolves once a drain has started (never, if the agent goes away first).
-async fn drain_started(drain: &mut tokio::sync::watch::Receiver<bool>) {
-    loop {
-        if *drain.borrow_and_update() {
-            return;
-        }
-        if drain.changed().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    }
-}
-
 // ---- Request heads ------------------------------------------------------------------------
 
 /// Header indexes not passed on, as bits: [`MAX_HEADERS`] is 64, so a head never allocates.
@@ -616,6 +603,7 @@ fn write_request_head(
     for_each_header(head, |i, raw| {
         if !req.skip.contains(i) {
             out.extend_from_slice(raw);
+            out.extend_from_slice(b"\r\n");
         }
     });
     out.extend_from_slice(b"x-forwarded-for: ");
@@ -630,7 +618,8 @@ fn write_request_head(
     });
 }
 
-/// Calls `f(index, line)` for each header line of a head (line with its line ending), in order.
+/// Calls `f(index, line)` for each header line of a head (without its line ending: callers
+/// write CRLF, so a bare LF a lenient parser let through never reaches the other side), in order.
 /// Header lines are what follows the start line up to the empty line; `httparse` has already
 /// rejected obsolete line folding, so one line is one header.
 fn for_each_header(head: &[u8], mut f: impl FnMut(usize, &[u8])) {
@@ -640,8 +629,9 @@ fn for_each_header(head: &[u8], mut f: impl FnMut(usize, &[u8])) {
     };
     let mut i = 0;
     while let Some(p) = rest.iter().position(|&b| b == b'\n') {
-        let line = &rest[..=p];
-        if line == b"\r\n" || line == b"\n" {
+        let line = &rest[..p];
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
             return;
         }
         f(i, line);
@@ -767,13 +757,8 @@ fn response_head(resp: &httparse::Response<'_, '_>, len: usize) -> io::Result<Re
                     named.push(t);
                 }
             }
-        } else if is("upgrade")
-            || is("keep-alive")
-            || is("proxy-connection")
-            || is("x-lbaas-member")
-        {
-            h.skip.push(i);
-        } else if is("proxy-authenticate") || is("proxy-authorization") || is("te") {
+        } else if is("upgrade") || is_hop_by_hop(name) || is("x-lbaas-member") {
+            // `Trailer` included: harmless to drop, as the hyper path does.
             h.skip.push(i);
         }
     }
@@ -797,16 +782,16 @@ fn response_head(resp: &httparse::Response<'_, '_>, len: usize) -> io::Result<Re
 fn write_response_head(out: &mut Vec<u8>, head: &[u8], h: &ResponseHead, m: &Member, close: bool) {
     // The status line as the member sent it, as HTTP/1.1 (the client's version).
     let line_end = head.iter().position(|&b| b == b'\n').unwrap_or(head.len());
-    let line = &head[..=line_end.min(head.len() - 1)];
-    let after_version = line.iter().position(|&b| b == b' ').unwrap_or(0);
+    let line = &head[..line_end];
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let after_version = line.iter().position(|&b| b == b' ').unwrap_or(line.len());
     out.extend_from_slice(b"HTTP/1.1");
     out.extend_from_slice(&line[after_version..]);
-    if !line.ends_with(b"\n") {
-        out.extend_from_slice(b"\r\n");
-    }
+    out.extend_from_slice(b"\r\n");
     for_each_header(head, |i, raw| {
         if !h.skip.contains(i) {
             out.extend_from_slice(raw);
+            out.extend_from_slice(b"\r\n");
         }
     });
     if let Some(v) = &m.id_header {

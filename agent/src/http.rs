@@ -39,9 +39,9 @@ use crate::body::{self, empty, Body};
 use crate::cache::{Lookup, X_CACHE};
 use crate::h1;
 use crate::l7::Decision;
-use crate::route::Route;
+use crate::route::{Route, Scheme};
 use crate::upstream::{Lease, Upstream};
-use crate::Shared;
+use crate::{drain_started, Shared};
 
 pub(crate) type HttpClient = Upstream;
 
@@ -51,22 +51,6 @@ const MAX_TRIES: usize = 3;
 
 pub(crate) fn client(t: &crate::Tunables) -> HttpClient {
     Upstream::new(t.connect_timeout, t.backend_idle_timeout)
-}
-
-/// How the client reached the listener, as `X-Forwarded-Proto` tells members.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Scheme {
-    Http,
-    Https,
-}
-
-impl Scheme {
-    fn header_value(self) -> HeaderValue {
-        match self {
-            Scheme::Http => HeaderValue::from_static("http"),
-            Scheme::Https => HeaderValue::from_static("https"),
-        }
-    }
 }
 
 /// Serves one client connection (TCP, or TLS over it) until it closes, or until a drain asks it
@@ -112,18 +96,6 @@ pub(crate) async fn serve<S>(
     };
     if let Err(e) = res {
         tracing::debug!(%peer, error = %e, "client connection ended with error");
-    }
-}
-
-/// Resolves once a drain has started (never, if the agent goes away first).
-async fn drain_started(drain: &mut tokio::sync::watch::Receiver<bool>) {
-    loop {
-        if *drain.borrow_and_update() {
-            return;
-        }
-        if drain.changed().await.is_err() {
-            std::future::pending::<()>().await;
-        }
     }
 }
 

@@ -136,6 +136,18 @@ pub(crate) struct Shared {
     pub drain: watch::Sender<bool>,
 }
 
+/// Resolves once a drain has started (never, if the agent goes away first).
+pub(crate) async fn drain_started(drain: &mut tokio::sync::watch::Receiver<bool>) {
+    loop {
+        if *drain.borrow_and_update() {
+            return;
+        }
+        if drain.changed().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
 /// One event loop that serves traffic, and the pool of member connections that lives on it.
 #[derive(Clone)]
 pub(crate) struct Worker {

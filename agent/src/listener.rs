@@ -24,8 +24,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 use tracing::Instrument as _;
 
-use crate::http::Scheme;
-use crate::route::Route;
+use crate::route::{Route, Scheme};
 use crate::stats::Gauge;
 use crate::{http, tcp, Shared, Worker};
 

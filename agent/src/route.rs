@@ -8,6 +8,7 @@
 use std::sync::Arc;
 
 use anyhow::{bail, Context as _};
+use hyper::header::HeaderValue;
 use lbaas_proto::{ListenerConfig, Protocol};
 
 use crate::balancer::{Member, Pool};
@@ -105,4 +106,20 @@ fn cache_for(
             .cloned()
             .unwrap_or_else(|| Arc::new(ResponseCache::new(bytes))),
     )
+}
+
+/// How the client reached the listener, as `X-Forwarded-Proto` tells members.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scheme {
+    Http,
+    Https,
+}
+
+impl Scheme {
+    pub(crate) fn header_value(self) -> HeaderValue {
+        match self {
+            Scheme::Http => HeaderValue::from_static("http"),
+            Scheme::Https => HeaderValue::from_static("https"),
+        }
+    }
 }

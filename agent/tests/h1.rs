@@ -177,7 +177,7 @@ async fn response(c: &mut TcpStream, buf: &mut Vec<u8>) -> (String, String) {
                     while !buf.windows(5).any(|w| w == b"0\r\nX-") || !buf.ends_with(b"\r\n\r\n") {
                         read_more(c, buf).await.expect("chunked body");
                     }
-                    buf.drain(..).collect()
+                    std::mem::take(buf)
                 } else if let Some(len) = len {
                     while buf.len() < len {
                         read_more(c, buf).await.expect("body");
@@ -185,7 +185,7 @@ async fn response(c: &mut TcpStream, buf: &mut Vec<u8>) -> (String, String) {
                     buf.drain(..len).collect()
                 } else {
                     while read_more(c, buf).await.is_some() {}
-                    buf.drain(..).collect()
+                    std::mem::take(buf)
                 };
                 return (head, String::from_utf8(body).unwrap());
             }
