@@ -40,8 +40,9 @@ use crate::route::{Route, Scheme};
 use crate::upstream::Upstream;
 use crate::{drain_started, Shared};
 
-/// Headers per message the fast path parses; a request with more is handed off (hyper takes 100).
-const MAX_HEADERS: usize = 64;
+/// Headers per message the fast path parses, as hyper: a request with more is handed off (hyper
+/// answers it), a response with more is a 502.
+const MAX_HEADERS: usize = 100;
 /// A request or response head larger than this is not the fast path's: handed off (a request)
 /// or answered 502 (a response).
 const MAX_HEAD: usize = 16 << 10;
@@ -243,7 +244,18 @@ where
             }
             Ok::<_, Relay>(())
         };
-        let sent = sent.await;
+        // One budget for the send and the response head, as the hyper path's: a client that
+        // stops mid-body, or a member that stops reading, must not hold the socket for ever.
+        timer.as_mut().reset((Instant::now() + cx.shared.tunables.response_timeout).into());
+        let sent = tokio::select! {
+            biased;
+            s = sent => s,
+            _ = timer.as_mut() => {
+                m.state.record_failure(start.elapsed(), &pool.policy);
+                // The body may be half read: the connection cannot go on.
+                return answer(io, 504, "member did not answer in time", true).await;
+            }
+        };
         body_read |= sent.is_ok();
         if let Err(e) = sent {
             match e {
@@ -262,7 +274,6 @@ where
         // The response head, within the response timeout.
         let mbuf = &mut bufs.member;
         mbuf.clear();
-        timer.as_mut().reset((Instant::now() + cx.shared.tunables.response_timeout).into());
         let head = tokio::select! {
             biased;
             h = read_response_head(&mut member, mbuf) => Some(h),
@@ -431,9 +442,9 @@ fn handoff<S>(io: S, buf: BytesMut) -> Outcome<S> {
 
 // ---- Request heads ------------------------------------------------------------------------
 
-/// Header indexes not passed on, as bits: [`MAX_HEADERS`] is 64, so a head never allocates.
+/// Header indexes not passed on, as bits ([`MAX_HEADERS`] fit), so a head never allocates.
 #[derive(Default, Clone, Copy)]
-struct Skip(u64);
+struct Skip(u128);
 
 impl Skip {
     fn push(&mut self, i: usize) {
@@ -542,7 +553,11 @@ impl Scratch {
                     let t = token.trim_ascii();
                     if t.eq_ignore_ascii_case(b"close") {
                         r.close = true;
-                    } else if t.eq_ignore_ascii_case(b"upgrade") {
+                    } else if t.eq_ignore_ascii_case(b"upgrade")
+                        || t.eq_ignore_ascii_case(b"content-length")
+                    {
+                        // Dropping a length we still frame the body by would desync the
+                        // member; hyper re-frames such a request.
                         r.plain = false;
                     } else if !t.is_empty() && !t.eq_ignore_ascii_case(b"keep-alive") {
                         let start = t.as_ptr() as usize - head.as_ptr() as usize;
@@ -741,11 +756,12 @@ fn response_head(resp: &httparse::Response<'_, '_>, len: usize) -> io::Result<Re
                 _ => return Err(io::Error::other("bad Content-Length")),
             }
         } else if is("transfer-encoding") {
-            let last = hd.value.rsplit(|&b| b == b',').next().unwrap_or_default().trim_ascii();
-            if last.eq_ignore_ascii_case(b"chunked") {
-                h.chunked = true;
-            } else {
-                h.other_coding = true;
+            // The last coding of all the lines together decides (a later line wins).
+            let last =
+                hd.value.rsplit(|&b| b == b',').map(<[u8]>::trim_ascii).find(|t| !t.is_empty());
+            if let Some(last) = last {
+                h.chunked = last.eq_ignore_ascii_case(b"chunked");
+                h.other_coding = !h.chunked;
             }
         } else if is("connection") {
             h.skip.push(i);
@@ -753,7 +769,12 @@ fn response_head(resp: &httparse::Response<'_, '_>, len: usize) -> io::Result<Re
                 let t = token.trim_ascii();
                 if t.eq_ignore_ascii_case(b"close") {
                     h.reusable = false;
-                } else if !t.is_empty() && !t.eq_ignore_ascii_case(b"keep-alive") {
+                } else if !t.is_empty()
+                    && !t.eq_ignore_ascii_case(b"keep-alive")
+                    // The body is framed by these as they reach the client: kept.
+                    && !t.eq_ignore_ascii_case(b"content-length")
+                    && !t.eq_ignore_ascii_case(b"transfer-encoding")
+                {
                     named.push(t);
                 }
             }
@@ -808,7 +829,8 @@ fn write_response_head(out: &mut Vec<u8>, head: &[u8], h: &ResponseHead, m: &Mem
 // ---- Chunked framing ----------------------------------------------------------------------
 
 /// Follows a chunked body's framing (RFC 9112 §7.1) to find where it ends; the bytes are
-/// forwarded as they are.
+/// forwarded as they are, so it is strict (CRLF only, as hyper's decoder): a client must never
+/// find an end where this did not.
 #[derive(Clone, Copy, Debug, Default)]
 struct Chunked {
     state: ChunkState,
@@ -819,7 +841,7 @@ enum ChunkState {
     #[default]
     SizeStart,
     Size(u64),
-    /// A chunk extension (ignored) up to the line's end; the size read.
+    /// A chunk extension (ignored) up to the line's CR; the size read.
     Ext(u64),
     SizeLf(u64),
     Data(u64),
@@ -828,6 +850,9 @@ enum ChunkState {
     /// At the start of a trailer line (the empty one ends the message).
     TrailerStart,
     Trailer,
+    /// The LF of a trailer line's CRLF.
+    TrailerLineLf,
+    /// The LF of the final empty line.
     TrailerLf,
     Done,
 }
@@ -859,13 +884,13 @@ impl Chunked {
                         None => match c {
                             b';' | b' ' | b'\t' => Ext(n),
                             b'\r' => SizeLf(n),
-                            b'\n' => after_size(n),
                             _ => return Err(()),
                         },
                     }
                 }
                 Ext(n) => match c {
-                    b'\n' => after_size(n),
+                    b'\r' => SizeLf(n),
+                    b'\n' => return Err(()),
                     _ => Ext(n),
                 },
                 SizeLf(n) => match c {
@@ -874,7 +899,6 @@ impl Chunked {
                 },
                 DataCr => match c {
                     b'\r' => DataLf,
-                    b'\n' => SizeStart,
                     _ => return Err(()),
                 },
                 DataLf => match c {
@@ -883,12 +907,17 @@ impl Chunked {
                 },
                 TrailerStart => match c {
                     b'\r' => TrailerLf,
-                    b'\n' => Done,
+                    b'\n' => return Err(()),
                     _ => Trailer,
                 },
                 Trailer => match c {
-                    b'\n' => TrailerStart,
+                    b'\r' => TrailerLineLf,
+                    b'\n' => return Err(()),
                     _ => Trailer,
+                },
+                TrailerLineLf => match c {
+                    b'\n' => TrailerStart,
+                    _ => return Err(()),
                 },
                 TrailerLf => match c {
                     b'\n' => Done,
@@ -999,6 +1028,11 @@ mod tests {
         assert!(chunked_end(&[b"zz\r\n"]).is_err());
         assert!(chunked_end(&[b"3\r\nabcX"]).is_err());
         assert!(chunked_end(&[b"fffffffffffffffff\r\n"]).is_err(), "size overflow");
+        // CRLF only, as a strict client reads it.
+        for lenient in [&b"3\nabc\r\n0\r\n\r\n"[..], b"3\r\nabc\n0\r\n\r\n", b"0\r\n\n", b"1;a\nx"]
+        {
+            assert!(chunked_end(&[lenient]).is_err(), "{}", String::from_utf8_lossy(lenient));
+        }
     }
 
     fn rewrite(raw: &[u8]) -> (Request, String) {
@@ -1037,6 +1071,8 @@ mod tests {
             b"POST / HTTP/1.1\r\nHost: w\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
             b"POST / HTTP/1.1\r\nHost: w\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n",
             b"GET / HTTP/1.1\r\nHost: w\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
+            // Would drop the length the body is framed by (a smuggling vector).
+            b"POST / HTTP/1.1\r\nHost: w\r\nConnection: content-length\r\nContent-Length: 5\r\n\r\n",
         ] {
             assert!(!rewrite(off).0.plain, "{}", String::from_utf8_lossy(off));
         }
@@ -1072,6 +1108,24 @@ mod tests {
         };
         let mut out = Vec::new();
         write_response_head(&mut out, &raw[..n], &h, &m, true);
+        let framing_of = |raw: &[u8]| {
+            let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+            let mut resp = httparse::Response::new(&mut headers);
+            let httparse::Status::Complete(n) = resp.parse(raw).unwrap() else { panic!() };
+            let h = response_head(&resp, n).unwrap();
+            let mut out = Vec::new();
+            write_response_head(&mut out, raw, &h, &m, false);
+            (h.framing(false), String::from_utf8(out).unwrap())
+        };
+        // The last coding over all lines decides; framing headers named in Connection stay.
+        let (f, _) = framing_of(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n",
+        );
+        assert!(matches!(f, Framing::UntilClose));
+        let (f, head) = framing_of(
+            b"HTTP/1.1 200 OK\r\nConnection: content-length\r\nContent-Length: 3\r\n\r\n",
+        );
+        assert!(matches!(f, Framing::Length(3)) && head.contains("Content-Length: 3"), "{head}");
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Kept: yes\r\nx-lbaas-member: m1\r\n\

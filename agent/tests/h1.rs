@@ -319,3 +319,20 @@ async fn a_connection_is_handed_to_the_hyper_path_mid_way() {
     let (head, _) = response(&mut c, &mut Vec::new()).await;
     assert!(head.starts_with("HTTP/1.1 400"), "{head}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_stalling_mid_body_gets_a_504_and_frees_the_member() {
+    let m = Scripted::start().await;
+    let (agent, port) = agent_for(&m).await;
+    let mut c = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    c.write_all(b"POST /echo HTTP/1.1\r\nHost: web\r\nContent-Length: 1000\r\n\r\n0123456789")
+        .await
+        .unwrap();
+    // The response timeout (2 s in the tests) covers the send as it does the answer.
+    let (head, body) = response(&mut c, &mut Vec::new()).await;
+    assert!(head.starts_with("HTTP/1.1 504"), "{head}");
+    assert!(head.to_ascii_lowercase().contains("connection: close"), "{head}");
+    assert_eq!(body, "member did not answer in time");
+    let hb = agent.heartbeat().await;
+    assert_eq!((hb.members[0].active, hb.members[0].errors), (0, 1), "{hb:?}");
+}
