@@ -21,7 +21,8 @@
 # MODE=http runs what this script ran before HTTPS (the first table and the HTTP rows); MODE=https
 # only the HTTPS rows (no first table), e.g. `MODE=https AB_WORKERS=1 bench/dataplane.sh 5 3`.
 # Every proxy runs WORKERS event-loop threads/processes (default: one per CPU): HAProxy
-# `nbthread`, nginx `worker_processes`, lbaas-agent `--workers`. PROFILE=1 also records the
+# `nbthread`, nginx `worker_processes`, lbaas-agent `--workers` (and `--runtime $AGENT_RUNTIME` when
+# set: shared or per-thread; unset, the agent's default). PROFILE=1 also records the
 # agent with `perf` (files left in the current directory): its HTTP run of the first table
 # (perf.data) and, in the first head-to-head round of each worker count, the agent's and
 # HAProxy's HTTPS runs (perf-https-agent-1w.data, perf-handshakes-haproxy-1w.data, …).
@@ -32,6 +33,7 @@ ROUNDS="${2:-5}"
 CONNS="${CONNS:-32}"
 THREADS=2
 WORKERS="${WORKERS:-$(nproc)}"
+AGENT_RUNTIME="${AGENT_RUNTIME:-}"
 AB_WORKERS="${AB_WORKERS:-1 2}"
 PROFILE="${PROFILE:-}"
 MODE="${MODE:-all}"
@@ -154,7 +156,7 @@ cat >"$work/agent.json" <<JSON
 ]}
 JSON
 RUST_LOG=warn "$AGENT_BIN" --config "$work/agent.json" --listen 127.0.0.1 --node bench \
-    --workers "$WORKERS" --admin-listen 127.0.0.1:18199 &
+    --workers "$WORKERS" ${AGENT_RUNTIME:+--runtime "$AGENT_RUNTIME"} --admin-listen 127.0.0.1:18199 &
 agent=$!
 pids+=("$agent")
 
@@ -342,7 +344,8 @@ for w in $AB_WORKERS; do
     haproxy -f "$work/haproxy-ab.cfg" -db >"$work/haproxy-ab.log" 2>&1 &
     hap_ab=$!
     RUST_LOG=warn "$AGENT_BIN" --config "$work/agent-ab.json" --listen 127.0.0.1 --node bench-ab \
-        --workers "$w" --admin-listen 127.0.0.1:18198 2>"$work/agent-ab.log" &
+        --workers "$w" ${AGENT_RUNTIME:+--runtime "$AGENT_RUNTIME"} --admin-listen 127.0.0.1:18198 \
+        2>"$work/agent-ab.log" &
     agt_ab=$!
     pids+=("$hap_ab" "$agt_ab")
     for url in "http://127.0.0.1:$HAP_AB/" "http://127.0.0.1:$AGT_AB/" \

@@ -1,4 +1,5 @@
-//! The HTTP/1.1 fast path: plain requests proxied in the client connection's own task.
+//! The HTTP/1.1 fast path: plain requests proxied in the client connection's own task
+//! (ARCHITECTURE §15).
 //!
 //! Why: through hyper a request crossed two tasks (the client connection's and the member
 //! connection's, joined by a channel), each woken per request, and was parsed and serialised

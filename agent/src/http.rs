@@ -1,6 +1,8 @@
 //! The HTTP (layer 7) proxy: a hyper server per client connection (HTTP/1.1 keep-alive or h2,
 //! in clear or behind the TLS an HTTPS listener terminated), pooled keep-alive HTTP/1.1
-//! connections towards the members ([`crate::upstream`]), one member pick per request.
+//! connections towards the members ([`crate::upstream`]), one member pick per request. Every
+//! connection starts on the HTTP/1.1 fast path ([`crate::h1`]), which serves plain requests
+//! itself and hands the connection here at the first one it does not take (ARCHITECTURE §15).
 //!
 //! Per request, the listener's L7 policies ([`crate::l7`]) run first, when it has any: they may
 //! answer the request themselves (redirect, reject, the HTTPS redirect of an HTTP listener) or

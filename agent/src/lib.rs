@@ -158,20 +158,26 @@ pub(crate) struct Worker {
     pub load: Arc<std::sync::atomic::AtomicUsize>,
 }
 
-/// How the traffic threads are organised. Measured on `bench/dataplane.sh 5` (2 shared cores):
-/// `PerThread` did 0.87-0.98x HAProxy's HTTP req/s with a p99 of 6-43 ms (HAProxy 6-15 ms),
-/// `Shared` 0.75-0.85x with a p99 of 5.0-5.2 ms, at or below HAProxy's, run after run.
+/// How the traffic threads are organised. Measured on `bench/dataplane.sh` (2 shared cores),
+/// 2 workers, medians of 5 alternating rounds against HAProxy: with the HTTP/1.1 fast path
+/// (ARCHITECTURE §15) `PerThread` does 1.12-1.22x HAProxy's HTTP req/s with a p99 of 0.86-1.93x
+/// HAProxy's, changing from run to run (4-46 ms in single rounds), `Shared` 1.04x with a p99 of
+/// 0.32x (1.1-1.9 ms in every round). Before the fast path: 0.87-0.98x, p99 6-43 ms, and
+/// 0.75-0.85x, p99 5.0-5.2 ms. An operator picks the proxy whose tail is flat: `Auto` is
+/// `Shared` from two workers on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum RuntimeKind {
     /// A single-threaded runtime per thread, each with its own member pool; a connection never
     /// changes thread (no cross-thread wake-ups), but when the scheduler preempts a thread all of
     /// its connections wait until it runs again.
-    #[default]
     PerThread,
     /// One work-stealing runtime with `workers` threads and one member pool: when one thread is
     /// preempted the others take over its ready connections, so the tail stays flat; the
-    /// cross-thread wake-ups cost throughput.
+    /// cross-thread wake-ups cost some throughput.
     Shared,
+    /// `PerThread` for one worker (nothing to steal from), `Shared` for more.
+    #[default]
+    Auto,
 }
 
 impl std::str::FromStr for RuntimeKind {
@@ -180,7 +186,8 @@ impl std::str::FromStr for RuntimeKind {
         match s {
             "shared" => Ok(RuntimeKind::Shared),
             "per-thread" => Ok(RuntimeKind::PerThread),
-            _ => Err(format!("unknown runtime {s:?} (shared, per-thread)")),
+            "auto" => Ok(RuntimeKind::Auto),
+            _ => Err(format!("unknown runtime {s:?} (auto, shared, per-thread)")),
         }
     }
 }
@@ -191,6 +198,11 @@ fn workers_start(n: usize, kind: RuntimeKind, tunables: &Tunables) -> Vec<Worker
         let handle = tokio::runtime::Handle::current();
         return vec![Worker { handle, client: http::client(tunables), load: Default::default() }];
     }
+    let kind = match kind {
+        RuntimeKind::Auto if n >= 2 => RuntimeKind::Shared,
+        RuntimeKind::Auto => RuntimeKind::PerThread,
+        k => k,
+    };
     if kind == RuntimeKind::Shared {
         let (tx, rx) = std::sync::mpsc::channel();
         let tunables = tunables.clone();

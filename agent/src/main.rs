@@ -26,9 +26,10 @@ struct Flags {
     /// Event-loop threads serving traffic (default: one per CPU). 0 serves on the control thread.
     #[arg(long)]
     workers: Option<usize>,
-    /// `per-thread`: a single-threaded runtime per worker thread (more req/s); `shared`: one
-    /// work-stealing runtime over them (a flat p99 when threads get preempted).
-    #[arg(long, default_value = "per-thread")]
+    /// `per-thread`: a single-threaded runtime per worker thread; `shared`: one work-stealing
+    /// runtime over them (a flat p99 when threads get preempted); `auto`: per-thread for one
+    /// worker, shared for more.
+    #[arg(long, default_value = "auto")]
     runtime: RuntimeKind,
     /// Serve JSON statistics on this loopback address (`GET /stats`), e.g. `127.0.0.1:9901`.
     /// Off by default; a non-loopback address is refused.
