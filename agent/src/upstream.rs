@@ -8,9 +8,13 @@
 //! its socket is warm); a connection goes back on the stack only once its response body has been
 //! read to the end ([`Lease::release`]), so a checked-out connection is always free for the next
 //! request, and a connection whose response was abandoned mid-body is dropped (closed) rather
-//! than reused.
+//! than reused. Beside those, for the HTTP/1.1 fast path ([`crate::h1`]), the same per-member
+//! stacks of bare sockets, which that path reads and writes in the client connection's task; one
+//! goes back only after a response that ended exactly where its framing said, and comes out only
+//! if nothing arrived on it meanwhile ([`still_open`]: no EOF, no stray bytes).
 //!
-//! Invariants: at most [`MAX_IDLE_PER_MEMBER`] idle connections per member per worker; idle
+//! Invariants: at most [`MAX_IDLE_PER_MEMBER`] idle connections per member per worker (in each
+//! kind); idle
 //! connections older than the idle timeout are closed (on checkout, and by a sweep every idle
 //! period, which also forgets members that are gone). A request that hyper hands back unsent
 //! (the pooled connection closed under us) is retried by the caller on a fresh connection.
