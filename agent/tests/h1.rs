@@ -367,3 +367,266 @@ async fn a_client_stalling_mid_body_gets_a_504_and_frees_the_member() {
     let hb = agent.heartbeat().await;
     assert_eq!((hb.members[0].active, hb.members[0].errors), (0, 1), "{hb:?}");
 }
+
+/// A member that answers each request with what it received, normalised (method, target,
+/// version, headers lowercased and sorted, body), framed by the path: `/r/chunked` chunked,
+/// `/r/hop` with hop-by-hop and `Connection`-named headers, `/r/204` no content, else a length.
+async fn mirror() -> SocketAddr {
+    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let (mut s, _) = l.accept().await.unwrap();
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                loop {
+                    let Some((view, path, head_only)) = read_view(&mut s, &mut buf).await else {
+                        return;
+                    };
+                    let body = if head_only { String::new() } else { view.clone() };
+                    let resp = match path.as_str() {
+                        "/r/chunked" => format!(
+                            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n{body}\r\n0\r\n\r\n",
+                            body.len()
+                        ),
+                        "/r/hop" => format!(
+                            "HTTP/1.1 200 OK\r\nConnection: x-resp-hop\r\nX-Resp-Hop: 1\r\n\
+                             Keep-Alive: timeout=5\r\nX-Lbaas-Member: forged\r\n\
+                             Proxy-Authenticate: Basic\r\nX-Kept: yes\r\nContent-Length: {}\r\n\r\n{body}",
+                            view.len()
+                        ),
+                        "/r/204" => "HTTP/1.1 204 No Content\r\nX-Kept: yes\r\n\r\n".to_string(),
+                        _ => format!(
+                            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
+                            view.len()
+                        ),
+                    };
+                    if s.write_all(resp.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    addr
+}
+
+/// One request as the mirror describes it, its path, and whether it was a HEAD.
+async fn read_view(s: &mut TcpStream, buf: &mut Vec<u8>) -> Option<(String, String, bool)> {
+    loop {
+        let mut headers = [httparse::EMPTY_HEADER; 64];
+        let mut req = httparse::Request::new(&mut headers);
+        if let Ok(httparse::Status::Complete(n)) = req.parse(buf) {
+            let method = req.method.unwrap_or("").to_string();
+            let target = req.path.unwrap_or("").to_string();
+            let mut lines: Vec<String> = req
+                .headers
+                .iter()
+                .map(|h| {
+                    format!("{}: {}", h.name.to_ascii_lowercase(), String::from_utf8_lossy(h.value))
+                })
+                .collect();
+            lines.sort();
+            let len: usize = req
+                .headers
+                .iter()
+                .find(|h| h.name.eq_ignore_ascii_case("content-length"))
+                .and_then(|h| std::str::from_utf8(h.value).ok()?.parse().ok())
+                .unwrap_or(0);
+            let version = req.version.unwrap_or(9);
+            buf.drain(..n);
+            while buf.len() < len {
+                read_more(s, buf).await?;
+            }
+            let body: Vec<u8> = buf.drain(..len).collect();
+            let view = format!(
+                "{method} {target} HTTP/1.{version}\n{}\n\n{}",
+                lines.join("\n"),
+                String::from_utf8_lossy(&body)
+            );
+            let path = target.split('?').next().unwrap_or("").to_string();
+            return Some((view, path, method == "HEAD"));
+        }
+        read_more(s, buf).await?;
+    }
+}
+
+/// A whole response on a connection the client closes after: status, headers (lowercased,
+/// sorted, without the ones framing or the date legitimately make differ), decoded body.
+async fn exchange_raw(port: u16, request: &[u8], head_request: bool) -> String {
+    let mut c = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    c.write_all(request).await.unwrap();
+    let mut buf = Vec::new();
+    let fut = async {
+        loop {
+            let mut headers = [httparse::EMPTY_HEADER; 64];
+            let mut resp = httparse::Response::new(&mut headers);
+            if let Ok(httparse::Status::Complete(n)) = resp.parse(&buf) {
+                let status = resp.code.unwrap_or(0);
+                let get = |name: &str| {
+                    resp.headers
+                        .iter()
+                        .find(|h| h.name.eq_ignore_ascii_case(name))
+                        .map(|h| String::from_utf8_lossy(h.value).to_string())
+                };
+                let len: Option<usize> = get("content-length").and_then(|v| v.parse().ok());
+                let chunked = get("transfer-encoding").is_some_and(|v| v.contains("chunked"));
+                let skip = ["date", "content-length", "transfer-encoding", "connection"];
+                let mut lines: Vec<String> = resp
+                    .headers
+                    .iter()
+                    .map(|h| (h.name.to_ascii_lowercase(), String::from_utf8_lossy(h.value)))
+                    .filter(|(n, _)| !skip.contains(&n.as_str()))
+                    .map(|(n, v)| format!("{n}: {v}"))
+                    .collect();
+                lines.sort();
+                buf.drain(..n);
+                let no_body = head_request || status == 204 || status == 304;
+                let body = if no_body {
+                    Vec::new()
+                } else if chunked {
+                    let mut body = Vec::new();
+                    loop {
+                        let line_end = loop {
+                            if let Some(p) = buf.windows(2).position(|w| w == b"\r\n") {
+                                break p;
+                            }
+                            read_more(&mut c, &mut buf).await.expect("chunk size");
+                        };
+                        let size = usize::from_str_radix(
+                            std::str::from_utf8(&buf[..line_end]).unwrap(),
+                            16,
+                        )
+                        .unwrap();
+                        buf.drain(..line_end + 2);
+                        while buf.len() < size + 2 {
+                            read_more(&mut c, &mut buf).await.expect("chunk");
+                        }
+                        body.extend(buf.drain(..size));
+                        buf.drain(..2);
+                        if size == 0 {
+                            break body;
+                        }
+                    }
+                } else if let Some(len) = len {
+                    while buf.len() < len {
+                        read_more(&mut c, &mut buf).await.expect("body");
+                    }
+                    buf.drain(..len).collect()
+                } else {
+                    while read_more(&mut c, &mut buf).await.is_some() {}
+                    std::mem::take(&mut buf)
+                };
+                return format!(
+                    "{status}\n{}\n\n{}",
+                    lines.join("\n"),
+                    String::from_utf8_lossy(&body)
+                );
+            }
+            read_more(&mut c, &mut buf).await.expect("response head");
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(5), fut).await.expect("a response within 5 s")
+}
+
+/// The same requests through the fast path and through the hyper path (a listener with an L7
+/// policy that never matches, which keeps every request there) reach the member alike and come
+/// back alike: the two paths keep one contract.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fast_path_and_the_hyper_path_keep_one_contract() {
+    use lbaas_proto::{ActionConfig, Compare, PolicyConfig, RuleConfig, RuleKind};
+    let m = mirror().await;
+    let member =
+        MemberConfig { id: "m".into(), address: m.ip(), port: m.port(), weight: 1, up: true };
+    let (fast, slow) = (free_port(), free_port());
+    let mut cfg = listener(Protocol::Http, fast, Algorithm::RoundRobin, vec![member.clone()]);
+    let mut hyper_listener = cfg.listeners[0].clone();
+    hyper_listener.name = "hyper".into();
+    hyper_listener.port = slow;
+    hyper_listener.policies = vec![PolicyConfig {
+        id: "never".into(),
+        rules: vec![RuleConfig {
+            kind: RuleKind::Header,
+            compare: Compare::EqualTo,
+            key: Some("x-never-sent".into()),
+            value: "1".into(),
+            invert: false,
+        }],
+        action: ActionConfig::Reject { status: 403 },
+    }];
+    cfg.listeners.push(hyper_listener);
+    let _agent = start_agent(&cfg).await;
+
+    let corpus: Vec<(&str, String)> = vec![
+        ("plain", "GET /a?b=c HTTP/1.1\r\nHost: web\r\nAccept: */*\r\n\r\n".into()),
+        (
+            "hop-by-hop and named",
+            "GET / HTTP/1.1\r\nHost: web\r\nConnection: keep-alive, X-Hop, x-other\r\nX-Hop: 1\r\n\
+             X-Other: 2\r\nKeep-Alive: 5\r\nTE: trailers\r\nProxy-Authorization: Basic x\r\n\
+             Proxy-Connection: keep-alive\r\nX-Stays: 3\r\n\r\n"
+                .into(),
+        ),
+        (
+            "forwarded headers",
+            "GET / HTTP/1.1\r\nHost: web\r\nX-Forwarded-For: 203.0.113.7\r\n\
+             X-Forwarded-For: 198.51.100.1\r\nX-Forwarded-Proto: https\r\n\r\n"
+                .into(),
+        ),
+        (
+            "a body",
+            "POST /form HTTP/1.1\r\nHost: web\r\nContent-Type: text/plain\r\nContent-Length: 11\r\n\r\nhello world"
+                .into(),
+        ),
+        ("an empty body", "PUT /x HTTP/1.1\r\nHost: web\r\nContent-Length: 0\r\n\r\n".into()),
+        ("HEAD", "HEAD /h HTTP/1.1\r\nHost: web\r\n\r\n".into()),
+        ("values with tabs and obs-text", "GET / HTTP/1.1\r\nHost: web\r\nX-T: a\tb \u{e9}\r\n\r\n".into()),
+        ("bare LF lines", "GET /lf HTTP/1.1\nHost: web\nX-A: 1\n\n".into()),
+        ("chunked answer", "GET /r/chunked HTTP/1.1\r\nHost: web\r\n\r\n".into()),
+        ("hop-by-hop answer", "GET /r/hop HTTP/1.1\r\nHost: web\r\n\r\n".into()),
+        ("no content", "DELETE /r/204 HTTP/1.1\r\nHost: web\r\n\r\n".into()),
+        ("close asked", "GET / HTTP/1.1\r\nHost: web\r\nConnection: close\r\n\r\n".into()),
+    ];
+    for (what, req) in &corpus {
+        let bytes: Vec<u8> = req.chars().map(|c| c as u32 as u8).collect();
+        let head = req.starts_with("HEAD");
+        let via_fast = exchange_raw(fast, &bytes, head).await;
+        let via_hyper = exchange_raw(slow, &bytes, head).await;
+        assert_eq!(via_fast, via_hyper, "{what}: fast path (left) and hyper path (right) differ");
+        assert!(via_fast.contains("x-lbaas-member: m"), "{what}: {via_fast}");
+        match *what {
+            "hop-by-hop and named" => {
+                assert!(
+                    via_fast.contains("x-stays: 3") && !via_fast.contains("x-hop"),
+                    "{via_fast}"
+                );
+                assert!(
+                    !via_fast.contains("proxy-") && !via_fast.contains("keep-alive"),
+                    "{via_fast}"
+                );
+            }
+            "forwarded headers" => {
+                assert!(
+                    via_fast.contains("x-forwarded-for: 203.0.113.7, 127.0.0.1\n"),
+                    "{via_fast}"
+                );
+                assert!(via_fast.contains("x-forwarded-proto: http\n"), "{via_fast}");
+            }
+            "a body" => assert!(via_fast.ends_with("\n\nhello world"), "{via_fast}"),
+            "hop-by-hop answer" => {
+                assert!(
+                    via_fast.contains("x-kept: yes") && !via_fast.contains("forged"),
+                    "{via_fast}"
+                );
+                assert!(
+                    !via_fast.contains("x-resp-hop") && !via_fast.contains("proxy-"),
+                    "{via_fast}"
+                );
+            }
+            _ => {}
+        }
+    }
+    // The two listeners do take different paths: only the second one has the policy.
+    let probe = b"GET / HTTP/1.1\r\nHost: web\r\nX-Never-Sent: 1\r\n\r\n";
+    assert!(exchange_raw(fast, probe, false).await.starts_with("200"));
+    assert!(exchange_raw(slow, probe, false).await.starts_with("403"));
+}
