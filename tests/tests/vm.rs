@@ -929,6 +929,17 @@ impl Drop for SecondLibvirtd {
     }
 }
 
+/// Lets the traffic go on (at most 30 s) until more than 20 requests were answered in all: the
+/// checks after it need traffic to have flowed, and a TCG guest that stalls (below) can hold
+/// both clients for 15 s at the start of a window only seconds long (seen: a drain over in 9 s
+/// with both clients stuck on the staying node from 0.1 s to 15 s).
+async fn enough_traffic(answered: &std::sync::atomic::AtomicUsize) {
+    let _ = wait_for(Duration::from_millis(200), Duration::from_secs(30), || async {
+        answered.load(std::sync::atomic::Ordering::Relaxed) > 20
+    })
+    .await;
+}
+
 /// Two independent clients of [`traffic_client`], summed: a request one of them waits on for
 /// up to 15 s (a stalled TCG guest, below) does not stop the other from sending through the
 /// window the caller measures (seen: a single client's one stall at the start of an 8 s drain
@@ -939,9 +950,14 @@ fn traffic(
     name: String,
     rounds: usize,
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    answered: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 ) -> std::thread::JoinHandle<(usize, Vec<String>)> {
     let clients: Vec<_> = (0..2)
-        .map(|_| traffic_client(ns.clone(), dns_port, name.clone(), rounds, stop.clone()))
+        .map(|_| {
+            let (ns, name, stop, answered) =
+                (ns.clone(), name.clone(), stop.clone(), answered.clone());
+            traffic_client(ns, dns_port, name, rounds, stop, answered)
+        })
         .collect();
     std::thread::spawn(move || {
         let (mut ok, mut failed) = (0, Vec::new());
@@ -965,6 +981,7 @@ fn traffic_client(
     name: String,
     rounds: usize,
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    answered: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 ) -> std::thread::JoinHandle<(usize, Vec<String>)> {
     std::thread::spawn(move || {
         let (mut ok, mut failed) = (0, Vec::new());
@@ -1016,6 +1033,7 @@ fn traffic_client(
                 }
                 if code == Some(0) && body.contains("10.50.0.") {
                     ok += 1;
+                    answered.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 } else {
                     let at = t0.elapsed().as_secs_f64();
                     // What the client's namespace saw, for the report.
@@ -1126,7 +1144,9 @@ async fn two_hypervisors_spread_drain_and_survive_losing_one() {
 
     // 2. Drain hv2 under traffic: replaced on local first, then retired; no request fails.
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let load = traffic(pub_ns.clone(), s.dns_port, name.clone(), 1500, stop.clone());
+    let answered = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let load =
+        traffic(pub_ns.clone(), s.dns_port, name.clone(), 1500, stop.clone(), answered.clone());
     let t0 = std::time::Instant::now();
     let (st, v) =
         s.admin("PATCH", "/v1/hypervisors/hv2", Some(serde_json::json!({"state": "DRAINING"})));
@@ -1138,10 +1158,11 @@ async fn two_hypervisors_spread_drain_and_survive_losing_one() {
     .await;
     assert!(ok, "hv2's VM destroyed: {:?}", hv2.domains());
     eprintln!("drain: hv2 empty after {:.1}s", t0.elapsed().as_secs_f64());
+    enough_traffic(&answered).await;
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let (ok_count, failed) = load.join().unwrap();
     assert!(failed.is_empty(), "failed requests during the drain: {failed:?}");
-    assert!(ok_count > 20, "traffic flowed during the drain: {ok_count}");
+    assert!(ok_count > 20, "traffic flowed through the drain: {ok_count}");
 
     // 3. hv2 back in service; a third node goes there (the emptier one, anti-affinity ties).
     let (st, v) =
@@ -1154,7 +1175,9 @@ async fn two_hypervisors_spread_drain_and_survive_losing_one() {
     // there: once its controller has not listed domains for 30 s, the node is replaced on
     // local and retired through SUNDOWN, with no failed request.
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let load = traffic(pub_ns.clone(), s.dns_port, name.clone(), 1500, stop.clone());
+    let answered = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let load =
+        traffic(pub_ns.clone(), s.dns_port, name.clone(), 1500, stop.clone(), answered.clone());
     let t0 = std::time::Instant::now();
     hv2.kill_daemon();
     let ok = wait_for(Duration::from_millis(300), Duration::from_secs(120), || async {
@@ -1167,6 +1190,7 @@ async fn two_hypervisors_spread_drain_and_survive_losing_one() {
     eprintln!("libvirtd killed: replaced on local after {:.1}s", t0.elapsed().as_secs_f64());
     // Out of DNS, drained; the cached answers' TTL (5 s) and the drain pass under traffic.
     tokio::time::sleep(Duration::from_secs(8)).await;
+    enough_traffic(&answered).await;
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let (ok_count, failed) = load.join().unwrap();
     assert!(failed.is_empty(), "failed requests while hv2 was lost: {failed:?}");
