@@ -1007,14 +1007,48 @@ fn traffic_client(
                     continue;
                 }
                 let url = format!("http://{vip}/");
+                // What the client's namespace sees now, for the reports.
+                let state = |args: &[&str]| {
+                    let o = Command::new("ip").args(["netns", "exec", &ns]).args(args).output();
+                    o.map(|o| String::from_utf8_lossy(&o.stdout).to_string()).unwrap_or_default()
+                };
+                // A request 5 s without an answer is probed while it waits, to tell a stalled VM
+                // from a stuck proxy in it.
+                let probe = std::cell::RefCell::new(String::new());
                 let get = || {
                     let sent = std::time::Instant::now();
-                    let out = Command::new("ip")
+                    let mut child = Command::new("ip")
                         .args(["netns", "exec", &ns, "curl", "-s", "-m", "15", &url])
-                        .output()
+                        .stdout(std::process::Stdio::piped())
+                        .spawn()
                         .expect("curl");
-                    let body = String::from_utf8_lossy(&out.stdout).to_string();
-                    (out.status.code(), body, sent.elapsed())
+                    let status =
+                        loop {
+                            if let Some(st) = child.try_wait().expect("curl wait") {
+                                break st;
+                            }
+                            if probe.borrow().is_empty() && sent.elapsed() >= Duration::from_secs(5)
+                            {
+                                // The guest's kernel completes a TCP handshake even while the proxy
+                                // in it is stuck: a connect time of 0 means the VM (or the path to
+                                // it) is what stalls.
+                                let second = state(&[
+                                "curl", "-s", "-o", "/dev/null", "-m", "2", "-w",
+                                "connect %{time_connect}s, total %{time_total}s, code %{http_code}",
+                                &url,
+                            ]);
+                                *probe.borrow_mut() = format!(
+                                    "a second request after 5 s: {second} | neigh: {}",
+                                    state(&["ip", "neigh", "show", &vip]).trim()
+                                );
+                            }
+                            std::thread::sleep(Duration::from_millis(50));
+                        };
+                    let mut body = String::new();
+                    if let Some(mut out) = child.stdout.take() {
+                        let _ = std::io::Read::read_to_string(&mut out, &mut body);
+                    }
+                    (status.code(), body, sent.elapsed())
                 };
                 let (mut code, mut body, took) = get();
                 slowest = slowest.max(took);
@@ -1025,7 +1059,8 @@ fn traffic_client(
                 if code == Some(28) {
                     let still = published(&vip);
                     let at = t0.elapsed().as_secs_f64() - 15.0;
-                    stalls.push(format!("{vip} from {at:.1}s (published after: {still})"));
+                    let probe = probe.borrow().clone();
+                    stalls.push(format!("{vip} from {at:.1}s (published after: {still}; {probe})"));
                     if !still {
                         continue;
                     }
@@ -1036,12 +1071,6 @@ fn traffic_client(
                     answered.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 } else {
                     let at = t0.elapsed().as_secs_f64();
-                    // What the client's namespace saw, for the report.
-                    let state = |args: &[&str]| {
-                        let o = Command::new("ip").args(["netns", "exec", &ns]).args(args).output();
-                        o.map(|o| String::from_utf8_lossy(&o.stdout).to_string())
-                            .unwrap_or_default()
-                    };
                     let seen = format!(
                         "neigh: {} | bridge: {}",
                         state(&["ip", "neigh", "show"]),
