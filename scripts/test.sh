@@ -27,6 +27,11 @@ export LBAAS_VENV="$STATE/venv"
 "$ROOT/scripts/sweep.sh"
 trap '"$ROOT/scripts/sweep.sh"; pg_stop test-pg' EXIT
 cd "$ROOT"
+# The end-to-end tests run the workspace's binaries (`lbaas`, `lbaas-api`, ...) from the target
+# directory. `cargo test` builds a package's binaries only for that package's own integration
+# tests, so the CLI (whose tests live in tests/) would be missing on a cold target directory.
+log "cargo build (every binary)"
+cargo build --workspace --bins 2>&1
 log "cargo test"
 cargo test --workspace --no-fail-fast 2>&1
 log "schema fuzz run"
