@@ -1081,11 +1081,20 @@ fn traffic_client(
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        eprintln!(
+        let report = format!(
             "traffic: {ok} answered, slowest {:.2}s, stalled past 15 s (tried again while still \
              published): {stalls:?}",
             slowest.as_secs_f64()
         );
+        if stalls.is_empty() {
+            eprintln!("{report}");
+        } else {
+            // Straight to the process's stderr, past the test harness's capture: a stall is
+            // tolerated (the test passes) but is what is still unexplained (two CI runs of six),
+            // so every CI log should show the ones that happened, with their probes.
+            let line = format!("two_hypervisors {report}\n");
+            let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
+        }
         (ok, failed)
     })
 }
