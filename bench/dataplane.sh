@@ -13,16 +13,21 @@
 #                     record encryption (one handshake per connection, at the start).
 #   HTTPS handshakes  every request on a new TCP connection with a full TLS 1.3 handshake, so
 #                     req/s = handshakes/s (see run_handshakes for how, and why h2load).
+#   HTTP L7 rules     the HTTP row on a listener with three L7 rules (host; path prefix and a
+#                     header; a cookie) choosing between pools, HAProxy with the same rules as
+#                     ACLs; wrk's requests match none, so every rule is evaluated each time.
 # Both proxies serve one certificate: an ECDSA P-256 leaf signed by a throwaway P-256 CA, the
 # chain (leaf, CA) and key made here with the openssl CLI; HAProxy reads them concatenated in one
 # PEM (`bind … ssl crt`), the agent gets them in its HTTPS listener's `tls.certificates`. Both
 # offer ALPN h2,http/1.1 and add X-Forwarded-For and X-Forwarded-Proto. The negotiated
 # version, suite and key exchange of each are printed before the rounds.
 # MODE=http runs what this script ran before HTTPS (the first table and the HTTP rows); MODE=https
-# only the HTTPS rows (no first table), e.g. `MODE=https AB_WORKERS=1 bench/dataplane.sh 5 3`.
+# only the HTTPS rows (no first table), e.g. `MODE=https AB_WORKERS=1 bench/dataplane.sh 5 3`;
+# MODE=l7 only the L7 rows.
 # Every proxy runs WORKERS event-loop threads/processes (default: one per CPU): HAProxy
 # `nbthread`, nginx `worker_processes`, lbaas-agent `--workers` (and `--runtime $AGENT_RUNTIME` when
-# set: shared or per-thread; unset, the agent's default). PROFILE=1 also records the
+# set: shared or per-thread; unset, the agent's default). AGENT_FLAGS adds flags to the agent's
+# command line, e.g. AGENT_FLAGS=--no-http1-fast-path for the hyper path alone. PROFILE=1 also records the
 # agent with `perf` (files left in the current directory): its HTTP run of the first table
 # (perf.data) and, in the first head-to-head round of each worker count, the agent's and
 # HAProxy's HTTPS runs (perf-https-agent-1w.data, perf-handshakes-haproxy-1w.data, …).
@@ -34,17 +39,19 @@ CONNS="${CONNS:-32}"
 THREADS=2
 WORKERS="${WORKERS:-$(nproc)}"
 AGENT_RUNTIME="${AGENT_RUNTIME:-}"
+AGENT_FLAGS="${AGENT_FLAGS:-}"
 AB_WORKERS="${AB_WORKERS:-1 2}"
 PROFILE="${PROFILE:-}"
 MODE="${MODE:-all}"
 case $MODE in
-    all) TESTS="http https handshakes" ;;
+    all) TESTS="http https handshakes l7" ;;
     http) TESTS="http" ;;
     https) TESTS="https handshakes" ;;
-    *) echo "MODE must be all, http or https (not $MODE)" >&2; exit 2 ;;
+    l7) TESTS="l7" ;;
+    *) echo "MODE must be all, http, https or l7 (not $MODE)" >&2; exit 2 ;;
 esac
 B1=18101 B2=18102 HAP=18110 NGX=18111 AGT=18112 HAP_TCP=18120 AGT_TCP=18122 HAP_AB=18130 AGT_AB=18132
-HAP_TLS_AB=18131 AGT_TLS_AB=18133
+HAP_TLS_AB=18131 AGT_TLS_AB=18133 HAP_L7_AB=18134 AGT_L7_AB=18135
 
 # Debian starts daemons from postinst; keep the packaged services off (we run our own) with the
 # standard policy-rc.d, only if the host has none.
@@ -117,7 +124,7 @@ wait_http() {
 
 for port in $B1 $B2; do wait_http "http://127.0.0.1:$port/"; done
 
-if [ "$MODE" != https ]; then
+if [ "$MODE" = all ] || [ "$MODE" = http ]; then
 cat >"$work/haproxy.cfg" <<HAP
 global
     maxconn 4096
@@ -156,7 +163,7 @@ cat >"$work/agent.json" <<JSON
 ]}
 JSON
 RUST_LOG=warn "$AGENT_BIN" --config "$work/agent.json" --listen 127.0.0.1 --node bench \
-    --workers "$WORKERS" ${AGENT_RUNTIME:+--runtime "$AGENT_RUNTIME"} --admin-listen 127.0.0.1:18199 &
+    --workers "$WORKERS" ${AGENT_RUNTIME:+--runtime "$AGENT_RUNTIME"} --admin-listen 127.0.0.1:18199 $AGENT_FLAGS &
 agent=$!
 pids+=("$agent")
 
@@ -222,10 +229,22 @@ mkdir -p "$tls"
 )
 
 jq -n --rawfile chain "$tls/chain.pem" --rawfile key "$tls/leaf.key" \
-    --argjson b1 "$B1" --argjson b2 "$B2" --argjson http "$AGT_AB" --argjson https "$AGT_TLS_AB" '
+    --argjson b1 "$B1" --argjson b2 "$B2" --argjson http "$AGT_AB" --argjson https "$AGT_TLS_AB" \
+    --argjson l7 "$AGT_L7_AB" '
     [{id: "b1", address: "127.0.0.1", port: $b1}, {id: "b2", address: "127.0.0.1", port: $b2}] as $members
     | {listeners: [
         {name: "web", protocol: "HTTP", port: $http, algorithm: "ROUND_ROBIN", members: $members},
+        {name: "web-l7", protocol: "HTTP", port: $l7, algorithm: "ROUND_ROBIN", members: $members,
+         pools: [{id: "a", algorithm: "ROUND_ROBIN", members: [$members[0]]},
+                 {id: "b", algorithm: "ROUND_ROBIN", members: [$members[1]]}],
+         policies: [
+           {id: "api", rules: [{kind: "HOST_NAME", compare: "EQUAL_TO", value: "api.example"}],
+            action: {type: "forward", pool: "a"}},
+           {id: "static", rules: [{kind: "PATH", compare: "STARTS_WITH", value: "/static"},
+                                  {kind: "HEADER", compare: "CONTAINS", key: "x-variant", value: "b"}],
+            action: {type: "forward", pool: "b"}},
+           {id: "gold", rules: [{kind: "COOKIE", compare: "EQUAL_TO", key: "tier", value: "gold"}],
+            action: {type: "forward", pool: "b"}}]},
         {name: "web-tls", protocol: "HTTPS", port: $https, algorithm: "ROUND_ROBIN", members: $members,
          tls: {certificates: [{id: "bench", names: ["bench.lbaas.test"], chain_pem: $chain, key_pem: $key}]}}]}' \
     >"$work/agent-ab.json"
@@ -251,11 +270,31 @@ frontend web-tls
     option forwardfor
     http-request set-header X-Forwarded-Proto https
     default_backend pool
+frontend web-l7
+    mode http
+    bind 127.0.0.1:$HAP_L7_AB
+    option forwardfor
+    acl api req.hdr(host),field(1,:) -i api.example
+    acl static path_beg /static
+    acl variant req.hdr(x-variant) -m sub b
+    acl gold req.cook(tier) -m str gold
+    use_backend pool_a if api
+    use_backend pool_b if static variant
+    use_backend pool_b if gold
+    default_backend pool
 backend pool
     mode http
     balance roundrobin
     http-reuse always
     server b1 127.0.0.1:$B1
+    server b2 127.0.0.1:$B2
+backend pool_a
+    mode http
+    http-reuse always
+    server b1 127.0.0.1:$B1
+backend pool_b
+    mode http
+    http-reuse always
     server b2 127.0.0.1:$B2
 HAP
 }
@@ -315,10 +354,11 @@ run_test() {
     local test="$1" who="$2" r p bad opens port
     case $test/$who in
         http/agent) port=$AGT_AB ;; http/haproxy) port=$HAP_AB ;;
+        l7/agent) port=$AGT_L7_AB ;; l7/haproxy) port=$HAP_L7_AB ;;
         */agent) port=$AGT_TLS_AB ;; */haproxy) port=$HAP_TLS_AB ;;
     esac
     case $test in
-        http) read -r r p _ < <(run_wrk "http://127.0.0.1:$port/"); echo "$r $(echo "$p" | ms) -" ;;
+        http|l7) read -r r p _ < <(run_wrk "http://127.0.0.1:$port/"); echo "$r $(echo "$p" | ms) -" ;;
         https) read -r r p _ < <(run_wrk "https://127.0.0.1:$port/"); echo "$r $(echo "$p" | ms) -" ;;
         handshakes)
             read -r r p bad opens < <(run_handshakes "https://127.0.0.1:$port/" "$HS_REQUESTS")
@@ -337,19 +377,21 @@ profiled_run() {
     if [ -n "$perf_pid" ]; then wait "$perf_pid" || true; fi
 }
 
-declare -A LABEL=([http]="HTTP keep-alive" [https]="HTTPS keep-alive" [handshakes]="HTTPS new handshakes")
+declare -A LABEL=([http]="HTTP keep-alive" [https]="HTTPS keep-alive" [handshakes]="HTTPS new handshakes"
+    [l7]="HTTP L7 rules")
 ab_rows="" checks=""
 for w in $AB_WORKERS; do
     haproxy_ab_cfg "$w" >"$work/haproxy-ab.cfg"
     haproxy -f "$work/haproxy-ab.cfg" -db >"$work/haproxy-ab.log" 2>&1 &
     hap_ab=$!
     RUST_LOG=warn "$AGENT_BIN" --config "$work/agent-ab.json" --listen 127.0.0.1 --node bench-ab \
-        --workers "$w" ${AGENT_RUNTIME:+--runtime "$AGENT_RUNTIME"} --admin-listen 127.0.0.1:18198 \
+        --workers "$w" ${AGENT_RUNTIME:+--runtime "$AGENT_RUNTIME"} --admin-listen 127.0.0.1:18198 $AGENT_FLAGS \
         2>"$work/agent-ab.log" &
     agt_ab=$!
     pids+=("$hap_ab" "$agt_ab")
     for url in "http://127.0.0.1:$HAP_AB/" "http://127.0.0.1:$AGT_AB/" \
-        "https://127.0.0.1:$HAP_TLS_AB/" "https://127.0.0.1:$AGT_TLS_AB/"; do
+        "https://127.0.0.1:$HAP_TLS_AB/" "https://127.0.0.1:$AGT_TLS_AB/" \
+        "http://127.0.0.1:$HAP_L7_AB/" "http://127.0.0.1:$AGT_L7_AB/"; do
         wait_http "$url"
     done
     case " $TESTS " in *" https "*|*" handshakes "*)

@@ -10,11 +10,13 @@
 //! its own framing, with no copy into header maps and no second task: the loop HAProxy runs.
 //!
 //! What it takes: an HTTP/1.1 request with `Host`, an origin-form target, no body or one of a
-//! `Content-Length`, on a listener with neither L7 policies nor a response cache. Anything else
-//! (HTTP/1.0, h2, `Transfer-Encoding`, `Expect`, `Upgrade`, a head it cannot parse, a listener
-//! that gained policies) is *handed off*: the connection, with the bytes read so far, goes to
-//! the hyper path in [`crate::http`] for the rest of its life, which answers it exactly as before
-//! (including its 400s). A handoff happens only between requests, so nothing is half-sent.
+//! `Content-Length`, on a listener without a response cache. L7 policies run on the parsed head
+//! ([`crate::l7::Head`]) and pick the pool. Anything else (HTTP/1.0, h2, `Transfer-Encoding`,
+//! `Expect`, `Upgrade`, a head it cannot parse, a request a policy answers by itself, a listener
+//! that gained a cache, an agent started with `--no-http1-fast-path`) is *handed off*: the
+//! connection, with the bytes read so far, goes to the hyper path in [`crate::http`] for the rest
+//! of its life, which answers it exactly as before (including its 400s). A handoff happens only
+//! between requests, so nothing is half-sent.
 //!
 //! The contract is [`crate::http`]'s: `Host` passed through, `X-Forwarded-For` appended,
 //! `X-Forwarded-Proto` set, hop-by-hop headers (and those `Connection` names) removed both ways,
@@ -32,11 +34,12 @@ use std::time::Instant;
 
 use arc_swap::ArcSwap;
 use bytes::{Buf, BytesMut};
-use hyper::header::HeaderValue;
+use hyper::header::{HeaderName, HeaderValue};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 
-use crate::balancer::Member;
+use crate::balancer::{Member, Pool};
+use crate::l7::{Choice, Head};
 use crate::route::{Route, Scheme};
 use crate::upstream::Upstream;
 use crate::{drain_started, Shared};
@@ -80,6 +83,9 @@ pub(crate) async fn serve<S>(mut io: S, cx: Conn<'_>) -> Outcome<S>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
+    if !cx.shared.tunables.http1_fast_path {
+        return handoff(io, BytesMut::new());
+    }
     let mut drain = cx.shared.drain.subscribe();
     let drained = drain_started(&mut drain);
     tokio::pin!(drained);
@@ -126,11 +132,21 @@ where
             }
         };
         let req = scratch.request(&buf[..head_len]);
-        // 2. Only plain requests on plain listeners; the rest goes to hyper from here on.
+        // 2. Only plain requests on listeners without a cache; the rest goes to hyper from here
+        // on. L7 policies pick the pool from the head as it lies here; a request the proxy
+        // answers itself (a redirect, a rejection) is hyper's, which builds the answer.
         let route = cx.route.load_full();
-        if !route.policies.is_empty() || route.cache.is_some() || !req.plain {
+        if route.cache.is_some() || !req.plain {
             return handoff(io, buf);
         }
+        let pool = match route.policies.is_empty() {
+            true => &route.pool,
+            false => match route.policies.choose(&View { head: &buf[..head_len], s: &scratch }) {
+                Choice::Default => &route.pool,
+                Choice::Pool(i) => &route.pools[i],
+                Choice::Answer => return handoff(io, buf),
+            },
+        };
         cx.shared.node.requests_total.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let close = req.close || draining;
         let body_len = req.content_length;
@@ -148,13 +164,12 @@ where
         let rest = body_len - here as u64;
 
         // 3. A member, and the exchange.
-        let pool = &route.pool;
         let end = if !pool.any_up() {
             // A body left unread would be taken for the next request: close after the answer.
             answer(&mut io, 503, "no member is up", close || rest > 0).await
         } else {
             let ex = Exchange { rest, replayable: sent_whole && idempotent, method_head, close };
-            exchange(&mut io, &mut buf, &mut bufs, timer.as_mut(), &cx, &route, ex).await
+            exchange(&mut io, &mut buf, &mut bufs, timer.as_mut(), &cx, pool, ex).await
         };
         if buf.is_empty() && buf.capacity() > SMALL {
             buf = BytesMut::with_capacity(SMALL);
@@ -226,13 +241,12 @@ async fn exchange<S>(
     bufs: &mut Bufs,
     mut timer: Pin<&mut tokio::time::Sleep>,
     cx: &Conn<'_>,
-    route: &Route,
+    pool: &Pool,
     ex: Exchange,
 ) -> End
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    let pool = &route.pool;
     // Until the body has been read from the client, an answer of ours must close: the unread
     // rest would be taken for the next request.
     let mut body_read = ex.rest == 0;
@@ -532,6 +546,35 @@ fn parse_request(buf: &[u8], s: &mut Scratch) -> Parsed {
         s.headers.push((ns, ne, vs, ve));
     }
     Parsed::Complete(n)
+}
+
+/// A parsed request head as L7 rules read it (the hyper path reads its `Request` alike).
+struct View<'a> {
+    head: &'a [u8],
+    s: &'a Scratch,
+}
+
+impl View<'_> {
+    fn headers(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+        self.s.headers.iter().map(|&(ns, ne, vs, ve)| (&self.head[ns..ne], &self.head[vs..ve]))
+    }
+}
+
+impl Head for View<'_> {
+    fn host_raw(&self) -> Option<&[u8]> {
+        self.headers().find(|(n, _)| n.eq_ignore_ascii_case(b"host")).map(|(_, v)| v)
+    }
+
+    fn path(&self) -> &[u8] {
+        // As `http::Uri` reads an origin-form target: the path ends at the query or a fragment.
+        let t = &self.head[self.s.target.0..self.s.target.1];
+        &t[..t.iter().position(|&b| b == b'?' || b == b'#').unwrap_or(t.len())]
+    }
+
+    fn values<'a>(&'a self, name: &'a HeaderName) -> impl Iterator<Item = &'a [u8]> + 'a {
+        let name = name.as_str().as_bytes();
+        self.headers().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v)
+    }
 }
 
 /// What the fast path needs to know of a request head.

@@ -13,12 +13,16 @@
 //! header names parsed and pool ids resolved to indexes at apply, and the host, path, headers and
 //! cookies are compared where they lie in the request. A listener without policies pays one
 //! `is_empty()` per request.
+//!
+//! Rules read a request through [`Head`], so they run alike on hyper's parsed `Request` and on
+//! the fast path's head as it lies in its read buffer ([`crate::h1`]), which asks [`Policies::choose`]
+//! for the pool and hands a request that the proxy answers by itself over to hyper.
 
 use std::io::Write as _;
 
 use anyhow::{anyhow, bail, Context as _};
 use bytes::Bytes;
-use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
+use hyper::header::{self, HeaderName, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use lbaas_proto::{ActionConfig, Compare, ListenerConfig, PolicyConfig, RuleConfig, RuleKind};
 
@@ -69,6 +73,44 @@ enum Action {
     },
 }
 
+/// What rules read of a request: its host, path and header values, as they lie in it.
+pub(crate) trait Head {
+    /// The first `Host` header's value, else the target's authority (h2's `:authority`), with its
+    /// port.
+    fn host_raw(&self) -> Option<&[u8]>;
+    /// The target's path, without its query.
+    fn path(&self) -> &[u8];
+    /// Every value of the header `name`, in order.
+    fn values<'a>(&'a self, name: &'a HeaderName) -> impl Iterator<Item = &'a [u8]> + 'a;
+}
+
+impl<B> Head for Request<B> {
+    fn host_raw(&self) -> Option<&[u8]> {
+        match self.headers().get(header::HOST) {
+            Some(h) => Some(h.as_bytes()),
+            None => Some(self.uri().authority()?.as_str().as_bytes()),
+        }
+    }
+
+    fn path(&self) -> &[u8] {
+        self.uri().path().as_bytes()
+    }
+
+    fn values<'a>(&'a self, name: &'a HeaderName) -> impl Iterator<Item = &'a [u8]> + 'a {
+        self.headers().get_all(name).iter().map(HeaderValue::as_bytes)
+    }
+}
+
+/// Which way a request goes, as far as the fast path needs to know.
+pub(crate) enum Choice {
+    /// No policy matched: the default pool.
+    Default,
+    /// To this L7 pool.
+    Pool(usize),
+    /// The proxy answers it itself (a redirect or a rejection): see [`Policies::decide`].
+    Answer,
+}
+
 /// What the policies say about one request.
 pub(crate) enum Decision {
     /// No policy matched: the default pool.
@@ -102,11 +144,26 @@ impl Policies {
         self.0.is_empty()
     }
 
+    /// The action of the first policy whose rules all match.
+    fn first_match(&self, head: &impl Head) -> Option<&Action> {
+        self.0.iter().find(|p| p.rules.iter().all(|r| r.matches(head))).map(|p| &p.action)
+    }
+
+    /// The pool for a request, or that the proxy answers it: what [`Policies::decide`] says,
+    /// without building the answer.
+    pub fn choose(&self, head: &impl Head) -> Choice {
+        match self.first_match(head) {
+            None => Choice::Default,
+            Some(Action::Forward(i)) => Choice::Pool(*i),
+            Some(_) => Choice::Answer,
+        }
+    }
+
     pub fn decide<B>(&self, req: &Request<B>) -> Decision {
-        let Some(p) = self.0.iter().find(|p| p.rules.iter().all(|r| r.matches(req))) else {
+        let Some(action) = self.first_match(req) else {
             return Decision::Default;
         };
-        match &p.action {
+        match action {
             Action::Forward(i) => Decision::Pool(*i),
             Action::RedirectUrl { status, location } => {
                 Decision::Answer(redirect(*status, location.clone()))
@@ -187,18 +244,14 @@ fn compile_rule(r: &RuleConfig) -> anyhow::Result<Rule> {
 }
 
 impl Rule {
-    fn matches<B>(&self, req: &Request<B>) -> bool {
+    fn matches(&self, req: &impl Head) -> bool {
         let v = &self.value[..];
         let hit = match &self.subject {
             Subject::Host => host(req).is_some_and(|h| compare(self.compare, h, v, true)),
-            Subject::Path => compare(self.compare, req.uri().path().as_bytes(), v, false),
-            Subject::Header(name) => req
-                .headers()
-                .get_all(name)
-                .iter()
-                .any(|h| compare(self.compare, h.as_bytes(), v, false)),
+            Subject::Path => compare(self.compare, req.path(), v, false),
+            Subject::Header(name) => req.values(name).any(|h| compare(self.compare, h, v, false)),
             Subject::Cookie(name) => {
-                cookie(req.headers(), name).is_some_and(|c| compare(self.compare, c, v, false))
+                cookie(req, name).is_some_and(|c| compare(self.compare, c, v, false))
             }
         };
         hit != self.invert
@@ -225,11 +278,8 @@ fn compare(how: Compare, hay: &[u8], needle: &[u8], fold: bool) -> bool {
 }
 
 /// The request's host without its port: `Host`, else the URI's authority (h2 `:authority`).
-fn host<B>(req: &Request<B>) -> Option<&[u8]> {
-    let raw = match req.headers().get(header::HOST) {
-        Some(h) => h.as_bytes(),
-        None => req.uri().authority()?.as_str().as_bytes(),
-    };
+fn host(req: &impl Head) -> Option<&[u8]> {
+    let raw = req.host_raw()?;
     // An authority may carry `user@` (RFC 9110 forbids it in `Host`, not in an h2 `:authority`).
     let raw = raw.iter().rposition(|&b| b == b'@').map_or(raw, |i| &raw[i + 1..]);
     let end = if raw.first() == Some(&b'[') {
@@ -241,9 +291,9 @@ fn host<B>(req: &Request<B>) -> Option<&[u8]> {
 }
 
 /// The value of the first cookie called `name` in the `Cookie` header(s), unquoted.
-fn cookie<'a>(headers: &'a HeaderMap, name: &[u8]) -> Option<&'a [u8]> {
-    for h in headers.get_all(header::COOKIE) {
-        for pair in h.as_bytes().split(|&b| b == b';') {
+fn cookie<'a>(req: &'a impl Head, name: &[u8]) -> Option<&'a [u8]> {
+    for h in req.values(&header::COOKIE) {
+        for pair in h.split(|&b| b == b';') {
             let Some(eq) = pair.iter().position(|&b| b == b'=') else { continue };
             if pair[..eq].trim_ascii() == name {
                 let v = pair[eq + 1..].trim_ascii();
@@ -403,10 +453,10 @@ mod tests {
     #[test]
     fn cookies_are_found_in_any_cookie_header() {
         let r = req("/", &[("cookie", "a=1; grp=\"beta\" ;x"), ("cookie", "b=2;grp=late")]);
-        assert_eq!(cookie(r.headers(), b"grp"), Some(&b"beta"[..]));
-        assert_eq!(cookie(r.headers(), b"b"), Some(&b"2"[..]));
-        assert_eq!(cookie(r.headers(), b"x"), None, "a pair without '=' is no cookie");
-        assert_eq!(cookie(r.headers(), b"gr"), None);
+        assert_eq!(cookie(&r, b"grp"), Some(&b"beta"[..]));
+        assert_eq!(cookie(&r, b"b"), Some(&b"2"[..]));
+        assert_eq!(cookie(&r, b"x"), None, "a pair without '=' is no cookie");
+        assert_eq!(cookie(&r, b"gr"), None);
     }
 
     #[test]

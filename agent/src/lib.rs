@@ -68,6 +68,10 @@ pub struct Tunables {
     pub cache_capacity_bytes: u64,
     pub heartbeat_interval: Duration,
     pub health: HealthPolicy,
+    /// Plain HTTP/1.1 requests take the fast path (`h1.rs`); off, every HTTP connection is
+    /// served by hyper (an operator's way out should a client trip over the fast path, and the
+    /// tests' reference for what the fast path must answer alike).
+    pub http1_fast_path: bool,
 }
 
 impl Default for Tunables {
@@ -87,6 +91,7 @@ impl Default for Tunables {
             // Twice the protocol's "at least once a second", so one late tick is not a gap.
             heartbeat_interval: Duration::from_millis(500),
             health: HealthPolicy::default(),
+            http1_fast_path: true,
         }
     }
 }

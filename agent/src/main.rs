@@ -42,6 +42,10 @@ struct Flags {
     /// quarter of the memory available at start, at most 32 MiB.
     #[arg(long)]
     cache_mb: Option<u64>,
+    /// Serve every HTTP connection with hyper, without the HTTP/1.1 fast path (ARCHITECTURE
+    /// §15): a way out should a client trip over the fast path.
+    #[arg(long)]
+    no_http1_fast_path: bool,
     /// Log filter (tracing-subscriber syntax), e.g. `info` or `lbaas_agent=debug`.
     #[arg(long, env = "RUST_LOG", default_value = "info")]
     log: String,
@@ -64,6 +68,7 @@ fn main() -> anyhow::Result<()> {
     opts.listen = flags.listen;
     opts.admin_listen = flags.admin_listen;
     opts.runtime = flags.runtime;
+    opts.tunables.http1_fast_path = !flags.no_http1_fast_path;
     if let Some(n) = flags.max_connections {
         opts.tunables.max_connections_per_listener = n;
     }

@@ -1,7 +1,8 @@
 //! The HTTP/1.1 fast path byte for byte, against a scripted member on 127.0.0.1: chunked and
 //! close-delimited responses, a streamed request body, pipelining, a pooled member socket the
 //! member closed (retried for a GET, not for a POST), and a connection handed to the hyper path
-//! half-way (HTTP/1.0, a chunked request body) keeping its earlier requests' answers intact.
+//! half-way (HTTP/1.0, a chunked request body) keeping its earlier requests' answers intact; and
+//! the same requests, L7 policies included, answered alike with and without the fast path.
 
 mod common;
 
@@ -529,33 +530,40 @@ async fn exchange_raw(port: u16, request: &[u8], head_request: bool) -> String {
     tokio::time::timeout(Duration::from_secs(5), fut).await.expect("a response within 5 s")
 }
 
-/// The same requests through the fast path and through the hyper path (a listener with an L7
-/// policy that never matches, which keeps every request there) reach the member alike and come
-/// back alike: the two paths keep one contract.
+/// The same config served by two agents, one with the fast path and one without it
+/// (`--no-http1-fast-path`, every request through hyper), on the same member.
+async fn fast_and_hyper(
+    cfg: &lbaas_proto::AgentConfig,
+) -> (Vec<Arc<lbaas_agent::Agent>>, u16, u16) {
+    let (fast, slow) = (free_port(), free_port());
+    let mut f = cfg.clone();
+    f.listeners[0].port = fast;
+    let mut h = cfg.clone();
+    h.listeners[0].port = slow;
+    let mut opts = options();
+    opts.tunables.http1_fast_path = false;
+    let agents = vec![start_agent(&f).await, start_agent_with(&opts, &h).await];
+    // The two do take different paths: hyper dates its responses, the fast path passes the
+    // member's head on (the mirror sends no `Date`).
+    let dated = |port| async move {
+        let mut c = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+        c.write_all(b"GET / HTTP/1.1\r\nHost: web\r\n\r\n").await.unwrap();
+        let head = response(&mut c, &mut Vec::new()).await.0.to_ascii_lowercase();
+        head.contains("\ndate: ")
+    };
+    assert!(!dated(fast).await && dated(slow).await, "one agent each way");
+    (agents, fast, slow)
+}
+
+/// The same requests through the fast path and through the hyper path reach the member alike
+/// and come back alike: the two paths keep one contract.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_fast_path_and_the_hyper_path_keep_one_contract() {
-    use lbaas_proto::{ActionConfig, Compare, PolicyConfig, RuleConfig, RuleKind};
     let m = mirror().await;
     let member =
         MemberConfig { id: "m".into(), address: m.ip(), port: m.port(), weight: 1, up: true };
-    let (fast, slow) = (free_port(), free_port());
-    let mut cfg = listener(Protocol::Http, fast, Algorithm::RoundRobin, vec![member.clone()]);
-    let mut hyper_listener = cfg.listeners[0].clone();
-    hyper_listener.name = "hyper".into();
-    hyper_listener.port = slow;
-    hyper_listener.policies = vec![PolicyConfig {
-        id: "never".into(),
-        rules: vec![RuleConfig {
-            kind: RuleKind::Header,
-            compare: Compare::EqualTo,
-            key: Some("x-never-sent".into()),
-            value: "1".into(),
-            invert: false,
-        }],
-        action: ActionConfig::Reject { status: 403 },
-    }];
-    cfg.listeners.push(hyper_listener);
-    let _agent = start_agent(&cfg).await;
+    let cfg = listener(Protocol::Http, 0, Algorithm::RoundRobin, vec![member]);
+    let (_agents, fast, slow) = fast_and_hyper(&cfg).await;
 
     let corpus: Vec<(&str, String)> = vec![
         ("plain", "GET /a?b=c HTTP/1.1\r\nHost: web\r\nAccept: */*\r\n\r\n".into()),
@@ -625,8 +633,130 @@ async fn the_fast_path_and_the_hyper_path_keep_one_contract() {
             _ => {}
         }
     }
-    // The two listeners do take different paths: only the second one has the policy.
-    let probe = b"GET / HTTP/1.1\r\nHost: web\r\nX-Never-Sent: 1\r\n\r\n";
-    assert!(exchange_raw(fast, probe, false).await.starts_with("200"));
-    assert!(exchange_raw(slow, probe, false).await.starts_with("403"));
+}
+
+/// L7 policies pick the same pool on both paths (host folded and without its port, cookies,
+/// path and header rules, an inverted rule), and what a policy answers itself (a redirect, a
+/// rejection) comes back alike: the fast path hands such a request to hyper.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn l7_policies_choose_alike_on_both_paths() {
+    use lbaas_proto::{ActionConfig, Compare, PolicyConfig, PoolConfig, RuleConfig, RuleKind};
+    let m = mirror().await;
+    let member = |id: &str| MemberConfig {
+        id: id.into(),
+        address: m.ip(),
+        port: m.port(),
+        weight: 1,
+        up: true,
+    };
+    let rule = |kind, compare, key: Option<&str>, value: &str, invert| RuleConfig {
+        kind,
+        compare,
+        key: key.map(Into::into),
+        value: value.into(),
+        invert,
+    };
+    let policy = |id: &str, rules, action| PolicyConfig { id: id.into(), rules, action };
+    let to = |pool: &str| ActionConfig::Forward { pool: pool.into() };
+    let mut cfg = listener(Protocol::Http, 0, Algorithm::RoundRobin, vec![member("m")]);
+    let l = &mut cfg.listeners[0];
+    l.pools = ["a", "b"]
+        .iter()
+        .map(|id| PoolConfig {
+            id: (*id).into(),
+            algorithm: Algorithm::RoundRobin,
+            members: vec![member(id)],
+        })
+        .collect();
+    l.policies = vec![
+        policy(
+            "host",
+            vec![rule(RuleKind::HostName, Compare::EqualTo, None, "API.example", false)],
+            to("a"),
+        ),
+        policy(
+            "cookie",
+            vec![rule(RuleKind::Cookie, Compare::EqualTo, Some("tier"), "gold", false)],
+            to("b"),
+        ),
+        policy(
+            "static",
+            vec![
+                rule(RuleKind::Path, Compare::StartsWith, None, "/static", false),
+                rule(RuleKind::Header, Compare::Contains, Some("X-Variant"), "b", false),
+                rule(RuleKind::Header, Compare::EqualTo, Some("x-skip"), "1", true),
+            ],
+            to("b"),
+        ),
+        policy(
+            "moved",
+            vec![rule(RuleKind::Path, Compare::EqualTo, None, "/old", false)],
+            ActionConfig::RedirectPrefix { prefix: "https://new.example/".into(), status: 301 },
+        ),
+        policy(
+            "deny",
+            vec![rule(RuleKind::Path, Compare::StartsWith, None, "/admin", false)],
+            ActionConfig::Reject { status: 403 },
+        ),
+    ];
+    let (_agents, fast, slow) = fast_and_hyper(&cfg).await;
+
+    let req = |target: &str, headers: &str| {
+        format!("GET {target} HTTP/1.1\r\nHost: web\r\n{headers}\r\n").into_bytes()
+    };
+    let corpus: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("no policy matches", req("/", ""), "m"),
+        (
+            "host, other case, with a port",
+            b"GET / HTTP/1.1\r\nHost: api.EXAMPLE:8080\r\n\r\n".to_vec(),
+            "a",
+        ),
+        ("a cookie among others, quoted", req("/", "Cookie: a=1; tier=\"gold\"\r\n"), "b"),
+        ("a cookie in a second header", req("/", "Cookie: a=1\r\nCookie: tier=gold\r\n"), "b"),
+        ("the cookie's name is not a prefix", req("/", "Cookie: xtier=gold\r\n"), "m"),
+        ("path and header", req("/static/x.css?v=1", "X-Variant: ab\r\n"), "b"),
+        (
+            "path and the header's second value",
+            req("/static", "x-variant: a\r\nX-Variant: b\r\n"),
+            "b",
+        ),
+        ("the inverted rule", req("/static/x", "X-Variant: b\r\nX-Skip: 1\r\n"), "m"),
+        ("the query is not the path", req("/x?/static", "X-Variant: b\r\n"), "m"),
+        ("a redirect", req("/old?q=1", ""), ""),
+        ("a rejection", req("/admin/x", ""), ""),
+    ];
+    for (what, bytes, pool) in &corpus {
+        let via_fast = exchange_raw(fast, bytes, false).await;
+        let via_hyper = exchange_raw(slow, bytes, false).await;
+        assert_eq!(via_fast, via_hyper, "{what}: fast path (left) and hyper path (right) differ");
+        match *what {
+            "a redirect" => {
+                assert!(via_fast.starts_with("301\n"), "{via_fast}");
+                assert!(via_fast.contains("location: https://new.example/old?q=1"), "{via_fast}");
+            }
+            "a rejection" => assert!(via_fast.starts_with("403\n"), "{via_fast}"),
+            _ => assert!(
+                via_fast.contains(&format!("x-lbaas-member: {pool}\n")),
+                "{what}: {via_fast}"
+            ),
+        }
+    }
+
+    // On one connection: requests routed by policies on the fast path (undated: the member's
+    // head as it was), then one a policy answers (the connection goes to hyper from there:
+    // dated), then one more, still routed by the policies.
+    let mut c = TcpStream::connect(("127.0.0.1", fast)).await.unwrap();
+    let mut buf = Vec::new();
+    for (bytes, want, fast_path) in [
+        (req("/", ""), "x-lbaas-member: m", true),
+        (b"GET / HTTP/1.1\r\nHost: api.example\r\n\r\n".to_vec(), "x-lbaas-member: a", true),
+        (req("/", "Cookie: tier=gold\r\n"), "x-lbaas-member: b", true),
+        (req("/admin", ""), "http/1.1 403", false),
+        (req("/", "Cookie: tier=gold\r\n"), "x-lbaas-member: b", false),
+    ] {
+        c.write_all(&bytes).await.unwrap();
+        let head = response(&mut c, &mut buf).await.0.to_ascii_lowercase();
+        assert!(head.contains(want), "want {want}: {head}");
+        assert_eq!(!head.contains("\ndate: "), fast_path, "fast path {fast_path}: {head}");
+    }
 }
