@@ -566,9 +566,10 @@ impl Head for View<'_> {
     }
 
     fn path(&self) -> &[u8] {
-        // As `http::Uri` reads an origin-form target: the path ends at the query or a fragment.
+        // As `http::Uri` reads an origin-form target (one with a fragment is hyper's): the path
+        // ends at the query.
         let t = &self.head[self.s.target.0..self.s.target.1];
-        &t[..t.iter().position(|&b| b == b'?' || b == b'#').unwrap_or(t.len())]
+        &t[..t.iter().position(|&b| b == b'?').unwrap_or(t.len())]
     }
 
     fn values<'a>(&'a self, name: &'a HeaderName) -> impl Iterator<Item = &'a [u8]> + 'a {
@@ -598,7 +599,10 @@ impl Scratch {
         let method = slice(self.method);
         let target = slice(self.target);
         let mut r = Request {
-            plain: self.version == 1 && target.first() == Some(&b'/') && method != b"CONNECT",
+            plain: self.version == 1
+                && target.first() == Some(&b'/')
+                && method != b"CONNECT"
+                && target_as_hyper_reads_it(target),
             close: false,
             content_length: 0,
             method_head: method == b"HEAD",
@@ -621,7 +625,8 @@ impl Scratch {
             } else if is("content-length") {
                 match (parse_u64(value), length) {
                     (Some(v), None) => length = Some(v),
-                    (Some(v), Some(l)) if v == l => r.skip.push(i),
+                    // hyper folds an equal repeat into one header: so would the rules have to.
+                    (Some(v), Some(l)) if v == l => r.plain = false,
                     _ => r.plain = false,
                 }
             } else if is("transfer-encoding") || is("expect") || is("upgrade") {
@@ -663,6 +668,19 @@ impl Scratch {
         r.content_length = length.unwrap_or(0);
         r
     }
+}
+
+/// Whether `http::Uri` takes this origin-form target as it is (`http` 1.x `scan_path_and_query`):
+/// hyper answers 400 to one it rejects, and drops a fragment. The fast path hands both to hyper,
+/// so such a target is neither routed by L7 rules nor proxied differently. `httparse` already
+/// refused controls, spaces and invalid UTF-8.
+fn target_as_hyper_reads_it(target: &[u8]) -> bool {
+    let Some(q) = target.iter().position(|&b| b == b'?') else {
+        return !target.iter().any(|&b| matches!(b, b'<' | b'>' | b'`' | b'#'));
+    };
+    let (path, query) = target.split_at(q);
+    !path.iter().any(|&b| matches!(b, b'<' | b'>' | b'`' | b'#'))
+        && !query.iter().any(|&b| matches!(b, b'<' | b'>' | b'"' | b'#'))
 }
 
 /// RFC 9110 §7.6.1 connection-specific headers other than `Connection` itself (handled apart)
@@ -1152,14 +1170,43 @@ mod tests {
             b"GET / HTTP/1.1\r\nHost: w\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
             // Would drop the length the body is framed by (a smuggling vector).
             b"POST / HTTP/1.1\r\nHost: w\r\nConnection: content-length\r\nContent-Length: 5\r\n\r\n",
+            // hyper folds the repeat into one header, which L7 rules would then see once.
+            b"POST / HTTP/1.1\r\nHost: w\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx",
+            // Targets hyper answers 400 (or strips a fragment from).
+            b"GET /a<b HTTP/1.1\r\nHost: w\r\n\r\n",
+            b"GET /a?b\"c HTTP/1.1\r\nHost: w\r\n\r\n",
+            b"GET /x#frag HTTP/1.1\r\nHost: w\r\n\r\n",
         ] {
             assert!(!rewrite(off).0.plain, "{}", String::from_utf8_lossy(off));
+        }
+        for on in [
+            &b"GET /a\"b?c`d HTTP/1.1\r\nHost: w\r\n\r\n"[..],
+            b"GET /{x}|y HTTP/1.1\r\nHost: w\r\n\r\n",
+        ] {
+            assert!(rewrite(on).0.plain, "{}", String::from_utf8_lossy(on));
         }
         let mut s = Scratch::default();
         assert!(matches!(
             parse_request(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", &mut s),
             Parsed::Other
         ));
+    }
+
+    /// Every printable byte in a path and in a query: the fast path takes the target exactly when
+    /// `http::Uri` (hyper's parser) takes it unchanged.
+    #[test]
+    fn targets_are_taken_as_hyper_takes_them() {
+        for b in 0x21u8..0x7f {
+            for t in [vec![b'/', b'a', b, b'c'], vec![b'/', b'a', b'?', b'x', b, b'y']] {
+                let hyper_takes = hyper::Uri::try_from(&t[..]).is_ok() && !t.contains(&b'#');
+                assert_eq!(
+                    target_as_hyper_reads_it(&t),
+                    hyper_takes,
+                    "{:?}",
+                    String::from_utf8_lossy(&t)
+                );
+            }
+        }
     }
 
     #[test]
