@@ -621,6 +621,8 @@ impl Scratch {
             let value = &head[vs..ve];
             let is = |n: &str| name.eq_ignore_ascii_case(n.as_bytes());
             if is("host") {
+                // Two are hyper's to refuse (crate::http, RFC 9112 §3.2).
+                r.plain &= !host;
                 host = true;
             } else if is("content-length") {
                 match (parse_u64(value), length) {
@@ -1176,6 +1178,7 @@ mod tests {
             b"GET /a<b HTTP/1.1\r\nHost: w\r\n\r\n",
             b"GET /a?b\"c HTTP/1.1\r\nHost: w\r\n\r\n",
             b"GET /x#frag HTTP/1.1\r\nHost: w\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: w\r\nHost: admin\r\n\r\n",
         ] {
             assert!(!rewrite(off).0.plain, "{}", String::from_utf8_lossy(off));
         }

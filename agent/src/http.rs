@@ -9,7 +9,7 @@
 //! choose one of the listener's L7 pools instead of the default one; then the response cache,
 //! then the member pick in the chosen pool.
 //!
-//! Contract with clients: `Host` is passed through, `X-Forwarded-For` gets the client address
+//! Contract with clients: `Host` is passed through (a request with two is a 400), `X-Forwarded-For` gets the client address
 //! appended, `X-Forwarded-Proto` is set to the listener's scheme, `http` or `https` (never trusted
 //! from the client), hop-by-hop headers are removed both ways, and every proxied response carries
 //! `x-lbaas-member: <member id>`. Failures are answered by the proxy itself: 503 when no member is
@@ -110,6 +110,11 @@ async fn proxy(
     client: &Upstream,
 ) -> Response<Body> {
     shared.node.requests_total.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    // RFC 9112 §3.2: more than one `Host` is a 400. Rules read the first, a member may read
+    // the last: a `Host` policy (deny `admin.example`) would be stepped round with two.
+    if req.headers().get_all(header::HOST).iter().nth(1).is_some() {
+        return error(StatusCode::BAD_REQUEST, "a request has one Host header, not more");
+    }
     let route = route.load_full();
     let mut pool = &route.pool;
     if !route.policies.is_empty() {
