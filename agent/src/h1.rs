@@ -580,8 +580,9 @@ impl Head for View<'_> {
 
 /// What the fast path needs to know of a request head.
 struct Request {
-    /// HTTP/1.1, `Host`, origin-form target, no `Transfer-Encoding` / `Expect` / `Upgrade`, a
-    /// valid `Content-Length` if any: the fast path can take it.
+    /// HTTP/1.1, one `Host`, an origin-form target `http::Uri` takes as it is, no
+    /// `Transfer-Encoding` / `Expect` / `Upgrade`, one valid `Content-Length` if any: the fast
+    /// path can take it.
     plain: bool,
     close: bool,
     content_length: u64,
