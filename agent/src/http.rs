@@ -9,10 +9,10 @@
 //! choose one of the listener's L7 pools instead of the default one; then the response cache,
 //! then the member pick in the chosen pool.
 //!
-//! Contract with clients: `Host` is passed through (a request with two is a 400), `X-Forwarded-For` gets the client address
-//! appended, `X-Forwarded-Proto` is set to the listener's scheme, `http` or `https` (never trusted
-//! from the client), hop-by-hop headers are removed both ways, and every proxied response carries
-//! `x-lbaas-member: <member id>`. Failures are answered by the proxy itself: 503 when no member is
+//! Contract with clients: `Host` is passed through (a request with two is a 400),
+//! `X-Forwarded-For` gets the client address appended, `X-Forwarded-Proto` is set to the
+//! listener's scheme, `http` or `https` (never trusted from the client), hop-by-hop headers are
+//! removed both ways, and every proxied response carries `x-lbaas-member: <member id>`. Failures are answered by the proxy itself: 503 when no member is
 //! up, 502 when the member failed, 504 when it did not answer in time. A request is retried on
 //! another member when the *connect* fails, and on a fresh connection when a pooled one turns out
 //! closed before anything was written: nothing was sent either way (a body is read only once a

@@ -940,25 +940,24 @@ async fn enough_traffic(answered: &std::sync::atomic::AtomicUsize) {
     .await;
 }
 
-/// Two independent clients of [`traffic_client`], summed: a request one of them waits on for
-/// up to 15 s (a stalled TCG guest, below) does not stop the other from sending through the
-/// window the caller measures (seen: a single client's one stall at the start of an 8 s drain
-/// left one answered request to count).
-fn traffic(
+/// The traffic [`traffic`] sends: through `name` (resolved at `dns_port`) from the namespace
+/// `ns`, at most `rounds` rounds, until `stop`; each answered request counted in `answered`.
+#[derive(Clone)]
+struct Load {
     ns: String,
     dns_port: u16,
     name: String,
     rounds: usize,
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
     answered: std::sync::Arc<std::sync::atomic::AtomicUsize>,
-) -> std::thread::JoinHandle<(usize, Vec<String>)> {
-    let clients: Vec<_> = (0..2)
-        .map(|_| {
-            let (ns, name, stop, answered) =
-                (ns.clone(), name.clone(), stop.clone(), answered.clone());
-            traffic_client(ns, dns_port, name, rounds, stop, answered)
-        })
-        .collect();
+}
+
+/// Two independent clients of [`traffic_client`], summed: a request one of them waits on for
+/// up to 15 s (a stalled TCG guest, below) does not stop the other from sending through the
+/// window the caller measures (seen: a single client's one stall at the start of an 8 s drain
+/// left one answered request to count).
+fn traffic(load: Load) -> std::thread::JoinHandle<(usize, Vec<String>)> {
+    let clients: Vec<_> = (0..2).map(|_| traffic_client(load.clone())).collect();
     std::thread::spawn(move || {
         let (mut ok, mut failed) = (0, Vec::new());
         for c in clients {
@@ -975,14 +974,8 @@ fn traffic(
 /// address it answers. Bounded: at most `rounds` rounds, stopped early by `stop`. A failure is
 /// a refused or reset connection, a wrong answer, or no answer twice in a row within 15 s; the
 /// slowest answer and the stalls (address, when, whether still published after) are printed.
-fn traffic_client(
-    ns: String,
-    dns_port: u16,
-    name: String,
-    rounds: usize,
-    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    answered: std::sync::Arc<std::sync::atomic::AtomicUsize>,
-) -> std::thread::JoinHandle<(usize, Vec<String>)> {
+fn traffic_client(load: Load) -> std::thread::JoinHandle<(usize, Vec<String>)> {
+    let Load { ns, dns_port, name, rounds, stop, answered } = load;
     std::thread::spawn(move || {
         let (mut ok, mut failed) = (0, Vec::new());
         let t0 = std::time::Instant::now();
@@ -1183,8 +1176,14 @@ async fn two_hypervisors_spread_drain_and_survive_losing_one() {
     // 2. Drain hv2 under traffic: replaced on local first, then retired; no request fails.
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let answered = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let load =
-        traffic(pub_ns.clone(), s.dns_port, name.clone(), 1500, stop.clone(), answered.clone());
+    let load = traffic(Load {
+        ns: pub_ns.clone(),
+        dns_port: s.dns_port,
+        name: name.clone(),
+        rounds: 1500,
+        stop: stop.clone(),
+        answered: answered.clone(),
+    });
     let t0 = std::time::Instant::now();
     let (st, v) =
         s.admin("PATCH", "/v1/hypervisors/hv2", Some(serde_json::json!({"state": "DRAINING"})));
@@ -1214,8 +1213,14 @@ async fn two_hypervisors_spread_drain_and_survive_losing_one() {
     // local and retired through SUNDOWN, with no failed request.
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let answered = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let load =
-        traffic(pub_ns.clone(), s.dns_port, name.clone(), 1500, stop.clone(), answered.clone());
+    let load = traffic(Load {
+        ns: pub_ns.clone(),
+        dns_port: s.dns_port,
+        name: name.clone(),
+        rounds: 1500,
+        stop: stop.clone(),
+        answered: answered.clone(),
+    });
     let t0 = std::time::Instant::now();
     hv2.kill_daemon();
     let ok = wait_for(Duration::from_millis(300), Duration::from_secs(120), || async {
